@@ -1,0 +1,81 @@
+#include "client/command_line.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace fstore::cli {
+
+bool ParsedArgs::Has(absl::string_view name) const {
+  return flags.find(std::string(name)) != flags.end();
+}
+
+std::optional<std::string> ParsedArgs::Get(absl::string_view name) const {
+  auto [begin, end] = flags.equal_range(std::string(name));
+  if (begin == end) return std::nullopt;
+  return std::prev(end)->second;
+}
+
+std::vector<std::string> ParsedArgs::GetAll(absl::string_view name) const {
+  std::vector<std::string> values;
+  auto [begin, end] = flags.equal_range(std::string(name));
+  for (auto it = begin; it != end; ++it) values.push_back(it->second);
+  return values;
+}
+
+absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
+                                     const std::vector<FlagSpec>& known) {
+  ParsedArgs out;
+  bool flags_ended = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (flags_ended || arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      if (arg == "--") {
+        flags_ended = true;
+        continue;
+      }
+      out.words.push_back(arg);
+      continue;
+    }
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& f : known) {
+      if (f.name == name) spec = &f;
+    }
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    }
+    std::string value;
+    if (spec->value_name.empty()) {
+      if (eq != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("flag --", name, " takes no value (got '", arg.substr(eq + 1), "')"));
+      }
+      value = "true";
+    } else if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < argv.size()) {
+      value = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("flag --", name, " needs a value: --", name, "=", spec->value_name));
+    }
+    if (!spec->repeated && out.Has(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " given twice"));
+    }
+    out.flags.emplace(name, std::move(value));
+  }
+  return out;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(
+    absl::string_view text, absl::string_view flag) {
+  const size_t eq = text.find('=');
+  if (eq == absl::string_view::npos || eq == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " '", text, "' is not KEY=VALUE (e.g. --", flag, " account_id=A-1)"));
+  }
+  return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+}
+
+}  // namespace fstore::cli

@@ -1,0 +1,402 @@
+#include "client/fsctl.h"
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/command_line.h"
+#include "client/fstore_client.h"
+#include "client/json_writer.h"
+#include "common/time_util.h"
+
+namespace fstore::cli {
+namespace {
+
+enum class OutputFormat { kTable, kJson };
+
+// What a command handler gets.
+class Invocation {
+ public:
+  Invocation(const ParsedArgs& args, std::vector<std::string> operands,
+             OutputFormat format, FstoreClient::Options client_options,
+             std::ostream& out, std::ostream& err)
+      : args(args),
+        operands(std::move(operands)),
+        format(format),
+        client_options(std::move(client_options)),
+        out(out),
+        err(err) {}
+
+  const ParsedArgs& args;
+  std::vector<std::string> operands;  // words after the command path
+  OutputFormat format;
+  FstoreClient::Options client_options;
+  std::ostream& out;
+  std::ostream& err;
+
+  FstoreClient& client() {
+    if (client_ == nullptr) client_ = std::make_unique<FstoreClient>(client_options);
+    return *client_;
+  }
+
+ private:
+  std::unique_ptr<FstoreClient> client_;
+};
+
+using Handler = std::function<absl::Status(Invocation&)>;
+
+struct Command {
+  std::vector<std::string> path;  // e.g. {"models", "show"}
+  std::string operands;           // e.g. "NAME"
+  std::string summary;            // one line
+  std::string help;               // paragraphs and examples
+  std::vector<FlagSpec> flags;
+  size_t min_operands = 0;
+  size_t max_operands = 0;
+  Handler handler;                // empty: not implemented in this build
+};
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const std::vector<FlagSpec> kFlags = {
+      {"server", "HOST:PORT",
+       "fsd to talk to. Default: $FSTORE_SERVER, else 127.0.0.1:50051."},
+      {"output", "table|json",
+       "table (default) for people; json prints one JSON document."},
+      {"timeout", "DURATION", "Deadline of each call, e.g. 30s, 5m. Default: 30s."},
+      {"help", "", "Show help for fsctl or for the command."},
+  };
+  return kFlags;
+}
+
+absl::Status Health(Invocation& inv) {
+  const std::string service = inv.operands.empty() ? "" : inv.operands[0];
+  absl::StatusOr<std::string> status = inv.client().Health(service);
+  if (!status.ok()) return status.status();
+  if (inv.format == OutputFormat::kJson) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("server");
+    w.String(inv.client_options.server);
+    w.Key("service");
+    w.String(service);
+    w.Key("status");
+    w.String(*status);
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << *status << "\n";
+  }
+  if (*status != "SERVING") {
+    return absl::UnavailableError(absl::StrCat(
+        "fsd at ", inv.client_options.server, " is ", *status));
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {{"health"}, "[SERVICE]", "Check that fsd is up; prints SERVING.",
+       "Calls the standard gRPC health service. With SERVICE (e.g.\n"
+       "fstore.v1.Registry) checks that one service. Exits 1 unless SERVING.\n\n"
+       "  fsctl health\n  fsctl --server=10.0.0.5:50051 --output=json health",
+       {}, 0, 1, Health},
+      {{"apply"}, "FILE", "Apply entities, sources, views and services from a YAML/JSON file.",
+       "Applying the same file twice changes nothing; incompatible changes are\n"
+       "refused with the reason.\n\n  fsctl apply features.yaml\n"
+       "  fsctl apply --dry-run features.yaml",
+       {{"dry-run", "", "Show what would change without storing it."}}, 1, 1, {}},
+      {{"definitions", "list"}, "[KIND]", "List stored definitions (entity, source, feature_view, feature_service).",
+       "  fsctl definitions list\n  fsctl definitions list feature_view", {}, 0, 1, {}},
+      {{"ingest"}, "SOURCE FILE.csv", "Stream a CSV file into a source; prints accepted/rejected/duplicates.",
+       "The CSV has a header row naming the source's columns. Timestamps are\n"
+       "ISO-8601 UTC (2026-01-05T10:00:00Z) or integers in the source's unit.\n"
+       "Rejected rows are kept as dead letters (fsctl deadletters SOURCE).\n\n"
+       "  fsctl ingest txns txns.csv",
+       {{"batch-rows", "N", "Rows per streamed message. Default: 1000."}}, 2, 2, {}},
+      {{"deadletters"}, "SOURCE", "List the rows of a source that ingest rejected, with reasons.",
+       "  fsctl deadletters txns --limit 20",
+       {{"limit", "N", "Most rows to print. Default: 100."}}, 1, 1, {}},
+      {{"features", "get"}, "REF", "Read online features of a view or service for one entity.",
+       "REF is a feature view, a feature service, or view:feature refs joined\n"
+       "by commas. --at reads as of a past time (ISO-8601, or now-1h).\n\n"
+       "  fsctl features get acct --entity account_id=A-1\n"
+       "  fsctl features get acct_svc --entity account_id=A-1 --at 2026-01-05T10:00:00Z",
+       {{"entity", "KEY=VALUE", "A join key of the entity; repeat for composite keys.", true},
+        {"at", "TIME", "Features as of this time. Default: now."},
+        {"snapshot", "NAME", "Read as of a snapshot."}},
+       1, 1, {}},
+      {{"snapshot", "create"}, "[NAME]", "Pin the ingestion high-water mark under a name.",
+       "  fsctl snapshot create train-2026-01", {}, 0, 1, {}},
+      {{"snapshot", "list"}, "", "List snapshots.", "  fsctl snapshot list", {}, 0, 0, {}},
+      {{"snapshot", "delete"}, "NAME", "Delete a snapshot (its data may then be reclaimed).",
+       "  fsctl snapshot delete train-2026-01", {}, 1, 1, {}},
+      {{"dataset", "build"}, "", "Build a point-in-time-correct training set as CSV.",
+       "The entities file holds the join keys, a timestamp column and any\n"
+       "passthrough columns (labels). Output: one row per input row, features\n"
+       "as of each row's timestamp (strictly before it).\n\n"
+       "  fsctl dataset build --service acct_svc --entities labels.csv --out train.csv",
+       {{"service", "NAME", "Feature service to retrieve."},
+        {"features", "VIEW:FEATURE,...", "Or explicit feature refs."},
+        {"entities", "FILE.csv", "Entity rows (keys, timestamp, passthrough)."},
+        {"timestamp-column", "NAME", "Timestamp column of the entities file. Default: ts."},
+        {"snapshot", "NAME", "Snapshot to read at. Default: a new one (its name is printed)."},
+        {"out", "FILE.csv", "Output file; written atomically."}},
+       0, 0, {}},
+      {{"export"}, "REF", "Export every entity's features as of a time to CSV.",
+       "  fsctl export acct --at 2026-01-05T00:00:00Z --out acct.csv",
+       {{"at", "TIME", "As of this time. Default: now."},
+        {"snapshot", "NAME", "Read as of a snapshot."},
+        {"out", "FILE.csv", "Output file."}},
+       1, 1, {}},
+      {{"train"}, "", "Train an XGBoost model from the store and register it.",
+       "Builds the training set with point-in-time retrieval, runs stratified\n"
+       "k-fold cross-validation, trains the final model and registers it.\n\n"
+       "  fsctl train --service fraud_v1 --labels labels.csv --model fraud",
+       {{"service", "NAME", "Feature service the model consumes."},
+        {"labels", "FILE.csv", "Entity keys, ts, label and request fields."},
+        {"model", "NAME", "Registered model to add a version to."},
+        {"snapshot", "NAME", "Snapshot to train at. Default: a new one."},
+        {"folds", "N", "Cross-validation folds. Default: 5."},
+        {"rounds", "N", "Most boosting rounds. Default: 200."},
+        {"max-depth", "D", "Tree depth. Default: 6."},
+        {"eta", "E", "Learning rate. Default: 0.1."},
+        {"seed", "N", "Random seed. Default: 42."}},
+       0, 0, {}},
+      {{"register"}, "", "Register an XGBoost model file as the next version of a model.",
+       "  fsctl register --model fraud --artifact model.json --service fraud_v1",
+       {{"model", "NAME", "Registered model (created when new)."},
+        {"artifact", "FILE", "XGBoost model, JSON or UBJSON."},
+        {"service", "NAME", "Feature service the model consumes (its signature)."},
+        {"metrics", "FILE.json", "Metrics to record, e.g. {\"auc\": 0.93}."},
+        {"description", "TEXT", "Free text."}},
+       0, 0, {}},
+      {{"models", "list"}, "", "List registered models.", "  fsctl models list", {}, 0, 0, {}},
+      {{"models", "show"}, "NAME", "Show a model and its versions.",
+       "  fsctl models show fraud\n  fsctl models show fraud --version 3",
+       {{"version", "N", "Show only this version."}}, 1, 1, {}},
+      {{"models", "history"}, "NAME", "Show every stage and alias transition of a model.",
+       "  fsctl models history fraud\n  fsctl models history fraud --at 2026-01-05T00:00:00Z",
+       {{"at", "TIME", "Which version held each stage and alias then."}}, 1, 1, {}},
+      {{"models", "delete"}, "NAME", "Delete a model version (refused while in Production).",
+       "  fsctl models delete fraud --version 2",
+       {{"version", "N", "The version to delete."}}, 1, 1, {}},
+      {{"promote"}, "NAME VERSION", "Move a model version to a stage.",
+       "  fsctl promote fraud 3 --stage Production --archive-existing --require auc>=0.9",
+       {{"stage", "STAGE", "None, Staging, Production or Archived."},
+        {"archive-existing", "", "Archive the current Production version in the same write."},
+        {"comment", "TEXT", "Kept in the audit history."},
+        {"require", "METRIC>=VALUE", "Refuse unless the version's metric reaches VALUE.", true}},
+       2, 2, {}},
+      {{"alias", "set"}, "NAME ALIAS VERSION", "Point an alias (champion, challenger, ...) at a version.",
+       "  fsctl alias set fraud champion 3", {}, 3, 3, {}},
+      {{"alias", "delete"}, "NAME ALIAS", "Remove an alias.", "  fsctl alias delete fraud challenger",
+       {}, 2, 2, {}},
+      {{"artifact", "get"}, "NAME:VERSION", "Download a version's model file (verified by sha256).",
+       "  fsctl artifact get fraud:3 --out model.json", {{"out", "FILE", "Where to write it."}},
+       1, 1, {}},
+      {{"score"}, "MODELREF", "Score one event with features joined in by the server.",
+       "MODELREF is NAME@STAGE, NAME@ALIAS or NAME:VERSION.\n\n"
+       "  fsctl score fraud@Production --entity account_id=A-1 --entity device_id=D-9 \\\n"
+       "      --field amount=120.5 --field type=TRANSFER --explain fast",
+       {{"entity", "KEY=VALUE", "A join key; repeat for each entity.", true},
+        {"field", "KEY=VALUE", "A request-time field; repeat for each.", true},
+        {"explain", "fast|exact", "Return the top feature contributions."}},
+       1, 1, {}},
+      {{"batch-score"}, "MODELREF", "Score every entity active in a lookback window into the scores table.",
+       "  fsctl batch-score fraud@Production --lookback 24h",
+       {{"lookback", "DURATION", "Entities with events in the last DURATION. Default: 1h."},
+        {"entities", "FILE.csv", "Or score these entities."}},
+       1, 1, {}},
+      {{"scores", "list"}, "", "List the scores table.", "  fsctl scores list --limit 20",
+       {{"limit", "N", "Most rows. Default: 100."}}, 0, 0, {}},
+      {{"scores", "export"}, "", "Export the scores table to CSV.",
+       "  fsctl scores export --out scores.csv", {{"out", "FILE.csv", "Output file."}}, 0, 0, {}},
+  };
+  return kCommands;
+}
+
+std::string CommandName(const Command& c) { return absl::StrJoin(c.path, " "); }
+
+void PrintFlags(std::ostream& os, const std::vector<FlagSpec>& flags) {
+  for (const FlagSpec& f : flags) {
+    std::string spec = absl::StrCat("--", f.name);
+    if (!f.value_name.empty()) absl::StrAppend(&spec, "=", f.value_name);
+    os << "  " << spec;
+    os << std::string(spec.size() < 28 ? 28 - spec.size() : 1, ' ') << f.help;
+    if (f.repeated) os << " (repeatable)";
+    os << "\n";
+  }
+}
+
+void PrintToolHelp(std::ostream& os) {
+  os << "fsctl: the fstore command-line client.\n\n"
+        "Usage: fsctl [--server=HOST:PORT] [--output=table|json] COMMAND [ARGS] [FLAGS]\n\n"
+        "Commands:\n";
+  for (const Command& c : Commands()) {
+    std::string left = CommandName(c);
+    if (!c.operands.empty()) absl::StrAppend(&left, " ", c.operands);
+    os << "  " << left << std::string(left.size() < 34 ? 34 - left.size() : 1, ' ')
+       << c.summary << (c.handler ? "" : " [not implemented yet]") << "\n";
+  }
+  os << "\nGlobal flags:\n";
+  PrintFlags(os, GlobalFlags());
+  os << "\nRun 'fsctl COMMAND --help' for a command's flags and examples.\n"
+        "Exit status: 0 success, 1 the operation failed, 2 usage error,\n"
+        "3 the command is not implemented in this build.\n";
+}
+
+void PrintCommandHelp(std::ostream& os, const Command& c) {
+  os << "Usage: fsctl " << CommandName(c);
+  if (!c.operands.empty()) os << " " << c.operands;
+  if (!c.flags.empty()) os << " [FLAGS]";
+  os << "\n\n" << c.summary << "\n";
+  if (!c.handler) os << "Not implemented in this build yet.\n";
+  os << "\n" << c.help << "\n";
+  if (!c.flags.empty()) {
+    os << "\nFlags:\n";
+    PrintFlags(os, c.flags);
+  }
+  os << "\nGlobal flags:\n";
+  PrintFlags(os, GlobalFlags());
+}
+
+// The command whose path is the longest prefix of `words`, if any.
+const Command* FindCommand(const std::vector<std::string>& words) {
+  const Command* best = nullptr;
+  for (const Command& c : Commands()) {
+    if (c.path.size() > words.size()) continue;
+    if (!std::equal(c.path.begin(), c.path.end(), words.begin())) continue;
+    if (best == nullptr || c.path.size() > best->path.size()) best = &c;
+  }
+  return best;
+}
+
+// Commands whose path starts with `group` (for "fsctl models").
+std::vector<const Command*> CommandsInGroup(const std::string& group) {
+  std::vector<const Command*> found;
+  for (const Command& c : Commands()) {
+    if (c.path.size() > 1 && c.path[0] == group) found.push_back(&c);
+  }
+  return found;
+}
+
+int UsageError(std::ostream& err, absl::string_view message, absl::string_view hint) {
+  err << "fsctl: " << message << "\n" << hint << "\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int RunFsctl(const std::vector<std::string>& args, std::ostream& out,
+             std::ostream& err) {
+  // First pass: every flag any command knows, so that words can be found
+  // before the command is known; the second pass checks the command's flags.
+  std::vector<FlagSpec> all_flags = GlobalFlags();
+  for (const Command& c : Commands()) {
+    for (const FlagSpec& f : c.flags) {
+      bool seen = false;
+      for (const FlagSpec& g : all_flags) seen = seen || g.name == f.name;
+      if (!seen) {
+        all_flags.push_back(f);
+        all_flags.back().repeated = true;  // checked per command below
+      }
+    }
+  }
+  absl::StatusOr<ParsedArgs> loose = ParseArgs(args, all_flags);
+  if (!loose.ok()) {
+    // Unknown flag: name it; nothing else is known yet.
+    return UsageError(err, loose.status().message(), "Run 'fsctl --help' for usage.");
+  }
+  if (loose->words.empty() || loose->words[0] == "help") {
+    if (loose->words.size() > 1) {
+      std::vector<std::string> rest(loose->words.begin() + 1, loose->words.end());
+      if (const Command* c = FindCommand(rest)) {
+        PrintCommandHelp(out, *c);
+        return kExitOk;
+      }
+    }
+    PrintToolHelp(loose->words.empty() && !loose->Has("help") ? err : out);
+    return loose->words.empty() && !loose->Has("help") ? kExitUsage : kExitOk;
+  }
+
+  const Command* command = FindCommand(loose->words);
+  if (command == nullptr) {
+    const std::vector<const Command*> group = CommandsInGroup(loose->words[0]);
+    if (!group.empty()) {
+      std::ostream& os = loose->Has("help") ? out : err;
+      os << "Usage: fsctl " << loose->words[0] << " SUBCOMMAND\n\nSubcommands:\n";
+      for (const Command* c : group) {
+        os << "  " << CommandName(*c) << " " << c->operands << "\n      " << c->summary << "\n";
+      }
+      return loose->Has("help") ? kExitOk : kExitUsage;
+    }
+    return UsageError(err, absl::StrCat("unknown command '", loose->words[0], "'"),
+                      "Run 'fsctl --help' for the list of commands.");
+  }
+  if (loose->Has("help")) {
+    PrintCommandHelp(out, *command);
+    return kExitOk;
+  }
+
+  std::vector<FlagSpec> allowed = GlobalFlags();
+  allowed.insert(allowed.end(), command->flags.begin(), command->flags.end());
+  const std::string hint = absl::StrCat("Run 'fsctl ", CommandName(*command), " --help' for usage.");
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, allowed);
+  if (!parsed.ok()) {
+    return UsageError(err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()), hint);
+  }
+  std::vector<std::string> operands(parsed->words.begin() + command->path.size(),
+                                    parsed->words.end());
+  if (operands.size() < command->min_operands || operands.size() > command->max_operands) {
+    return UsageError(
+        err,
+        absl::StrCat(CommandName(*command), ": expected ",
+                     command->operands.empty() ? "no arguments" : command->operands,
+                     operands.size() > command->max_operands
+                         ? absl::StrCat(", got extra '", operands[command->max_operands], "'")
+                         : ""),
+        hint);
+  }
+
+  OutputFormat format = OutputFormat::kTable;
+  if (std::optional<std::string> o = parsed->Get("output")) {
+    if (*o == "json") {
+      format = OutputFormat::kJson;
+    } else if (*o != "table") {
+      return UsageError(err, absl::StrCat("--output '", *o, "' must be table or json"), hint);
+    }
+  }
+  FstoreClient::Options client_options;
+  if (const char* env = std::getenv("FSTORE_SERVER"); env != nullptr && *env != '\0') {
+    client_options.server = env;
+  }
+  if (std::optional<std::string> s = parsed->Get("server")) client_options.server = *s;
+  if (std::optional<std::string> t = parsed->Get("timeout")) {
+    absl::StatusOr<DurationUs> d = ParseDuration(*t);
+    if (!d.ok() || *d <= 0) {
+      return UsageError(err, absl::StrCat("--timeout '", *t, "' must be a positive duration such as 30s"),
+                        hint);
+    }
+    client_options.timeout = absl::Microseconds(*d);
+  }
+
+  if (!command->handler) {
+    err << "fsctl: '" << CommandName(*command)
+        << "' is not implemented in this build of fstore yet; nothing was done.\n";
+    return kExitNotImplemented;
+  }
+  Invocation inv(*parsed, std::move(operands), format, client_options, out, err);
+  absl::Status status = command->handler(inv);
+  if (!status.ok()) {
+    err << "fsctl " << CommandName(*command) << ": " << status.message() << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace fstore::cli

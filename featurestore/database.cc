@@ -1,0 +1,166 @@
+#include "featurestore/database.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "spdlog/spdlog.h"
+
+namespace fstore {
+namespace {
+
+constexpr std::array<absl::string_view, kColumnFamilyCount> kNames = {
+    "meta",      "definitions",    "events", "event_ids", "online",
+    "dead_letters", "snapshots",   "models", "model_versions",
+    "artifacts", "audit",          "scores", "serving_log"};
+
+// Checks that `dir` exists (or can be created) and is a writable directory,
+// so that the common mistakes get a message better than RocksDB's.
+absl::Status CheckDirectory(const std::string& dir, bool create) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) {
+    return absl::InvalidArgumentError("data directory is empty: pass a path");
+  }
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data directory ", dir, " exists but is not a directory"));
+    }
+  } else if (!create) {
+    return absl::NotFoundError(absl::StrCat("data directory ", dir, " does not exist"));
+  } else if (!fs::create_directories(dir, ec) && ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create data directory ", dir, ": ", ec.message()));
+  }
+  if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", dir, " is not writable by this user"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::string_view ColumnFamilyName(ColumnFamily cf) {
+  return kNames[static_cast<size_t>(cf)];
+}
+
+absl::Status FromRocksStatus(const rocksdb::Status& status,
+                             absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(context, ": ", status.ToString());
+  switch (status.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kInvalidArgument:
+    case rocksdb::Status::kNotSupported:
+      return absl::InvalidArgumentError(message);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kTimedOut:
+      return absl::DeadlineExceededError(message);
+    case rocksdb::Status::kAborted:
+      return absl::AbortedError(message);
+    case rocksdb::Status::kIOError:
+      if (status.ToString().find("lock") != std::string::npos ||
+          status.ToString().find("LOCK") != std::string::npos) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            context, ": the data directory is in use by another process (",
+            status.ToString(), ")"));
+      }
+      return absl::InternalError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const std::string& dir, const DatabaseOptions& options) {
+  FSTORE_RETURN_IF_ERROR(CheckDirectory(dir, options.create_if_missing));
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(options.background_threads);
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 3;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  // Open every family on disk (a newer fstore may have added some) plus ours.
+  std::vector<std::string> names;
+  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
+  if (!listed.ok()) names.clear();  // a new database
+  if (names.empty()) names.push_back(rocksdb::kDefaultColumnFamilyName);
+  for (absl::string_view name : kNames) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.emplace_back(name);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(names.size());
+  for (const std::string& name : names) descriptors.emplace_back(name, cf_options);
+
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(
+      rocksdb::DB::Open(db_options, dir, descriptors, &all, &raw),
+      absl::StrCat("opening data directory ", dir)));
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  std::array<rocksdb::ColumnFamilyHandle*, kColumnFamilyCount> handles{};
+  for (size_t i = 0; i < kColumnFamilyCount; ++i) {
+    for (rocksdb::ColumnFamilyHandle* h : all) {
+      if (h->GetName() == kNames[i]) handles[i] = h;
+    }
+  }
+  spdlog::info("opened data directory {} ({} column families)", dir, all.size());
+  return std::unique_ptr<Database>(
+      new Database(dir, std::move(db), std::move(all), handles));
+}
+
+Database::Database(
+    std::string dir, std::unique_ptr<rocksdb::DB> db,
+    std::vector<rocksdb::ColumnFamilyHandle*> all_handles,
+    std::array<rocksdb::ColumnFamilyHandle*, kColumnFamilyCount> handles)
+    : dir_(std::move(dir)),
+      db_(std::move(db)),
+      all_handles_(std::move(all_handles)),
+      handles_(handles) {}
+
+Database::~Database() {
+  if (absl::Status s = Flush(); !s.ok()) {
+    spdlog::error("flushing {} on close: {}", dir_, s.ToString());
+  }
+  for (rocksdb::ColumnFamilyHandle* h : all_handles_) {
+    db_->DestroyColumnFamilyHandle(h);
+  }
+  if (absl::Status s = FromRocksStatus(db_->Close(), "closing " + dir_); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+  }
+}
+
+absl::Status Database::Flush() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  return FromRocksStatus(db_->Flush(flush, all_handles_),
+                         absl::StrCat("flushing ", dir_));
+}
+
+}  // namespace fstore

@@ -1,0 +1,105 @@
+#include "server/fsd_server.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "fstore/v1/feature_store.grpc.pb.h"
+#include "fstore/v1/registry.grpc.pb.h"
+#include "fstore/v1/serving.grpc.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "spdlog/spdlog.h"
+
+namespace fstore {
+
+// The registered services. Methods that no issue has implemented yet answer
+// UNIMPLEMENTED (the generated base behaviour), so clients see exactly which
+// parts of the v1 surface exist.
+struct FsdServer::Services {
+  v1::FeatureStore::Service feature_store;
+  v1::Registry::Service registry;
+  v1::Serving::Service serving;
+};
+
+namespace {
+
+constexpr const char* kServiceNames[] = {
+    "fstore.v1.FeatureStore", "fstore.v1.Registry", "fstore.v1.Serving"};
+
+void SetHealth(grpc::Server* server, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);  // "" and every registered service
+  for (const char* name : kServiceNames) health->SetServingStatus(name, serving);
+}
+
+}  // namespace
+
+FsdServer::FsdServer(FsdOptions options) : options_(std::move(options)) {}
+
+FsdServer::~FsdServer() { Shutdown(); }
+
+absl::Status FsdServer::Start() {
+  if (options_.port < 0 || options_.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--port ", options_.port, " is not a TCP port (0-65535)"));
+  }
+  if (options_.threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads ", options_.threads, " must be at least 1"));
+  }
+  FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
+  services_ = std::make_unique<Services>();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string address = absl::StrCat(
+      options_.listen.find(':') != std::string::npos
+          ? absl::StrCat("[", options_.listen, "]")
+          : options_.listen,
+      ":", options_.port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                           &bound_port_);
+  // Without this a second fsd could bind the same port and share traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  grpc::ResourceQuota quota("fsd");
+  quota.SetMaxThreads(options_.threads + 2);  // +2: gRPC's pollers
+  builder.SetResourceQuota(quota);
+  builder.RegisterService(&services_->feature_store);
+  builder.RegisterService(&services_->registry);
+  builder.RegisterService(&services_->serving);
+
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || bound_port_ == 0) {
+    server_.reset();
+    services_.reset();
+    database_.reset();
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", address,
+        ": the port is taken or the address is not local (try another --port)"));
+  }
+  SetHealth(server_.get(), true);
+  spdlog::info("fsd serving on {}:{} with data directory {}", options_.listen,
+               bound_port_, options_.data_dir);
+  return absl::OkStatus();
+}
+
+void FsdServer::Shutdown() {
+  if (server_ == nullptr) return;
+  spdlog::info("shutting down: finishing in-flight calls (up to {})",
+               absl::FormatDuration(options_.shutdown_grace));
+  SetHealth(server_.get(), false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  server_->Wait();
+  server_.reset();
+  services_.reset();
+  database_.reset();  // flushes and closes the store
+  spdlog::info("shut down cleanly");
+}
+
+}  // namespace fstore

@@ -1,0 +1,65 @@
+// FsdServer: the fsd process's gRPC server around one data directory.
+//
+// Start() opens the data directory, registers the FeatureStore, Registry and
+// Serving services, the standard health service and server reflection, and
+// listens. It fails, naming the cause, when the data directory is unusable
+// (FailedPrecondition / InvalidArgument) or the address cannot be bound
+// (Unavailable: typically the port is taken; SO_REUSEPORT is off so a second
+// server cannot silently share a port).
+//
+// Shutdown() marks health NOT_SERVING, lets in-flight calls finish until the
+// grace period ends (then cancels them), and flushes and closes the store.
+//
+// Thread-safety: Start and Shutdown are called from one controlling thread.
+// Shutdown is idempotent and runs on destruction.
+#ifndef FSTORE_SERVER_FSD_SERVER_H_
+#define FSTORE_SERVER_FSD_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "featurestore/database.h"
+#include "grpcpp/server.h"
+
+namespace fstore {
+
+struct FsdOptions {
+  // Address to listen on. Default: loopback only.
+  std::string listen = "127.0.0.1";
+  // TCP port; 0 picks a free one (see bound_port()). Default: 50051.
+  int port = 50051;
+  // Data directory; created when missing. Default: ./fstore-data.
+  std::string data_dir = "fstore-data";
+  // Most threads serving RPCs at once. Default: 16.
+  int threads = 16;
+  // How long Shutdown() waits for in-flight calls. Default: 10 s.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+class FsdServer {
+ public:
+  explicit FsdServer(FsdOptions options);
+  FsdServer(const FsdServer&) = delete;
+  FsdServer& operator=(const FsdServer&) = delete;
+  ~FsdServer();
+
+  absl::Status Start();
+  // The port actually bound (differs from options.port when that was 0).
+  int bound_port() const { return bound_port_; }
+  void Shutdown();
+
+ private:
+  struct Services;
+
+  const FsdOptions options_;
+  int bound_port_ = 0;
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace fstore
+
+#endif  // FSTORE_SERVER_FSD_SERVER_H_
