@@ -10,43 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/command_line.h"
+#include "client/feature_store_commands.h"
 #include "client/fstore_client.h"
+#include "client/invocation.h"
 #include "client/json_writer.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
 namespace {
-
-enum class OutputFormat { kTable, kJson };
-
-// What a command handler gets.
-class Invocation {
- public:
-  Invocation(const ParsedArgs& args, std::vector<std::string> operands,
-             OutputFormat format, FstoreClient::Options client_options,
-             std::ostream& out, std::ostream& err)
-      : args(args),
-        operands(std::move(operands)),
-        format(format),
-        client_options(std::move(client_options)),
-        out(out),
-        err(err) {}
-
-  const ParsedArgs& args;
-  std::vector<std::string> operands;  // words after the command path
-  OutputFormat format;
-  FstoreClient::Options client_options;
-  std::ostream& out;
-  std::ostream& err;
-
-  FstoreClient& client() {
-    if (client_ == nullptr) client_ = std::make_unique<FstoreClient>(client_options);
-    return *client_;
-  }
-
- private:
-  std::unique_ptr<FstoreClient> client_;
-};
 
 using Handler = std::function<absl::Status(Invocation&)>;
 
@@ -109,18 +80,18 @@ const std::vector<Command>& Commands() {
        "Applying the same file twice changes nothing; incompatible changes are\n"
        "refused with the reason.\n\n  fsctl apply features.yaml\n"
        "  fsctl apply --dry-run features.yaml",
-       {{"dry-run", "", "Show what would change without storing it."}}, 1, 1, {}},
+       {{"dry-run", "", "Show what would change without storing it."}}, 1, 1, ApplyCommand},
       {{"definitions", "list"}, "[KIND]", "List stored definitions (entity, source, feature_view, feature_service).",
-       "  fsctl definitions list\n  fsctl definitions list feature_view", {}, 0, 1, {}},
+       "  fsctl definitions list\n  fsctl definitions list feature_view", {}, 0, 1, DefinitionsListCommand},
       {{"ingest"}, "SOURCE FILE.csv", "Stream a CSV file into a source; prints accepted/rejected/duplicates.",
        "The CSV has a header row naming the source's columns. Timestamps are\n"
        "ISO-8601 UTC (2026-01-05T10:00:00Z) or integers in the source's unit.\n"
        "Rejected rows are kept as dead letters (fsctl deadletters SOURCE).\n\n"
        "  fsctl ingest txns txns.csv",
-       {{"batch-rows", "N", "Rows per streamed message. Default: 1000."}}, 2, 2, {}},
+       {{"batch-rows", "N", "Rows per streamed message. Default: 1000."}}, 2, 2, IngestCommand},
       {{"deadletters"}, "SOURCE", "List the rows of a source that ingest rejected, with reasons.",
        "  fsctl deadletters txns --limit 20",
-       {{"limit", "N", "Most rows to print. Default: 100."}}, 1, 1, {}},
+       {{"limit", "N", "Most rows to print. Default: 100."}}, 1, 1, DeadLettersCommand},
       {{"features", "get"}, "REF", "Read online features of a view or service for one entity.",
        "REF is a feature view, a feature service, or view:feature refs joined\n"
        "by commas. --at reads as of a past time (ISO-8601, or now-1h).\n\n"
@@ -129,7 +100,7 @@ const std::vector<Command>& Commands() {
        {{"entity", "KEY=VALUE", "A join key of the entity; repeat for composite keys.", true},
         {"at", "TIME", "Features as of this time. Default: now."},
         {"snapshot", "NAME", "Read as of a snapshot."}},
-       1, 1, {}},
+       1, 1, FeaturesGetCommand},
       {{"snapshot", "create"}, "[NAME]", "Pin the ingestion high-water mark under a name.",
        "  fsctl snapshot create train-2026-01", {}, 0, 1, {}},
       {{"snapshot", "list"}, "", "List snapshots.", "  fsctl snapshot list", {}, 0, 0, {}},

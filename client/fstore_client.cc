@@ -8,12 +8,26 @@
 #include "grpcpp/security/credentials.h"
 
 namespace fstore {
+namespace {
+
+// Messages up to 64 MiB: one oversized ingest row must reach the server to
+// be rejected with a reason rather than fail the stream.
+grpc::ChannelArguments ChannelArgs() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return args;
+}
+
+}  // namespace
 
 FstoreClient::FstoreClient(Options options)
     : options_(std::move(options)),
-      channel_(grpc::CreateChannel(options_.server,
-                                   grpc::InsecureChannelCredentials())),
-      health_(grpc::health::v1::Health::NewStub(channel_)) {}
+      channel_(grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(),
+                                         ChannelArgs())),
+      health_(grpc::health::v1::Health::NewStub(channel_)),
+      feature_store_(v1::FeatureStore::NewStub(channel_)) {}
+
 
 void FstoreClient::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
@@ -45,6 +59,65 @@ absl::StatusOr<std::string> FstoreClient::Health(const std::string& service) {
   if (!status.ok()) return CallError(status, "Health.Check");
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
       response.status());
+}
+
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> FstoreClient::CallUnary(
+    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request, const char* name) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  Response response;
+  const grpc::Status status = (stub->*method)(&context, request, &response);
+  if (!status.ok()) return CallError(status, name);
+  return response;
+}
+
+absl::StatusOr<v1::ApplyDefinitionsResponse> FstoreClient::ApplyDefinitions(
+    const v1::ApplyDefinitionsRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::ApplyDefinitions, request,
+                   "ApplyDefinitions");
+}
+
+absl::StatusOr<v1::ListDefinitionsResponse> FstoreClient::ListDefinitions(
+    const v1::ListDefinitionsRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::ListDefinitions, request,
+                   "ListDefinitions");
+}
+
+absl::StatusOr<v1::ListDeadLettersResponse> FstoreClient::ListDeadLetters(
+    const v1::ListDeadLettersRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::ListDeadLetters, request,
+                   "ListDeadLetters");
+}
+
+absl::StatusOr<v1::GetOnlineFeaturesResponse> FstoreClient::GetOnlineFeatures(
+    const v1::GetOnlineFeaturesRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::GetOnlineFeatures, request,
+                   "GetOnlineFeatures");
+}
+
+std::unique_ptr<FstoreClient::IngestStream> FstoreClient::StartIngestStream() {
+  std::unique_ptr<IngestStream> stream(new IngestStream(this));
+  stream->writer_ = feature_store_->IngestStream(&stream->context_, &stream->response_);
+  return stream;
+}
+
+FstoreClient::IngestStream::~IngestStream() {
+  if (!finished_) context_.TryCancel();
+}
+
+bool FstoreClient::IngestStream::Write(const v1::IngestRequest& request) {
+  return writer_->Write(request);
+}
+
+absl::StatusOr<v1::IngestResponse> FstoreClient::IngestStream::Finish() {
+  finished_ = true;
+  writer_->WritesDone();
+  const grpc::Status status = writer_->Finish();
+  if (!status.ok()) return client_->CallError(status, "IngestStream");
+  return response_;
 }
 
 }  // namespace fstore

@@ -12,8 +12,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "fstore/v1/feature_store.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 
 namespace fstore {
 
@@ -32,18 +34,55 @@ class FstoreClient {
   // "NOT_SERVING", ... Unavailable when fsd cannot be reached.
   absl::StatusOr<std::string> Health(const std::string& service = "");
 
+  // FeatureStore RPCs; the request and reply are the wire messages.
+  absl::StatusOr<v1::ApplyDefinitionsResponse> ApplyDefinitions(
+      const v1::ApplyDefinitionsRequest& request);
+  absl::StatusOr<v1::ListDefinitionsResponse> ListDefinitions(
+      const v1::ListDefinitionsRequest& request);
+  absl::StatusOr<v1::ListDeadLettersResponse> ListDeadLetters(
+      const v1::ListDeadLettersRequest& request);
+  absl::StatusOr<v1::GetOnlineFeaturesResponse> GetOnlineFeatures(
+      const v1::GetOnlineFeaturesRequest& request);
+
+  // A client-streaming ingest: Write() messages, then Finish() for the
+  // summary. The stream has no deadline (a backfill may take long); it is
+  // cancelled when the IngestStream is destroyed unfinished.
+  class IngestStream {
+   public:
+    ~IngestStream();
+    // False when the server has ended the stream (Finish() says why).
+    bool Write(const v1::IngestRequest& request);
+    absl::StatusOr<v1::IngestResponse> Finish();
+
+   private:
+    friend class FstoreClient;
+    IngestStream(const FstoreClient* client) : client_(client) {}
+    const FstoreClient* client_;
+    grpc::ClientContext context_;
+    v1::IngestResponse response_;
+    std::unique_ptr<grpc::ClientWriter<v1::IngestRequest>> writer_;
+    bool finished_ = false;
+  };
+  std::unique_ptr<IngestStream> StartIngestStream();
+
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const Options& options() const { return options_; }
 
  private:
   // Fills the deadline of a call's context.
   void Prepare(grpc::ClientContext* context) const;
+  // One unary call with the deadline set and the status converted.
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> CallUnary(
+      Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request, const char* name) const;
   // Converts a failed call's status, naming the server when unreachable.
   absl::Status CallError(const grpc::Status& status, const char* method) const;
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<v1::FeatureStore::Stub> feature_store_;
 };
 
 }  // namespace fstore

@@ -1,5 +1,6 @@
 #include "client/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -91,17 +92,8 @@ void JsonWriter::Double(double value) {
     return;
   }
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.17g", value);
-  // Prefer the shortest form that round-trips.
-  for (int precision = 1; precision <= 17; ++precision) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof(shorter), "%.*g", precision, value);
-    if (std::strtod(shorter, nullptr) == value) {
-      out_ += shorter;
-      return;
-    }
-  }
-  out_ += buf;
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), value);  // shortest
+  out_.append(buf, r.ptr);
 }
 
 void JsonWriter::Bool(bool value) {

@@ -42,3 +42,20 @@ TEST(JsonWriterTest, NonFiniteDoublesAreNull) {
 
 }  // namespace
 }  // namespace fstore::cli
+
+namespace fstore::cli {
+namespace {
+
+TEST(JsonWriterTest, DoublesPrintShortestWithoutNeedlessExponents) {
+  JsonWriter w;
+  w.BeginArray();
+  w.Double(10);
+  w.Double(45);
+  w.Double(0.1);
+  w.Double(123456.5);
+  w.EndArray();
+  EXPECT_EQ(w.str(), "[10,45,0.1,123456.5]");
+}
+
+}  // namespace
+}  // namespace fstore::cli

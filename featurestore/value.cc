@@ -1,20 +1,17 @@
 #include "featurestore/value.h"
 
-#include <cstdio>
-#include <cstdlib>
+#include <charconv>
 
 #include "absl/strings/str_cat.h"
 
 namespace fstore {
 namespace {
 
+// Shortest text that reads back as the same double ("10", "0.1", "1e+300").
 std::string DoubleToText(double d) {
   char buf[32];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, d);
-    if (std::strtod(buf, nullptr) == d) break;
-  }
-  return buf;
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), d);
+  return std::string(buf, r.ptr);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "fstore/v1/feature_store.grpc.pb.h"
+#include "server/feature_store_service.h"
 #include "fstore/v1/registry.grpc.pb.h"
 #include "fstore/v1/serving.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -20,12 +20,15 @@ namespace fstore {
 // UNIMPLEMENTED (the generated base behaviour), so clients see exactly which
 // parts of the v1 surface exist.
 struct FsdServer::Services {
-  v1::FeatureStore::Service feature_store;
+  explicit Services(FeatureStore* store) : feature_store(store) {}
+  FeatureStoreService feature_store;
   v1::Registry::Service registry;
   v1::Serving::Service serving;
 };
 
 namespace {
+
+constexpr int kMaxMessageBytes = 64 << 20;
 
 constexpr const char* kServiceNames[] = {
     "fstore.v1.FeatureStore", "fstore.v1.Registry", "fstore.v1.Serving"};
@@ -53,7 +56,8 @@ absl::Status FsdServer::Start() {
         absl::StrCat("--threads ", options_.threads, " must be at least 1"));
   }
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
-  services_ = std::make_unique<Services>();
+  FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
+  services_ = std::make_unique<Services>(feature_store_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -70,6 +74,10 @@ absl::Status FsdServer::Start() {
   grpc::ResourceQuota quota("fsd");
   quota.SetMaxThreads(options_.threads + 2);  // +2: gRPC's pollers
   builder.SetResourceQuota(quota);
+  // Ingest chunks and definitions files may be large; clients keep each
+  // message under a few MiB, this leaves room for one oversized row.
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.RegisterService(&services_->feature_store);
   builder.RegisterService(&services_->registry);
   builder.RegisterService(&services_->serving);
@@ -78,6 +86,7 @@ absl::Status FsdServer::Start() {
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
+    feature_store_.reset();
     database_.reset();
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", address,
@@ -98,6 +107,7 @@ void FsdServer::Shutdown() {
   server_->Wait();
   server_.reset();
   services_.reset();
+  feature_store_.reset();
   database_.reset();  // flushes and closes the store
   spdlog::info("shut down cleanly");
 }

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "featurestore/database.h"
+#include "featurestore/feature_store.h"
 #include "grpcpp/server.h"
 
 namespace fstore {
@@ -56,6 +57,7 @@ class FsdServer {
   const FsdOptions options_;
   int bound_port_ = 0;
   std::unique_ptr<Database> database_;
+  std::unique_ptr<FeatureStore> feature_store_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
 };

@@ -1,0 +1,455 @@
+#include "client/feature_store_commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/csv_reader.h"
+#include "client/json_writer.h"
+#include "common/time_util.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace fstore::cli {
+namespace {
+
+// Rows per streamed ingest message, and the most bytes of cells in one.
+constexpr size_t kDefaultBatchRows = 1000;
+constexpr size_t kBatchBytes = 1 << 20;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteValueJson(const v1::Value& v, JsonWriter* w) {
+  switch (v.kind_case()) {
+    case v1::Value::kInt64Value:
+      w->Int(v.int64_value());
+      break;
+    case v1::Value::kDoubleValue:
+      w->Double(v.double_value());
+      break;
+    case v1::Value::kStringValue:
+      w->String(v.string_value());
+      break;
+    case v1::Value::kBoolValue:
+      w->Bool(v.bool_value());
+      break;
+    case v1::Value::KIND_NOT_SET:
+      w->Null();
+  }
+}
+
+std::string ValueText(const v1::Value& v) {
+  if (v.kind_case() == v1::Value::KIND_NOT_SET) return "null";
+  if (v.kind_case() == v1::Value::kStringValue) return v.string_value();
+  JsonWriter w;
+  WriteValueJson(v, &w);
+  return w.str();
+}
+
+// Left-aligned columns for people.
+void PrintTable(std::ostream& os, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      os << row[i];
+      if (i + 1 < row.size()) os << std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    os << "\n";
+  }
+}
+
+absl::string_view ChangeName(v1::DefinitionChange::Kind kind, bool dry_run) {
+  switch (kind) {
+    case v1::DefinitionChange::CREATED:
+      return dry_run ? "would create" : "created";
+    case v1::DefinitionChange::UPDATED:
+      return dry_run ? "would update" : "updated";
+    default:
+      return "unchanged";
+  }
+}
+
+}  // namespace
+
+absl::Status ApplyCommand(Invocation& inv) {
+  const std::string& path = inv.operands[0];
+  absl::StatusOr<std::string> content = ReadFile(path);
+  if (!content.ok()) return content.status();
+  v1::ApplyDefinitionsRequest request;
+  request.set_content(*content);
+  if (absl::EndsWith(path, ".json")) request.set_format("json");
+  request.set_dry_run(inv.args.Has("dry-run"));
+  absl::StatusOr<v1::ApplyDefinitionsResponse> response = inv.client().ApplyDefinitions(request);
+  if (!response.ok()) {
+    return absl::Status(response.status().code(),
+                        absl::StrCat(path, ": ", response.status().message()));
+  }
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("dry_run");
+    w.Bool(response->dry_run());
+    w.Key("changes");
+    w.BeginArray();
+    for (const v1::DefinitionChange& c : response->changes()) {
+      w.BeginObject();
+      w.Key("type");
+      w.String(c.object_type());
+      w.Key("name");
+      w.String(c.name());
+      w.Key("change");
+      w.String(v1::DefinitionChange::Kind_Name(c.kind()));
+      w.Key("detail");
+      w.String(c.detail());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  int changed = 0;
+  for (const v1::DefinitionChange& c : response->changes()) {
+    rows.push_back({std::string(ChangeName(c.kind(), response->dry_run())), c.object_type(),
+                    c.name(), c.detail()});
+    if (c.kind() != v1::DefinitionChange::UNCHANGED) ++changed;
+  }
+  PrintTable(inv.out, rows);
+  inv.out << (response->dry_run() ? "dry run: " : "") << changed << " of "
+          << response->changes_size() << " definitions "
+          << (response->dry_run() ? "would change" : "changed") << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status DefinitionsListCommand(Invocation& inv) {
+  v1::ListDefinitionsRequest request;
+  if (!inv.operands.empty()) request.set_object_type(inv.operands[0]);
+  absl::StatusOr<v1::ListDefinitionsResponse> response = inv.client().ListDefinitions(request);
+  if (!response.ok()) return response.status();
+  const v1::Definitions& d = response->definitions();
+  if (inv.json()) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    google::protobuf::util::MessageToJsonString(d, &json, options);
+    inv.out << json << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {{"TYPE", "NAME", "DETAIL"}};
+  for (const v1::Entity& e : d.entities()) rows.push_back({"entity", e.name(), "key " + e.join_key()});
+  for (const v1::Source& s : d.sources()) {
+    std::vector<std::string> cols;
+    for (const v1::Column& c : s.columns()) {
+      cols.push_back(absl::StrCat(c.name(), ":", absl::StripPrefix(v1::ColumnType_Name(c.type()),
+                                                                   "COLUMN_TYPE_")));
+    }
+    rows.push_back({"source", s.name(), absl::StrJoin(cols, " ")});
+  }
+  for (const v1::FeatureView& v : d.feature_views()) {
+    std::vector<std::string> features;
+    for (const v1::Feature& f : v.features()) features.push_back(f.name());
+    rows.push_back({"feature_view", v.name(),
+                    absl::StrCat("entities ", absl::StrJoin(v.entities(), ","), " from ",
+                                 v.source(), ": ", absl::StrJoin(features, " "))});
+  }
+  for (const v1::FeatureService& s : d.feature_services()) {
+    rows.push_back({"feature_service", s.name(),
+                    absl::StrCat(absl::StrJoin(s.features(), " "), " (version ",
+                                 s.version_hash(), ")")});
+  }
+  PrintTable(inv.out, rows);
+  return absl::OkStatus();
+}
+
+absl::Status IngestCommand(Invocation& inv) {
+  const std::string& source = inv.operands[0];
+  const std::string& path = inv.operands[1];
+  size_t batch_rows = kDefaultBatchRows;
+  if (std::optional<std::string> b = inv.args.Get("batch-rows")) {
+    if (!absl::SimpleAtoi(*b, &batch_rows) || batch_rows == 0 || batch_rows > 100000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--batch-rows '", *b, "' must be a whole number from 1 to 100000"));
+    }
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  in.seekg(0, std::ios::end);
+  const int64_t file_bytes = in.tellg();
+  in.seekg(0);
+  CsvReader reader(in);
+  std::vector<std::string> header;
+  absl::Status csv_error;
+  if (!reader.Next(&header, &csv_error) || !csv_error.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no header row (",
+                                                   csv_error.ok() ? "empty file" : csv_error.message(), ")"));
+  }
+  std::unique_ptr<FstoreClient::IngestStream> stream = inv.client().StartIngestStream();
+  v1::IngestRequest request;
+  request.set_source(source);
+  for (const std::string& h : header) request.add_columns(h);
+
+  const bool progress = !inv.json() && ::isatty(STDERR_FILENO);
+  auto last_progress = std::chrono::steady_clock::now();
+  int64_t rows_sent = 0;
+  size_t bytes_in_batch = 0;
+  bool stream_open = true;
+  std::vector<std::string> cells;
+  std::vector<std::string> malformed;
+  int64_t expected_line = 0;
+  auto flush = [&]() {
+    if (request.text_rows_size() == 0 && request.columns_size() == 0) return;
+    stream_open = stream_open && stream->Write(request);
+    request.Clear();
+    bytes_in_batch = 0;
+  };
+  while (stream_open && reader.Next(&cells, &csv_error)) {
+    if (!csv_error.ok()) malformed.push_back(std::string(csv_error.message()));
+    // Rows are numbered by their line in the file and the server counts on
+    // from first_row_number, so a record that starts elsewhere than the line
+    // after the previous one (a quoted cell spanned lines) starts a message.
+    if (request.text_rows_size() > 0 && reader.record_line() != expected_line) flush();
+    if (request.text_rows_size() == 0) request.set_first_row_number(reader.record_line());
+    expected_line = reader.record_line() + 1;
+    v1::TextRow* row = request.add_text_rows();
+    for (std::string& c : cells) {
+      bytes_in_batch += c.size();
+      row->add_cells(std::move(c));
+    }
+    ++rows_sent;
+    if (static_cast<size_t>(request.text_rows_size()) >= batch_rows || bytes_in_batch >= kBatchBytes) {
+      flush();
+    }
+    if (progress && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(250)) {
+      last_progress = std::chrono::steady_clock::now();
+      inv.err << "\ringest " << source << ": " << rows_sent << " rows ("
+              << (file_bytes > 0 ? 100 * reader.bytes_read() / file_bytes : 100) << "%)" << std::flush;
+    }
+  }
+  if (stream_open) flush();
+  if (progress) inv.err << "\r" << std::string(60, ' ') << "\r" << std::flush;
+  absl::StatusOr<v1::IngestResponse> response = stream->Finish();
+  if (!response.ok()) {
+    return absl::Status(response.status().code(),
+                        absl::StrCat("ingest ", source, " from ", path, ": ",
+                                     response.status().message()));
+  }
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("source");
+    w.String(source);
+    w.Key("file");
+    w.String(path);
+    w.Key("rows");
+    w.Int(rows_sent);
+    w.Key("accepted");
+    w.Int(response->accepted());
+    w.Key("rejected");
+    w.Int(response->rejected());
+    w.Key("duplicates");
+    w.Int(response->duplicates());
+    w.Key("rejections");
+    w.BeginArray();
+    for (const v1::Rejection& r : response->rejections()) {
+      w.BeginObject();
+      w.Key("row");
+      w.Int(r.row_number());
+      w.Key("column");
+      w.String(r.column());
+      w.Key("value");
+      w.String(r.value());
+      w.Key("rule");
+      w.String(r.rule());
+      w.Key("reason");
+      w.String(r.reason());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "ingest " << source << " from " << path << ": " << rows_sent << " rows, "
+            << response->accepted() << " accepted, " << response->rejected() << " rejected, "
+            << response->duplicates() << " duplicates\n";
+    if (response->rejected() > 0) {
+      inv.out << "rejected rows (row = line in " << path << "; showing "
+              << response->rejections_size() << ", all kept: fsctl deadletters " << source
+              << "):\n";
+      for (const v1::Rejection& r : response->rejections()) {
+        inv.out << "  " << r.reason() << " [" << r.rule() << "]\n";
+      }
+    }
+  }
+  for (const std::string& m : malformed) inv.err << "fsctl ingest: " << path << ": " << m << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status DeadLettersCommand(Invocation& inv) {
+  int limit = 100;
+  if (std::optional<std::string> l = inv.args.Get("limit")) {
+    if (!absl::SimpleAtoi(*l, &limit) || limit <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--limit '", *l, "' must be a positive number"));
+    }
+  }
+  v1::ListDeadLettersRequest request;
+  request.set_source(inv.operands[0]);
+  request.set_page_size(std::min(limit, 1000));
+  std::vector<v1::DeadLetter> letters;
+  int64_t total = 0;
+  while (static_cast<int>(letters.size()) < limit) {
+    absl::StatusOr<v1::ListDeadLettersResponse> page = inv.client().ListDeadLetters(request);
+    if (!page.ok()) return page.status();
+    total = page->total();
+    for (const v1::DeadLetter& d : page->dead_letters()) {
+      if (static_cast<int>(letters.size()) < limit) letters.push_back(d);
+    }
+    if (page->next_page_token().empty()) break;
+    request.set_page_token(page->next_page_token());
+  }
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("source");
+    w.String(inv.operands[0]);
+    w.Key("total");
+    w.Int(total);
+    w.Key("dead_letters");
+    w.BeginArray();
+    for (const v1::DeadLetter& d : letters) {
+      w.BeginObject();
+      w.Key("row");
+      w.Int(d.rejection().row_number());
+      w.Key("column");
+      w.String(d.rejection().column());
+      w.Key("value");
+      w.String(d.rejection().value());
+      w.Key("rule");
+      w.String(d.rejection().rule());
+      w.Key("reason");
+      w.String(d.rejection().reason());
+      w.Key("received_at");
+      w.String(FormatIsoTime(d.received_at_us()));
+      w.Key("raw");
+      w.BeginArray();
+      for (const std::string& r : d.raw_values()) w.String(r);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {{"ROW", "COLUMN", "RULE", "VALUE", "REASON"}};
+  for (const v1::DeadLetter& d : letters) {
+    const v1::Rejection& r = d.rejection();
+    rows.push_back({absl::StrCat(r.row_number()), r.column(), r.rule(), r.value(), r.reason()});
+  }
+  PrintTable(inv.out, rows);
+  inv.out << letters.size() << " of " << total << " rejected rows of " << inv.operands[0] << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status FeaturesGetCommand(Invocation& inv) {
+  const std::string& ref = inv.operands[0];
+  v1::GetOnlineFeaturesRequest request;
+  if (ref.find(':') != std::string::npos) {
+    for (absl::string_view r : absl::StrSplit(ref, ',', absl::SkipEmpty())) {
+      request.mutable_selector()->mutable_refs()->add_refs(std::string(r));
+    }
+  } else {
+    // A name: a view or a service; ask which.
+    v1::ListDefinitionsRequest lookup;
+    lookup.set_name(ref);
+    absl::StatusOr<v1::ListDefinitionsResponse> found = inv.client().ListDefinitions(lookup);
+    if (!found.ok()) return found.status();
+    if (found->definitions().feature_services_size() > 0) {
+      request.mutable_selector()->set_feature_service(ref);
+    } else if (found->definitions().feature_views_size() > 0) {
+      request.mutable_selector()->set_feature_view(ref);
+    } else {
+      return absl::NotFoundError(absl::StrCat(
+          "'", ref, "' is neither a feature view nor a feature service (fsctl definitions list)"));
+    }
+  }
+  const std::vector<std::string> entities = inv.args.GetAll("entity");
+  if (entities.empty()) {
+    return absl::InvalidArgumentError("give the entity with --entity KEY=VALUE (e.g. --entity account_id=A-1)");
+  }
+  for (const std::string& e : entities) {
+    absl::StatusOr<std::pair<std::string, std::string>> kv = ParseKeyValue(e, "entity");
+    if (!kv.ok()) return kv.status();
+    (*request.mutable_entity()->mutable_values())[kv->first] = kv->second;
+  }
+  if (std::optional<std::string> at = inv.args.Get("at")) {
+    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", t.status().message()));
+    request.set_at_us(*t);
+  }
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) request.set_snapshot(*snapshot);
+  absl::StatusOr<v1::GetOnlineFeaturesResponse> response = inv.client().GetOnlineFeatures(request);
+  if (!response.ok()) return response.status();
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("features");
+    w.BeginObject();
+    for (const v1::FeatureValue& f : response->features()) {
+      w.Key(f.name());
+      WriteValueJson(f.value(), &w);
+    }
+    w.EndObject();
+    w.Key("freshness");
+    w.BeginObject();
+    for (const v1::ViewFreshness& f : response->freshness()) {
+      w.Key(f.feature_view());
+      if (f.newest_event_us() == 0) {
+        w.Null();
+      } else {
+        w.String(FormatIsoTime(f.newest_event_us()));
+      }
+    }
+    w.EndObject();
+    w.Key("at");
+    w.String(FormatIsoTime(response->at_us()));
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {{"FEATURE", "VALUE"}};
+  for (const v1::FeatureValue& f : response->features()) rows.push_back({f.name(), ValueText(f.value())});
+  PrintTable(inv.out, rows);
+  inv.out << "as of " << FormatIsoTime(response->at_us()) << "\n";
+  for (const v1::ViewFreshness& f : response->freshness()) {
+    inv.out << "view " << f.feature_view() << ": "
+            << (f.newest_event_us() == 0 ? std::string("no events for this entity")
+                                         : "newest event " + FormatIsoTime(f.newest_event_us()))
+            << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace fstore::cli

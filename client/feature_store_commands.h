@@ -1,0 +1,20 @@
+// fsctl's feature store verbs: apply, definitions list, ingest, deadletters,
+// features get. Each returns the status the command ends with; output goes
+// to the invocation's streams (tables, or one JSON document with --output=json).
+#ifndef FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
+#define FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
+
+#include "absl/status/status.h"
+#include "client/invocation.h"
+
+namespace fstore::cli {
+
+absl::Status ApplyCommand(Invocation& inv);
+absl::Status DefinitionsListCommand(Invocation& inv);
+absl::Status IngestCommand(Invocation& inv);
+absl::Status DeadLettersCommand(Invocation& inv);
+absl::Status FeaturesGetCommand(Invocation& inv);
+
+}  // namespace fstore::cli
+
+#endif  // FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_

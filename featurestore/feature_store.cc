@@ -1,0 +1,1045 @@
+#include "featurestore/feature_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "featurestore/entity_timeline.h"
+#include "featurestore/record_codec.h"
+#include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace fstore {
+namespace {
+
+constexpr TimestampUs kMinTime = std::numeric_limits<TimestampUs>::min();
+constexpr char kNextSeqKey[] = "next_seq";
+constexpr char kNextDeadLetterKey[] = "next_dead_letter";
+constexpr char kSourceCountPrefix[] = "source_events/";
+constexpr char kDeadLetterCountPrefix[] = "dead_letters/";
+constexpr char kViewBuiltPrefix[] = "view_built/";
+constexpr char kViewReclaimedPrefix[] = "view_reclaimed/";
+// Rows per WriteBatch when a view is backfilled from the event log.
+constexpr size_t kBackfillBatchRows = 4096;
+
+// ------------------------------------------------------------ the catalog
+
+// A view compiled against its source: which source columns its slots and
+// keys read. Immutable.
+struct CompiledView {
+  const FeatureView* def = nullptr;
+  const Source* source = nullptr;
+  std::shared_ptr<const TimelineSchema> schema;
+  std::vector<int> slot_columns;  // slot -> source column
+  std::vector<int> key_columns;   // entity i's join key -> source column
+  std::vector<std::string> key_names;
+  // Longest window or TTL; -1 when state may never be reclaimed (a LAST
+  // without TTL needs the entity's whole history).
+  DurationUs horizon = 0;
+  std::string content_hash;
+  absl::flat_hash_map<std::string, size_t> feature_index;
+};
+
+struct CompiledSource {
+  const Source* def = nullptr;
+  std::vector<std::string> views;  // views it feeds
+  absl::flat_hash_set<std::string> key_columns;
+  int event_id_column = -1;
+};
+
+// Definitions plus their compiled form; immutable once built, replaced
+// whole by Apply.
+struct Catalog {
+  Definitions definitions;
+  absl::flat_hash_map<std::string, CompiledView> views;
+  absl::flat_hash_map<std::string, CompiledSource> sources;
+};
+
+absl::StatusOr<std::shared_ptr<const Catalog>> BuildCatalog(Definitions definitions) {
+  auto catalog = std::make_shared<Catalog>();
+  catalog->definitions = std::move(definitions);
+  const Definitions& defs = catalog->definitions;
+  for (const Source& source : defs.sources) {
+    CompiledSource& cs = catalog->sources[source.name];
+    cs.def = &source;
+    cs.event_id_column =
+        source.event_id_column.empty() ? -1 : source.ColumnIndex(source.event_id_column);
+  }
+  for (const FeatureView& view : defs.feature_views) {
+    CompiledView cv;
+    cv.def = &view;
+    cv.source = defs.FindSource(view.source);
+    if (cv.source == nullptr) {
+      return absl::InternalError(absl::StrCat("view ", view.name, ": no source ", view.source));
+    }
+    CompiledSource& cs = catalog->sources[view.source];
+    cs.views.push_back(view.name);
+    for (const std::string& entity_name : view.entities) {
+      const Entity* entity = defs.FindEntity(entity_name);
+      if (entity == nullptr) {
+        return absl::InternalError(absl::StrCat("view ", view.name, ": no entity ", entity_name));
+      }
+      cv.key_columns.push_back(cv.source->ColumnIndex(entity->join_key));
+      cv.key_names.push_back(entity->join_key);
+      cs.key_columns.insert(entity->join_key);
+    }
+    auto schema = std::make_shared<TimelineSchema>();
+    absl::flat_hash_map<int, int> slot_of_column;
+    auto slot_for = [&](const std::string& column) {
+      const int c = cv.source->ColumnIndex(column);
+      auto [it, inserted] = slot_of_column.try_emplace(c, static_cast<int>(cv.slot_columns.size()));
+      if (inserted) cv.slot_columns.push_back(c);
+      return it->second;
+    };
+    bool never_reclaim = false;
+    for (const Feature& f : view.features) {
+      TimelineFeature tf;
+      tf.function = f.function;
+      tf.window = f.window;
+      tf.ttl = f.ttl;
+      if (!f.column.empty()) tf.slot = slot_for(f.column);
+      if (f.where) {
+        tf.filter_slot = slot_for(f.where->column);
+        tf.filter_equals = f.where->equals;
+      }
+      if (f.function == AggregateFunction::kLast && f.ttl == 0) never_reclaim = true;
+      cv.horizon = std::max(cv.horizon, std::max(f.window, f.ttl));
+      cv.feature_index[f.name] = schema->features.size();
+      schema->features.push_back(std::move(tf));
+    }
+    if (never_reclaim) cv.horizon = -1;
+    schema->slot_count = cv.slot_columns.size();
+    cv.schema = std::move(schema);
+    cv.content_hash = ContentHash(view);
+    catalog->views.emplace(view.name, std::move(cv));
+  }
+  return std::shared_ptr<const Catalog>(std::move(catalog));
+}
+
+// ----------------------------------------------------------------- keys
+
+std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values) {
+  if (view.key_columns.size() == 1) return ValueToText(values[view.key_columns[0]]);
+  std::string key;
+  for (int c : view.key_columns) codec::PutComponent(&key, ValueToText(values[c]));
+  return key;
+}
+
+std::string ViewPrefix(absl::string_view view) {
+  std::string key;
+  codec::PutComponent(&key, view);
+  return key;
+}
+
+std::string OnlineKey(absl::string_view view, absl::string_view entity, TimestampUs ts,
+                      uint64_t seq) {
+  std::string key = ViewPrefix(view);
+  codec::PutComponent(&key, entity);
+  codec::PutOrderedInt64(&key, ts);
+  codec::PutOrderedUint64(&key, seq);
+  return key;
+}
+
+std::string SourceSeqKey(absl::string_view source, uint64_t seq) {
+  std::string key = ViewPrefix(source);
+  codec::PutOrderedUint64(&key, seq);
+  return key;
+}
+
+// The smallest key greater than every key starting with `prefix`.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+std::string EncodeUint64(uint64_t v) {
+  std::string s;
+  codec::PutOrderedUint64(&s, v);
+  return s;
+}
+
+uint64_t DecodeUint64(absl::string_view s) {
+  uint64_t v = 0;
+  codec::GetOrderedUint64(&s, &v);
+  return v;
+}
+
+std::string ObjectKey(absl::string_view type, absl::string_view name) {
+  return absl::StrCat(type, "/", name);
+}
+
+std::string EscapeForText(absl::string_view cell) {
+  if (IsValidUtf8(cell)) return std::string(cell);
+  std::string out;
+  for (unsigned char c : cell) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return out;
+}
+
+// Stored events hold values in column order, so a source with events may
+// only gain nullable columns at the end.
+absl::Status CheckAppendOnly(const Source& before, const Source& after) {
+  for (size_t i = 0; i < after.columns.size(); ++i) {
+    if (i < before.columns.size()) {
+      if (after.columns[i].name != before.columns[i].name) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "source ", after.name, ": column ", i + 1, " changes from ", before.columns[i].name,
+            " to ", after.columns[i].name, "; stored events keep their column order (add new "
+            "columns at the end)"));
+      }
+    } else if (!after.columns[i].nullable) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "source ", after.name, ": new column ", after.columns[i].name,
+          " must be nullable, since stored events have no value for it"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------- Impl
+
+class FeatureStore::Impl {
+ public:
+  Impl(Database* db, Options options) : db_(db), options_(std::move(options)) {}
+
+  absl::Status Load();
+  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format,
+                                    bool dry_run);
+  Definitions GetDefinitions() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return catalog_->definitions;
+  }
+  absl::StatusOr<std::unique_ptr<IngestWriter>> StartIngest(
+      absl::string_view source, const std::vector<std::string>& columns);
+  absl::StatusOr<DeadLetterPage> ListDeadLetters(absl::string_view source, int page_size,
+                                                 absl::string_view page_token) const;
+  absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
+      const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
+      TimestampUs at) const;
+  uint64_t NextSequence() const { return next_seq_.load(); }
+
+  // One chunk of validated input, committed atomically. Called by writers.
+  struct PendingRow {
+    ValidatedRow row;
+    int64_t row_number = 0;
+    std::vector<std::string> raw;  // for dead letters
+    bool rejected = false;
+    Rejection rejection;
+  };
+  // Fails when the definitions changed since `started_with`.
+  absl::Status Commit(const Catalog* started_with, const std::string& source_name,
+                      std::vector<PendingRow>& rows, IngestSummary* summary);
+
+  std::shared_ptr<const Catalog> catalog() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return catalog_;
+  }
+  const Options& options() const { return options_; }
+
+ private:
+  struct ViewState {
+    std::shared_ptr<const CompiledView> compiled;
+    absl::flat_hash_map<std::string, EntityTimeline> timelines;
+    TimestampUs newest = kMinTime;
+    TimestampUs reclaimed_before = kMinTime;
+  };
+
+  absl::Status LoadDefinitions(Definitions* out);
+  absl::Status LoadCounters();
+  absl::Status LoadEventIds();
+  absl::Status LoadOnline(const Catalog& catalog);
+  // Rebuilds one view's kOnline records and timelines from the event log.
+  absl::StatusOr<ViewState> BackfillView(const CompiledView& view)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  int64_t CountOf(absl::string_view prefix, absl::string_view name) const;
+  // Drops window state beyond the horizon for the given timelines.
+  void Reclaim(ViewState& state, const std::vector<std::string>& entities,
+               rocksdb::WriteBatch* deletes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Database* const db_;
+  const Options options_;
+
+  // Serializes Apply and ingest commits, and guards the write-side state.
+  absl::Mutex write_mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> event_ids_
+      ABSL_GUARDED_BY(write_mu_);
+  absl::flat_hash_map<std::string, int64_t> source_events_ ABSL_GUARDED_BY(write_mu_);
+  absl::flat_hash_map<std::string, int64_t> dead_letters_ ABSL_GUARDED_BY(write_mu_);
+  uint64_t next_dead_letter_ ABSL_GUARDED_BY(write_mu_) = 0;
+  std::atomic<uint64_t> next_seq_{0};
+
+  // Guards what readers see.
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Catalog> catalog_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, ViewState> views_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::Status FeatureStore::Impl::LoadDefinitions(Definitions* out) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kDefinitions)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    const size_t slash = key.find('/');
+    const std::string type = key.substr(0, slash);
+    std::string list;
+    if (type == "entity") list = "entities";
+    else if (type == "source") list = "sources";
+    else if (type == "feature_view") list = "feature_views";
+    else if (type == "feature_service") list = "feature_services";
+    else continue;
+    absl::StatusOr<Definitions> one =
+        ParseDefinitions(absl::StrCat("{\"", list, "\":[", it->value().ToString(), "]}"), "json");
+    if (!one.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("stored definition ", key, " does not parse: ", one.status().message()));
+    }
+    // Keys are unique per kind and name, so appending is a merge.
+    for (Entity& e : one->entities) out->entities.push_back(std::move(e));
+    for (Source& x : one->sources) out->sources.push_back(std::move(x));
+    for (FeatureView& v : one->feature_views) out->feature_views.push_back(std::move(v));
+    for (FeatureService& x : one->feature_services) out->feature_services.push_back(std::move(x));
+  }
+  return FromRocksStatus(it->status(), "reading definitions");
+}
+
+int64_t FeatureStore::Impl::CountOf(absl::string_view prefix, absl::string_view name) const {
+  std::string value;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta),
+                      absl::StrCat(prefix, name), &value).ok()) {
+    return 0;
+  }
+  return static_cast<int64_t>(DecodeUint64(value));
+}
+
+absl::Status FeatureStore::Impl::LoadCounters() {
+  absl::MutexLock lock(&write_mu_);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    const uint64_t v = DecodeUint64(it->value().ToString());
+    if (key == kNextSeqKey) {
+      next_seq_ = v;
+    } else if (key == kNextDeadLetterKey) {
+      next_dead_letter_ = v;
+    } else if (key.rfind(kSourceCountPrefix, 0) == 0) {
+      source_events_[key.substr(strlen(kSourceCountPrefix))] = static_cast<int64_t>(v);
+    } else if (key.rfind(kDeadLetterCountPrefix, 0) == 0) {
+      dead_letters_[key.substr(strlen(kDeadLetterCountPrefix))] = static_cast<int64_t>(v);
+    }
+  }
+  return FromRocksStatus(it->status(), "reading counters");
+}
+
+absl::Status FeatureStore::Impl::LoadEventIds() {
+  absl::MutexLock lock(&write_mu_);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kEventIds)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    absl::string_view source, id;
+    if (!codec::GetComponent(&key, &source) || !codec::GetComponent(&key, &id)) {
+      return absl::DataLossError("malformed event id record");
+    }
+    event_ids_[source].insert(std::string(id));
+  }
+  return FromRocksStatus(it->status(), "reading event ids");
+}
+
+absl::Status FeatureStore::Impl::LoadOnline(const Catalog& catalog) {
+  absl::MutexLock write_lock(&write_mu_);
+  absl::flat_hash_map<std::string, ViewState> views;
+  for (const auto& [name, compiled] : catalog.views) {
+    ViewState& state = views[name];
+    state.compiled = std::make_shared<const CompiledView>(compiled);
+    std::string built;
+    const bool current =
+        db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta),
+                       absl::StrCat(kViewBuiltPrefix, name), &built).ok() &&
+        built == compiled.content_hash;
+    if (!current) {
+      // Online records were built for another version of the view (or a
+      // crash interrupted an apply): rebuild from the event log.
+      FSTORE_ASSIGN_OR_RETURN(state, BackfillView(compiled));
+      continue;
+    }
+    std::string reclaimed;
+    if (db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta),
+                       absl::StrCat(kViewReclaimedPrefix, name), &reclaimed).ok()) {
+      absl::string_view in = reclaimed;
+      codec::GetOrderedInt64(&in, &state.reclaimed_before);
+    }
+    const std::string prefix = ViewPrefix(name);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kOnline)));
+    std::vector<Value> values;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      absl::string_view view_name, entity;
+      int64_t ts;
+      uint64_t seq;
+      if (!codec::GetComponent(&key, &view_name) || !codec::GetComponent(&key, &entity) ||
+          !codec::GetOrderedInt64(&key, &ts) || !codec::GetOrderedUint64(&key, &seq) ||
+          !codec::GetValues(absl::string_view(it->value().data(), it->value().size()), &values) ||
+          values.size() != compiled.schema->slot_count) {
+        return absl::DataLossError(absl::StrCat("malformed online record of view ", name));
+      }
+      auto [t, inserted] = state.timelines.try_emplace(std::string(entity), compiled.schema);
+      t->second.Insert(ts, seq, values);
+      state.newest = std::max(state.newest, ts);
+    }
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading online state"));
+  }
+  absl::MutexLock lock(&mu_);
+  views_ = std::move(views);
+  return absl::OkStatus();
+}
+
+absl::Status FeatureStore::Impl::Load() {
+  Definitions definitions;
+  FSTORE_RETURN_IF_ERROR(LoadDefinitions(&definitions));
+  FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog,
+                          BuildCatalog(std::move(definitions)));
+  {
+    absl::MutexLock lock(&mu_);
+    catalog_ = catalog;
+  }
+  FSTORE_RETURN_IF_ERROR(LoadCounters());
+  FSTORE_RETURN_IF_ERROR(LoadEventIds());
+  FSTORE_RETURN_IF_ERROR(LoadOnline(*catalog));
+  size_t timelines = 0;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    for (const auto& [name, state] : views_) timelines += state.timelines.size();
+  }
+  spdlog::info("feature store: {} views, {} entity timelines, next sequence {}",
+               catalog->views.size(), timelines, next_seq_.load());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FeatureStore::Impl::ViewState> FeatureStore::Impl::BackfillView(
+    const CompiledView& view) {
+  ViewState state;
+  state.compiled = std::make_shared<const CompiledView>(view);
+  const std::string view_prefix = ViewPrefix(view.def->name);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(db_->handle(ColumnFamily::kOnline), view_prefix, PrefixEnd(view_prefix));
+  const std::string source_prefix = ViewPrefix(view.source->name);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kEvents)));
+  std::vector<Value> values;
+  std::vector<Value> projected(view.slot_columns.size());
+  std::string encoded;
+  size_t rows = 0;
+  for (it->Seek(source_prefix); it->Valid() && it->key().starts_with(source_prefix); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    absl::string_view value(it->value().data(), it->value().size());
+    absl::string_view source;
+    uint64_t seq;
+    int64_t ts;
+    if (!codec::GetComponent(&key, &source) || !codec::GetOrderedUint64(&key, &seq) ||
+        !codec::GetInt64(&value, &ts) || !codec::GetValues(value, &values) ||
+        values.size() > view.source->columns.size()) {
+      return absl::DataLossError(
+          absl::StrCat("malformed event of source ", view.source->name, " (sequence ", seq, ")"));
+    }
+    // Events stored before columns were appended to the source lack them.
+    values.resize(view.source->columns.size());
+    for (size_t s = 0; s < view.slot_columns.size(); ++s) projected[s] = values[view.slot_columns[s]];
+    const std::string entity = EntityKeyOf(view, values);
+    encoded.clear();
+    codec::PutValues(&encoded, projected);
+    batch.Put(db_->handle(ColumnFamily::kOnline), OnlineKey(view.def->name, entity, ts, seq),
+              encoded);
+    auto [t, inserted] = state.timelines.try_emplace(entity, view.schema);
+    t->second.Insert(ts, seq, projected);
+    state.newest = std::max(state.newest, ts);
+    if (++rows % kBackfillBatchRows == 0) {
+      FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
+                                             "backfilling view " + view.def->name));
+      batch.Clear();
+    }
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading the event log"));
+  batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kViewBuiltPrefix, view.def->name),
+            view.content_hash);
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
+                                         "backfilling view " + view.def->name));
+  if (rows > 0) {
+    spdlog::info("view {}: backfilled {} events from source {}", view.def->name, rows,
+                 view.source->name);
+  }
+  return state;
+}
+
+absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
+                                                      absl::string_view format, bool dry_run) {
+  FSTORE_ASSIGN_OR_RETURN(Definitions incoming, ParseDefinitions(text, format));
+  absl::MutexLock write_lock(&write_mu_);
+  const std::shared_ptr<const Catalog> current = catalog();
+  const Definitions& stored = current->definitions;
+  Definitions merged = MergeDefinitions(stored, incoming);
+  FSTORE_RETURN_IF_ERROR(ValidateDefinitions(merged));
+
+  auto has_events = [&](const std::string& source) {
+    auto it = source_events_.find(source);
+    return it != source_events_.end() && it->second > 0;
+  };
+  ApplyResult result;
+  result.dry_run = dry_run;
+  rocksdb::WriteBatch batch;
+  auto record = [&](const auto& object, const auto* before, absl::string_view type) {
+    DefinitionChange change;
+    change.object_type = std::string(type);
+    change.name = object.name;
+    if (before == nullptr) {
+      change.kind = DefinitionChange::Kind::kCreated;
+      change.detail = absl::StrCat("version ", ContentHash(object));
+    } else if (*before == object) {
+      change.kind = DefinitionChange::Kind::kUnchanged;
+      change.detail = absl::StrCat("version ", ContentHash(object));
+    } else {
+      change.kind = DefinitionChange::Kind::kUpdated;
+      change.detail = absl::StrCat("version ", ContentHash(*before), " -> ", ContentHash(object));
+    }
+    if (change.kind != DefinitionChange::Kind::kUnchanged) {
+      batch.Put(db_->handle(ColumnFamily::kDefinitions), ObjectKey(type, object.name),
+                CanonicalJson(object));
+    }
+    result.changes.push_back(std::move(change));
+  };
+  for (const Entity& e : incoming.entities) {
+    const Entity* before = stored.FindEntity(e.name);
+    if (before != nullptr && !(*before == e)) {
+      for (const FeatureView& v : stored.feature_views) {
+        if (std::find(v.entities.begin(), v.entities.end(), e.name) != v.entities.end() &&
+            has_events(v.source)) {
+          FSTORE_RETURN_IF_ERROR(CheckCompatible(*before, e));
+        }
+      }
+    }
+    record(e, before, "entity");
+  }
+  for (const Source& s : incoming.sources) {
+    const Source* before = stored.FindSource(s.name);
+    if (before != nullptr && has_events(s.name)) {
+      FSTORE_RETURN_IF_ERROR(CheckCompatible(*before, s));
+      FSTORE_RETURN_IF_ERROR(CheckAppendOnly(*before, s));
+    }
+    record(s, before, "source");
+  }
+  for (const FeatureView& v : incoming.feature_views) {
+    const FeatureView* before = stored.FindView(v.name);
+    if (before != nullptr && has_events(before->source)) {
+      FSTORE_RETURN_IF_ERROR(CheckCompatible(*before, v));
+    }
+    record(v, before, "feature_view");
+  }
+  for (const FeatureService& s : incoming.feature_services) {
+    record(s, stored.FindService(s.name), "feature_service");
+  }
+  if (dry_run) return result;
+
+  FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next, BuildCatalog(std::move(merged)));
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
+                                         "storing definitions"));
+  // Views whose compiled form changed (or that are new) are rebuilt from the
+  // event log; the others keep their state under the new catalog.
+  absl::flat_hash_map<std::string, ViewState> rebuilt;
+  for (const auto& [name, compiled] : next->views) {
+    auto old = current->views.find(name);
+    if (old != current->views.end() && old->second.content_hash == compiled.content_hash &&
+        old->second.source->columns == compiled.source->columns) {
+      continue;
+    }
+    FSTORE_ASSIGN_OR_RETURN(rebuilt[name], BackfillView(compiled));
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, state] : rebuilt) views_[name] = std::move(state);
+  for (auto& [name, state] : views_) {
+    // Point every view at the new catalog's compiled form (same content).
+    if (!rebuilt.contains(name)) {
+      auto it = next->views.find(name);
+      if (it != next->views.end()) {
+        state.compiled = std::make_shared<const CompiledView>(it->second);
+      }
+    }
+  }
+  catalog_ = std::move(next);
+  return result;
+}
+
+// ---------------------------------------------------------------- ingest
+
+namespace {
+
+class IngestWriterImpl : public FeatureStore::IngestWriter {
+ public:
+  IngestWriterImpl(FeatureStore::Impl* store, std::shared_ptr<const Catalog> catalog,
+                   std::string source, RowValidator validator)
+      : store_(store),
+        catalog_(std::move(catalog)),
+        source_(std::move(source)),
+        validator_(std::move(validator)) {}
+
+  absl::Status WriteText(absl::Span<const std::vector<std::string>> rows,
+                         int64_t first_row_number) override {
+    std::vector<FeatureStore::Impl::PendingRow>& pending = Prepare(rows.size(), first_row_number);
+    std::vector<absl::string_view> cells;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      FeatureStore::Impl::PendingRow& p = pending[i];
+      cells.assign(rows[i].begin(), rows[i].end());
+      p.rejected = !validator_.ValidateText(cells, p.row_number, &p.row, &p.rejection);
+      if (p.rejected) {
+        p.raw.clear();
+        for (const std::string& c : rows[i]) p.raw.push_back(EscapeForText(c));
+      }
+    }
+    return store_->Commit(catalog_.get(), source_, pending, &summary_);
+  }
+
+  absl::Status WriteValues(absl::Span<const std::vector<Value>> rows,
+                           int64_t first_row_number) override {
+    std::vector<FeatureStore::Impl::PendingRow>& pending = Prepare(rows.size(), first_row_number);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      FeatureStore::Impl::PendingRow& p = pending[i];
+      p.rejected = !validator_.ValidateValues(rows[i], p.row_number, &p.row, &p.rejection);
+      if (p.rejected) {
+        p.raw.clear();
+        for (const Value& v : rows[i]) p.raw.push_back(EscapeForText(ValueToText(v)));
+      }
+    }
+    return store_->Commit(catalog_.get(), source_, pending, &summary_);
+  }
+
+  const IngestSummary& summary() const override { return summary_; }
+
+ private:
+  std::vector<FeatureStore::Impl::PendingRow>& Prepare(size_t n, int64_t first_row_number) {
+    if (first_row_number > 0) next_row_number_ = first_row_number;
+    pending_.resize(n);
+    for (size_t i = 0; i < n; ++i) pending_[i].row_number = next_row_number_++;
+    return pending_;
+  }
+
+  FeatureStore::Impl* const store_;
+  const std::shared_ptr<const Catalog> catalog_;  // keeps the Source alive
+  const std::string source_;
+  const RowValidator validator_;
+  std::vector<FeatureStore::Impl::PendingRow> pending_;  // reused across chunks
+  int64_t next_row_number_ = 1;
+  IngestSummary summary_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> FeatureStore::Impl::StartIngest(
+    absl::string_view source, const std::vector<std::string>& columns) {
+  std::shared_ptr<const Catalog> current = catalog();
+  auto it = current->sources.find(source);
+  if (it == current->sources.end()) {
+    std::vector<std::string> names;
+    for (const Source& s : current->definitions.sources) names.push_back(s.name);
+    return absl::NotFoundError(absl::StrCat(
+        "unknown source '", source, "'",
+        names.empty() ? " (no sources are defined; run fsctl apply first)"
+                      : absl::StrCat(" (defined: ", absl::StrJoin(names, ", "), ")")));
+  }
+  FSTORE_ASSIGN_OR_RETURN(
+      RowValidator validator,
+      RowValidator::Create(*it->second.def, columns, it->second.key_columns, options_.validation));
+  return std::unique_ptr<IngestWriter>(
+      new IngestWriterImpl(this, current, std::string(source), std::move(validator)));
+}
+
+absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
+                                        const std::string& source_name,
+                                        std::vector<PendingRow>& rows, IngestSummary* summary) {
+  absl::MutexLock write_lock(&write_mu_);
+  const std::shared_ptr<const Catalog> current = catalog();
+  if (current.get() != started_with) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "definitions changed while ingesting into ", source_name,
+        "; start the ingest again (rows with event ids are not stored twice)"));
+  }
+  auto source_it = current->sources.find(source_name);
+  const CompiledSource& source = source_it->second;
+  std::vector<const CompiledView*> views;
+  for (const std::string& v : source.views) views.push_back(&current->views.at(v));
+
+  struct Published {
+    size_t view;
+    std::string entity;
+    TimestampUs ts;
+    uint64_t seq;
+    std::vector<Value> projected;
+  };
+  std::vector<Published> published;
+  absl::flat_hash_set<std::string>& seen_ids = event_ids_[source_name];
+  absl::flat_hash_set<std::string> chunk_ids;  // ids first seen in this chunk
+  rocksdb::WriteBatch batch;
+  uint64_t seq = next_seq_.load();
+  uint64_t dead_letter = next_dead_letter_;
+  IngestSummary delta;
+  std::string key, value;
+  const TimestampUs received_at = NowUs();
+
+  for (PendingRow& p : rows) {
+    if (p.rejected) {
+      ++delta.rejected;
+      if (summary->rejections.size() + delta.rejections.size() < options_.max_rejections_reported) {
+        delta.rejections.push_back(p.rejection);
+      }
+      value.clear();
+      codec::PutInt64(&value, p.rejection.row_number);
+      codec::PutString(&value, p.rejection.column);
+      codec::PutString(&value, p.rejection.value);
+      codec::PutString(&value, p.rejection.rule);
+      codec::PutString(&value, p.rejection.reason);
+      codec::PutInt64(&value, received_at);
+      for (const std::string& raw : p.raw) codec::PutString(&value, raw);
+      batch.Put(db_->handle(ColumnFamily::kDeadLetters), SourceSeqKey(source_name, dead_letter++),
+                value);
+      continue;
+    }
+    const std::vector<Value>& values = p.row.values;
+    if (source.event_id_column >= 0) {
+      std::string id = ValueToText(values[source.event_id_column]);
+      if (seen_ids.contains(id) || chunk_ids.contains(id)) {
+        ++delta.duplicates;
+        continue;
+      }
+      key.clear();
+      codec::PutComponent(&key, source_name);
+      codec::PutComponent(&key, id);
+      batch.Put(db_->handle(ColumnFamily::kEventIds), key, EncodeUint64(seq));
+      chunk_ids.insert(std::move(id));
+    }
+    value.clear();
+    codec::PutInt64(&value, p.row.ts);
+    codec::PutValues(&value, values);
+    batch.Put(db_->handle(ColumnFamily::kEvents), SourceSeqKey(source_name, seq), value);
+    for (size_t v = 0; v < views.size(); ++v) {
+      const CompiledView& view = *views[v];
+      Published pub{v, EntityKeyOf(view, values), p.row.ts, seq, {}};
+      pub.projected.reserve(view.slot_columns.size());
+      for (int c : view.slot_columns) pub.projected.push_back(values[c]);
+      value.clear();
+      codec::PutValues(&value, pub.projected);
+      batch.Put(db_->handle(ColumnFamily::kOnline),
+                OnlineKey(view.def->name, pub.entity, pub.ts, seq), value);
+      published.push_back(std::move(pub));
+    }
+    ++delta.accepted;
+    ++seq;
+  }
+  const int64_t source_total = source_events_[source_name] + delta.accepted;
+  const int64_t dead_total = dead_letters_[source_name] + delta.rejected;
+  batch.Put(db_->handle(ColumnFamily::kMeta), kNextSeqKey, EncodeUint64(seq));
+  batch.Put(db_->handle(ColumnFamily::kMeta), kNextDeadLetterKey, EncodeUint64(dead_letter));
+  batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kSourceCountPrefix, source_name),
+            EncodeUint64(source_total));
+  batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kDeadLetterCountPrefix, source_name),
+            EncodeUint64(dead_total));
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
+                                         absl::StrCat("ingesting into ", source_name)));
+
+  // Durable: publish to the write-side state and to readers.
+  next_seq_ = seq;
+  next_dead_letter_ = dead_letter;
+  source_events_[source_name] = source_total;
+  dead_letters_[source_name] = dead_total;
+  seen_ids.merge(chunk_ids);
+  rocksdb::WriteBatch deletes;
+  {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::vector<std::string>> touched(views.size());
+    for (Published& pub : published) {
+      ViewState& state = views_[views[pub.view]->def->name];
+      auto [t, inserted] = state.timelines.try_emplace(pub.entity, state.compiled->schema);
+      t->second.Insert(pub.ts, pub.seq, pub.projected);
+      state.newest = std::max(state.newest, pub.ts);
+      touched[pub.view].push_back(std::move(pub.entity));
+    }
+    for (size_t v = 0; v < views.size(); ++v) {
+      Reclaim(views_[views[v]->def->name], touched[v], &deletes);
+    }
+  }
+  if (deletes.Count() > 0) {
+    // Reclaiming is not part of the ingest's atomicity: state past the
+    // horizon changes no read that is allowed, so a lost delete is redone.
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &deletes),
+                                           "reclaiming online state"));
+  }
+
+  summary->accepted += delta.accepted;
+  summary->rejected += delta.rejected;
+  summary->duplicates += delta.duplicates;
+  for (Rejection& r : delta.rejections) summary->rejections.push_back(std::move(r));
+  return absl::OkStatus();
+}
+
+void FeatureStore::Impl::Reclaim(ViewState& state, const std::vector<std::string>& entities,
+                                 rocksdb::WriteBatch* deletes) {
+  const DurationUs horizon = state.compiled->horizon;
+  if (horizon < 0 || state.newest == kMinTime) return;
+  const TimestampUs cutoff = state.newest - horizon - options_.retention_grace;
+  const std::string& view = state.compiled->def->name;
+  bool reclaimed = false;
+  for (const std::string& entity : entities) {
+    auto it = state.timelines.find(entity);
+    if (it == state.timelines.end()) continue;
+    if (it->second.EvictBefore(cutoff) > 0) {
+      deletes->DeleteRange(db_->handle(ColumnFamily::kOnline), OnlineKey(view, entity, kMinTime, 0),
+                           OnlineKey(view, entity, cutoff, 0));
+      reclaimed = true;
+    }
+  }
+  if (reclaimed && cutoff > state.reclaimed_before) {
+    state.reclaimed_before = cutoff;
+    std::string value;
+    codec::PutOrderedInt64(&value, cutoff);
+    deletes->Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kViewReclaimedPrefix, view), value);
+  }
+}
+
+absl::StatusOr<DeadLetterPage> FeatureStore::Impl::ListDeadLetters(
+    absl::string_view source, int page_size, absl::string_view page_token) const {
+  if (catalog()->definitions.FindSource(source) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown source '", source, "'"));
+  }
+  if (page_size <= 0) page_size = 100;
+  uint64_t start = 0;
+  if (!page_token.empty() && !absl::SimpleAtoi(page_token, &start)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid page token '", page_token, "'"));
+  }
+  DeadLetterPage page;
+  page.total = CountOf(kDeadLetterCountPrefix, source);
+  const std::string prefix = ViewPrefix(source);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kDeadLetters)));
+  for (it->Seek(SourceSeqKey(source, start)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    absl::string_view name;
+    uint64_t seq;
+    codec::GetComponent(&key, &name);
+    codec::GetOrderedUint64(&key, &seq);
+    if (page.dead_letters.size() == static_cast<size_t>(page_size)) {
+      page.next_page_token = absl::StrCat(seq);
+      break;
+    }
+    absl::string_view value(it->value().data(), it->value().size());
+    DeadLetter d;
+    d.source = std::string(source);
+    if (!codec::GetInt64(&value, &d.rejection.row_number) ||
+        !codec::GetString(&value, &d.rejection.column) ||
+        !codec::GetString(&value, &d.rejection.value) ||
+        !codec::GetString(&value, &d.rejection.rule) ||
+        !codec::GetString(&value, &d.rejection.reason) || !codec::GetInt64(&value, &d.received_at)) {
+      return absl::DataLossError(absl::StrCat("malformed dead letter ", seq, " of ", source));
+    }
+    std::string raw;
+    while (!value.empty() && codec::GetString(&value, &raw)) d.raw_values.push_back(raw);
+    page.dead_letters.push_back(std::move(d));
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading dead letters"));
+  return page;
+}
+
+absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
+    const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
+    TimestampUs at) const {
+  if (at == 0) at = NowUs();
+  absl::ReaderMutexLock lock(&mu_);
+  const Catalog& catalog = *catalog_;
+  struct Item {
+    const CompiledView* view;
+    size_t feature;
+    const std::string* name;
+  };
+  std::vector<Item> items;
+  auto add_view_feature = [&](absl::string_view view_name, absl::string_view feature,
+                              absl::string_view context) -> absl::Status {
+    auto v = catalog.views.find(view_name);
+    if (v == catalog.views.end()) {
+      return absl::NotFoundError(absl::StrCat(context, "unknown feature view '", view_name, "'"));
+    }
+    auto f = v->second.feature_index.find(feature);
+    if (f == v->second.feature_index.end()) {
+      return absl::NotFoundError(absl::StrCat(context, "view ", view_name, " has no feature '",
+                                              feature, "'"));
+    }
+    items.push_back({&v->second, f->second, &v->second.def->features[f->second].name});
+    return absl::OkStatus();
+  };
+  auto add_ref = [&](absl::string_view ref, absl::string_view context) -> absl::Status {
+    const size_t colon = ref.find(':');
+    if (colon == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(context, "feature ref '", ref, "' is not VIEW:FEATURE"));
+    }
+    return add_view_feature(ref.substr(0, colon), ref.substr(colon + 1), context);
+  };
+  switch (selector.kind) {
+    case FeatureSelector::Kind::kView: {
+      auto v = catalog.views.find(selector.name);
+      if (v == catalog.views.end()) {
+        return absl::NotFoundError(absl::StrCat("unknown feature view '", selector.name, "'"));
+      }
+      for (size_t i = 0; i < v->second.def->features.size(); ++i) {
+        items.push_back({&v->second, i, &v->second.def->features[i].name});
+      }
+      break;
+    }
+    case FeatureSelector::Kind::kService: {
+      const FeatureService* service = catalog.definitions.FindService(selector.name);
+      if (service == nullptr) {
+        return absl::NotFoundError(absl::StrCat("unknown feature service '", selector.name, "'"));
+      }
+      for (const std::string& ref : service->features) {
+        FSTORE_RETURN_IF_ERROR(add_ref(ref, absl::StrCat("service ", service->name, ": ")));
+      }
+      break;
+    }
+    case FeatureSelector::Kind::kRefs:
+      if (selector.refs.empty()) return absl::InvalidArgumentError("no feature refs given");
+      for (const std::string& ref : selector.refs) FSTORE_RETURN_IF_ERROR(add_ref(ref, ""));
+      break;
+  }
+
+  // Prefix every name with its view when names collide across views.
+  absl::flat_hash_map<absl::string_view, const CompiledView*> owner;
+  bool collide = false;
+  for (const Item& item : items) {
+    auto [it, inserted] = owner.try_emplace(*item.name, item.view);
+    if (!inserted && it->second != item.view) collide = true;
+  }
+
+  OnlineFeatures out;
+  out.at = at;
+  out.features.reserve(items.size());
+  const CompiledView* last_view = nullptr;
+  const EntityTimeline* timeline = nullptr;
+  std::string key;
+  for (const Item& item : items) {
+    if (item.view != last_view) {
+      last_view = item.view;
+      key.clear();
+      for (size_t k = 0; k < item.view->key_names.size(); ++k) {
+        auto e = entity.find(item.view->key_names[k]);
+        if (e == entity.end()) {
+          return absl::InvalidArgumentError(absl::StrCat("entity key '", item.view->key_names[k],
+                                                         "' is required by feature view ",
+                                                         item.view->def->name));
+        }
+        if (item.view->key_names.size() == 1) {
+          key = e->second;
+        } else {
+          codec::PutComponent(&key, e->second);
+        }
+      }
+      auto state = views_.find(item.view->def->name);
+      timeline = nullptr;
+      if (state != views_.end()) {
+        const ViewState& vs = state->second;
+        if (vs.compiled->horizon >= 0 && vs.reclaimed_before != kMinTime &&
+            at - vs.compiled->horizon < vs.reclaimed_before) {
+          return absl::OutOfRangeError(absl::StrCat(
+              "feature view ", item.view->def->name, " keeps online state from ",
+              FormatIsoTime(vs.reclaimed_before), " on; ", FormatIsoTime(at),
+              " needs older events (use historical retrieval)"));
+        }
+        auto t = vs.timelines.find(key);
+        if (t != vs.timelines.end()) timeline = &t->second;
+      }
+      ViewFreshness freshness{item.view->def->name, 0};
+      if (timeline != nullptr) {
+        if (std::optional<TimestampUs> newest = timeline->NewestBefore(at)) {
+          freshness.newest_event = *newest;
+        }
+      }
+      bool seen = false;
+      for (const ViewFreshness& f : out.freshness) seen = seen || f.view == freshness.view;
+      if (!seen) out.freshness.push_back(std::move(freshness));
+    }
+    NamedValue nv;
+    nv.name = collide ? absl::StrCat(item.view->def->name, "__", *item.name) : *item.name;
+    if (timeline != nullptr) {
+      nv.value = timeline->Evaluate(item.feature, at);
+    } else {
+      // No events for this entity: what each function gives over nothing.
+      switch (item.view->schema->features[item.feature].function) {
+        case AggregateFunction::kCount:
+        case AggregateFunction::kDistinctCount:
+          nv.value = int64_t{0};
+          break;
+        case AggregateFunction::kSum:
+          nv.value = 0.0;
+          break;
+        default:
+          nv.value = std::monostate();
+      }
+    }
+    out.features.push_back(std::move(nv));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ FeatureStore
+
+absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(Database* db,
+                                                                 const Options& options) {
+  auto impl = std::make_unique<Impl>(db, options);
+  FSTORE_RETURN_IF_ERROR(impl->Load());
+  return std::unique_ptr<FeatureStore>(new FeatureStore(std::move(impl)));
+}
+
+FeatureStore::FeatureStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FeatureStore::~FeatureStore() = default;
+
+absl::StatusOr<ApplyResult> FeatureStore::Apply(absl::string_view text, absl::string_view format,
+                                                bool dry_run) {
+  return impl_->Apply(text, format, dry_run);
+}
+
+Definitions FeatureStore::GetDefinitions() const { return impl_->GetDefinitions(); }
+
+absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> FeatureStore::StartIngest(
+    absl::string_view source, const std::vector<std::string>& columns) {
+  return impl_->StartIngest(source, columns);
+}
+
+absl::StatusOr<DeadLetterPage> FeatureStore::ListDeadLetters(absl::string_view source,
+                                                             int page_size,
+                                                             absl::string_view page_token) const {
+  return impl_->ListDeadLetters(source, page_size, page_token);
+}
+
+absl::StatusOr<OnlineFeatures> FeatureStore::GetOnlineFeatures(
+    const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
+    TimestampUs at) const {
+  return impl_->GetOnlineFeatures(selector, entity, at);
+}
+
+uint64_t FeatureStore::NextSequence() const { return impl_->NextSequence(); }
+
+}  // namespace fstore

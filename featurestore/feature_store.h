@@ -1,0 +1,169 @@
+// FeatureStore: definitions, validated ingest, dead letters and online
+// features over one Database (DESIGN.md §2).
+//
+// Ingest: each chunk of rows is validated against its source; accepted rows
+// go to the event log (ColumnFamily::kEvents), their event ids to kEventIds,
+// and their projection onto every view the source feeds to kOnline, all in
+// one WriteBatch together with the dead letters of the rejected rows. The
+// call returns only after that write (WAL on, no fsync per write), so an
+// acknowledged event survives a crash of the process. A row whose event id
+// was seen before (in an earlier chunk or earlier in the same one) is a
+// duplicate: counted, not stored again.
+//
+// Online state lives in memory (an EntityTimeline per view and entity),
+// written through to kOnline and rebuilt from it on Open. A view applied
+// after its source already has events is backfilled from the event log.
+// Window state older than a view's horizon (its longest window or TTL, plus
+// Options::retention_grace) before the view's newest event is reclaimed;
+// online reads that would need reclaimed state fail with OutOfRange.
+//
+// Thread-safety: safe for concurrent use. Ingest and Apply are serialized;
+// reads run concurrently with each other and wait only while an ingest
+// publishes a chunk to memory.
+#ifndef FSTORE_FEATURESTORE_FEATURE_STORE_H_
+#define FSTORE_FEATURESTORE_FEATURE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "common/time_util.h"
+#include "featurestore/database.h"
+#include "featurestore/definitions.h"
+#include "featurestore/row_validator.h"
+#include "featurestore/value.h"
+
+namespace fstore {
+
+struct DefinitionChange {
+  enum class Kind { kCreated, kUpdated, kUnchanged };
+  std::string object_type;  // "entity", "source", "feature_view", "feature_service"
+  std::string name;
+  Kind kind = Kind::kUnchanged;
+  std::string detail;
+};
+
+struct ApplyResult {
+  std::vector<DefinitionChange> changes;
+  bool dry_run = false;
+};
+
+struct IngestSummary {
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  int64_t duplicates = 0;
+  std::vector<Rejection> rejections;  // the first Options::max_rejections_reported
+};
+
+struct DeadLetter {
+  std::string source;
+  Rejection rejection;
+  TimestampUs received_at = 0;
+  std::vector<std::string> raw_values;
+};
+
+struct DeadLetterPage {
+  std::vector<DeadLetter> dead_letters;
+  std::string next_page_token;  // empty at the end
+  int64_t total = 0;
+};
+
+// What to read: a view, a service, or explicit "view:feature" refs.
+struct FeatureSelector {
+  enum class Kind { kView, kService, kRefs };
+  Kind kind = Kind::kView;
+  std::string name;               // kView, kService
+  std::vector<std::string> refs;  // kRefs
+};
+
+struct NamedValue {
+  std::string name;
+  Value value;
+};
+
+struct ViewFreshness {
+  std::string view;
+  TimestampUs newest_event = 0;  // 0: no event of this entity before `at`
+};
+
+struct OnlineFeatures {
+  std::vector<NamedValue> features;
+  std::vector<ViewFreshness> freshness;
+  TimestampUs at = 0;
+};
+
+class FeatureStore {
+ public:
+  struct Options {
+    // Rejections returned in an IngestSummary (all are kept as dead
+    // letters). Default: 100.
+    size_t max_rejections_reported = 100;
+    // Row validation limits.
+    RowValidator::Options validation;
+    // Window state kept beyond a view's horizon. Default: 1 day.
+    DurationUs retention_grace = 86400 * kMicrosPerSecond;
+  };
+
+  // Loads definitions and rebuilds online state. `db` must outlive the store.
+  static absl::StatusOr<std::unique_ptr<FeatureStore>> Open(Database* db, const Options& options);
+  static absl::StatusOr<std::unique_ptr<FeatureStore>> Open(Database* db) {
+    return Open(db, Options());
+  }
+  ~FeatureStore();
+
+  // Parses, merges with the stored definitions, validates and (unless
+  // dry_run) stores a definitions file. Applying the same file again
+  // reports every object unchanged. Incompatible changes to a source or view
+  // whose source has events are FailedPrecondition.
+  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format,
+                                    bool dry_run);
+  Definitions GetDefinitions() const;
+
+  // An ingest of one source: chunks of rows, each committed atomically.
+  class IngestWriter {
+   public:
+    virtual ~IngestWriter() = default;
+    // Rows of text cells / typed values in the writer's column order.
+    // `first_row_number` numbers rows[0] (1-based); 0 continues counting.
+    virtual absl::Status WriteText(absl::Span<const std::vector<std::string>> rows,
+                                   int64_t first_row_number) = 0;
+    virtual absl::Status WriteValues(absl::Span<const std::vector<Value>> rows,
+                                     int64_t first_row_number) = 0;
+    // Totals over every chunk written so far.
+    virtual const IngestSummary& summary() const = 0;
+  };
+  // NotFound for an unknown source; InvalidArgument for a bad header.
+  absl::StatusOr<std::unique_ptr<IngestWriter>> StartIngest(
+      absl::string_view source, const std::vector<std::string>& columns);
+
+  // Rejected rows of a source, oldest first. page_size 0 = 100.
+  absl::StatusOr<DeadLetterPage> ListDeadLetters(absl::string_view source, int page_size,
+                                                 absl::string_view page_token) const;
+
+  // Features as of `at` (0 = now) for one entity. `entity` maps join keys to
+  // values and must hold every key the selected views need. Output names are
+  // feature names, or "view__feature" when a selection mixes views whose
+  // feature names collide.
+  absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
+      const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
+      TimestampUs at) const;
+
+  // The ingestion sequence number the next accepted event will get.
+  uint64_t NextSequence() const;
+
+  class Impl;
+
+ private:
+  explicit FeatureStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fstore
+
+#endif  // FSTORE_FEATURESTORE_FEATURE_STORE_H_

@@ -1,0 +1,341 @@
+#include "featurestore/feature_store.h"
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace fstore {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kDefinitions[] = R"yaml(
+entities:
+  - {name: account, join_key: account_id}
+  - {name: device, join_key: device_id}
+sources:
+  - name: txns
+    timestamp_column: ts
+    event_id_column: txn_id
+    columns:
+      - {name: txn_id, type: STRING}
+      - {name: account_id, type: STRING}
+      - {name: device_id, type: STRING}
+      - {name: ts, type: TIMESTAMP}
+      - {name: amount, type: DOUBLE, min: 0}
+      - {name: kind, type: STRING, allowed: [PAY, XFER]}
+feature_views:
+  - name: acct
+    entities: [account]
+    source: txns
+    features:
+      - {name: n_1h, function: COUNT, window: 1h}
+      - {name: amt_sum_24h, function: SUM, column: amount, window: 24h}
+      - {name: amt_max_7d, function: MAX, column: amount, window: 7d}
+      - {name: amt_mean_24h, function: MEAN, column: amount, window: 24h}
+      - {name: xfer_n_24h, function: COUNT, window: 24h, where: {column: kind, equals: XFER}}
+      - {name: dev_distinct_7d, function: DISTINCT_COUNT, column: device_id, window: 7d}
+      - {name: last_amt, function: LAST, column: amount, ttl: 48h}
+feature_services:
+  - name: acct_svc
+    features: [acct:n_1h, acct:amt_sum_24h, acct:xfer_n_24h, acct:last_amt]
+    request_fields: [{name: amount, type: DOUBLE}]
+)yaml";
+
+const TimestampUs kT0 = 1767607200LL * 1000000;  // 2026-01-05T10:00:00Z
+constexpr DurationUs kMinute = 60 * kMicrosPerSecond;
+constexpr DurationUs kHour = 60 * kMinute;
+
+class FeatureStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/fstore-fs-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Reopen();
+    ASSERT_TRUE(store_->Apply(kDefinitions, "yaml", false).ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Reopen() {
+    store_.reset();
+    db_.reset();
+    auto db = Database::Open(dir_ + "/data");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    auto store = FeatureStore::Open(db_.get());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  // Ingests txns rows: {txn_id, account_id, device_id, ts, amount, kind}.
+  IngestSummary Ingest(const std::vector<std::vector<std::string>>& rows) {
+    auto writer = store_->StartIngest(
+        "txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"});
+    EXPECT_TRUE(writer.ok()) << writer.status();
+    EXPECT_TRUE((*writer)->WriteText(rows, 0).ok());
+    return (*writer)->summary();
+  }
+
+  static std::vector<std::string> Txn(std::string id, std::string account, TimestampUs ts,
+                                      double amount, std::string kind = "PAY",
+                                      std::string device = "D-1") {
+    return {std::move(id), std::move(account), std::move(device), FormatIsoTime(ts),
+            ValueToText(Value(amount)), std::move(kind)};
+  }
+
+  // Feature name -> value for one account as of `at`.
+  std::map<std::string, Value> Features(const std::string& account, TimestampUs at,
+                                        const std::string& view = "acct") {
+    FeatureSelector selector{FeatureSelector::Kind::kView, view, {}};
+    auto f = store_->GetOnlineFeatures(selector, {{"account_id", account}}, at);
+    EXPECT_TRUE(f.ok()) << f.status();
+    std::map<std::string, Value> out;
+    if (f.ok()) {
+      for (const NamedValue& v : f->features) out[v.name] = v.value;
+    }
+    return out;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<FeatureStore> store_;
+};
+
+TEST_F(FeatureStoreTest, TheIssueExampleComputesEveryFeature) {
+  IngestSummary s = Ingest({Txn("t1", "A", kT0, 10, "PAY", "D-1"),
+                            Txn("t2", "A", kT0 + 10 * kMinute, 30, "XFER", "D-2"),
+                            Txn("t3", "A", kT0 + 2 * kHour, 5, "XFER", "D-1")});
+  EXPECT_EQ(s.accepted, 3);
+  auto f = Features("A", kT0 + 2 * kHour + 1);
+  EXPECT_EQ(f["n_1h"], Value(int64_t{1}));
+  EXPECT_EQ(f["amt_sum_24h"], Value(45.0));
+  EXPECT_EQ(f["amt_max_7d"], Value(30.0));
+  EXPECT_EQ(f["amt_mean_24h"], Value(15.0));
+  EXPECT_EQ(f["xfer_n_24h"], Value(int64_t{2}));
+  EXPECT_EQ(f["dev_distinct_7d"], Value(int64_t{2}));
+  EXPECT_EQ(f["last_amt"], Value(5.0));
+}
+
+TEST_F(FeatureStoreTest, EventAtTheQueryTimeIsNotSeen) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  auto f = Features("A", kT0);
+  EXPECT_EQ(f["n_1h"], Value(int64_t{0}));
+  EXPECT_TRUE(IsNull(f["last_amt"]));
+  EXPECT_EQ(Features("A", kT0 + 1)["n_1h"], Value(int64_t{1}));
+}
+
+TEST_F(FeatureStoreTest, EventExactlyAtWindowStartIsIncluded) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  EXPECT_EQ(Features("A", kT0 + kHour)["n_1h"], Value(int64_t{1}));
+  EXPECT_EQ(Features("A", kT0 + kHour + 1)["n_1h"], Value(int64_t{0}));
+}
+
+TEST_F(FeatureStoreTest, UnknownEntityGetsEmptyAggregatesAndNulls) {
+  auto f = Features("nobody", kT0);
+  EXPECT_EQ(f["n_1h"], Value(int64_t{0}));
+  EXPECT_EQ(f["amt_sum_24h"], Value(0.0));
+  EXPECT_TRUE(IsNull(f["amt_max_7d"]));
+  EXPECT_TRUE(IsNull(f["amt_mean_24h"]));
+  EXPECT_TRUE(IsNull(f["last_amt"]));
+}
+
+TEST_F(FeatureStoreTest, LateEventLandsInItsWindow) {
+  Ingest({Txn("t2", "A", kT0 + 30 * kMinute, 20)});
+  Ingest({Txn("t1", "A", kT0, 10)});  // arrives later, happened earlier
+  auto f = Features("A", kT0 + 31 * kMinute);
+  EXPECT_EQ(f["n_1h"], Value(int64_t{2}));
+  EXPECT_EQ(f["last_amt"], Value(20.0));
+  EXPECT_EQ(Features("A", kT0 + 1)["last_amt"], Value(10.0));
+}
+
+TEST_F(FeatureStoreTest, ReplayedEventIdsAreCountedOnce) {
+  EXPECT_EQ(Ingest({Txn("t1", "A", kT0, 10), Txn("t1", "A", kT0, 10)}).duplicates, 1);
+  IngestSummary again = Ingest({Txn("t1", "A", kT0, 10), Txn("t2", "A", kT0, 1)});
+  EXPECT_EQ(again.accepted, 1);
+  EXPECT_EQ(again.duplicates, 1);
+  EXPECT_EQ(Features("A", kT0 + 1)["n_1h"], Value(int64_t{2}));
+  Reopen();  // the ids survive a restart
+  EXPECT_EQ(Ingest({Txn("t2", "A", kT0, 1)}).duplicates, 1);
+}
+
+TEST_F(FeatureStoreTest, RejectedRowsAreCountedAndKeptAsDeadLetters) {
+  IngestSummary s = Ingest({Txn("t1", "A", kT0, -5), Txn("t2", "A", kT0, 1, "REFUND"),
+                            Txn("t3", "A", kT0, 2)});
+  EXPECT_EQ(s.accepted, 1);
+  EXPECT_EQ(s.rejected, 2);
+  ASSERT_EQ(s.rejections.size(), 2u);
+  EXPECT_EQ(s.rejections[0].row_number, 1);
+  EXPECT_EQ(s.rejections[0].rule, "min");
+  EXPECT_EQ(s.rejections[1].rule, "allowed");
+  auto page = store_->ListDeadLetters("txns", 0, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->total, 2);
+  ASSERT_EQ(page->dead_letters.size(), 2u);
+  EXPECT_EQ(page->dead_letters[0].rejection.column, "amount");
+  EXPECT_EQ(page->dead_letters[0].rejection.value, "-5");
+  EXPECT_EQ(page->dead_letters[0].raw_values[0], "t1");
+  EXPECT_EQ(page->dead_letters[1].rejection.value, "REFUND");
+}
+
+TEST_F(FeatureStoreTest, DeadLettersPage) {
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 5; ++i) rows.push_back(Txn("t" + std::to_string(i), "A", kT0, -1));
+  Ingest(rows);
+  auto first = store_->ListDeadLetters("txns", 2, "");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->dead_letters.size(), 2u);
+  ASSERT_FALSE(first->next_page_token.empty());
+  auto second = store_->ListDeadLetters("txns", 10, first->next_page_token);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->dead_letters.size(), 3u);
+  EXPECT_EQ(second->dead_letters[0].rejection.row_number, 3);
+  EXPECT_TRUE(second->next_page_token.empty());
+  EXPECT_EQ(store_->ListDeadLetters("nope", 1, "").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(FeatureStoreTest, OnlineStateSurvivesRestart) {
+  Ingest({Txn("t1", "A", kT0, 10), Txn("t2", "A", kT0 + kMinute, 20)});
+  Reopen();
+  auto f = Features("A", kT0 + 2 * kMinute);
+  EXPECT_EQ(f["n_1h"], Value(int64_t{2}));
+  EXPECT_EQ(f["amt_sum_24h"], Value(30.0));
+  EXPECT_EQ(store_->NextSequence(), 2u);
+}
+
+TEST_F(FeatureStoreTest, ApplyingTheSameFileTwiceChangesNothing) {
+  auto again = store_->Apply(kDefinitions, "yaml", false);
+  ASSERT_TRUE(again.ok()) << again.status();
+  for (const DefinitionChange& c : again->changes) {
+    EXPECT_EQ(c.kind, DefinitionChange::Kind::kUnchanged) << c.name;
+  }
+  EXPECT_EQ(again->changes.size(), 5u);  // 2 entities, a source, a view, a service
+}
+
+TEST_F(FeatureStoreTest, DryRunReportsButStoresNothing) {
+  auto dry = store_->Apply("entities: [{name: merchant, join_key: merchant_id}]", "yaml", true);
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  ASSERT_EQ(dry->changes.size(), 1u);
+  EXPECT_EQ(dry->changes[0].kind, DefinitionChange::Kind::kCreated);
+  EXPECT_EQ(store_->GetDefinitions().FindEntity("merchant"), nullptr);
+}
+
+TEST_F(FeatureStoreTest, IncompatibleSourceChangeWithDataIsRefused) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  std::string changed = kDefinitions;
+  const std::string from = "{name: device_id, type: STRING}";
+  changed.replace(changed.find(from), from.size(), "{name: device_id, type: INT64}");
+  auto r = store_->Apply(changed, "yaml", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("device_id"));
+}
+
+TEST_F(FeatureStoreTest, SourceChangeBeforeAnyEventIsAllowed) {
+  std::string changed = kDefinitions;
+  const std::string from = "{name: device_id, type: STRING}";
+  changed.replace(changed.find(from), from.size(), "{name: device_id, type: INT64}");
+  auto r = store_->Apply(changed, "yaml", false);
+  ASSERT_TRUE(r.ok()) << r.status();
+}
+
+TEST_F(FeatureStoreTest, NewViewOverExistingEventsIsBackfilled) {
+  Ingest({Txn("t1", "A", kT0, 10, "PAY", "D-7"), Txn("t2", "B", kT0, 5, "PAY", "D-7")});
+  auto r = store_->Apply(R"yaml(
+feature_views:
+  - name: dev
+    entities: [device]
+    source: txns
+    features:
+      - {name: accounts_7d, function: DISTINCT_COUNT, column: account_id, window: 7d}
+)yaml", "yaml", false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  FeatureSelector selector{FeatureSelector::Kind::kView, "dev", {}};
+  auto f = store_->GetOnlineFeatures(selector, {{"device_id", "D-7"}}, kT0 + 1);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->features[0].value, Value(int64_t{2}));
+  Reopen();
+  f = store_->GetOnlineFeatures(selector, {{"device_id", "D-7"}}, kT0 + 1);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->features[0].value, Value(int64_t{2}));
+}
+
+TEST_F(FeatureStoreTest, CompositeKeysKeepEntitiesApart) {
+  ASSERT_TRUE(store_->Apply(R"yaml(
+feature_views:
+  - name: acct_dev
+    entities: [account, device]
+    source: txns
+    features:
+      - {name: n_24h, function: COUNT, window: 24h}
+)yaml", "yaml", false).ok());
+  Ingest({Txn("t1", "A", kT0, 1, "PAY", "D-1"), Txn("t2", "A", kT0, 1, "PAY", "D-2"),
+          Txn("t3", "A", kT0, 1, "PAY", "D-2")});
+  FeatureSelector selector{FeatureSelector::Kind::kView, "acct_dev", {}};
+  auto f = store_->GetOnlineFeatures(selector, {{"account_id", "A"}, {"device_id", "D-2"}}, kT0 + 1);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->features[0].value, Value(int64_t{2}));
+  auto missing = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("device_id"));
+}
+
+TEST_F(FeatureStoreTest, ServiceMixingViewsWithCollidingNamesPrefixesThem) {
+  ASSERT_TRUE(store_->Apply(R"yaml(
+feature_views:
+  - name: dev
+    entities: [device]
+    source: txns
+    features:
+      - {name: n_1h, function: COUNT, window: 1h}
+feature_services:
+  - name: mixed
+    features: [acct:n_1h, dev:n_1h, acct:last_amt]
+)yaml", "yaml", false).ok());
+  Ingest({Txn("t1", "A", kT0, 4, "PAY", "D-1"), Txn("t2", "B", kT0, 1, "PAY", "D-1")});
+  FeatureSelector selector{FeatureSelector::Kind::kService, "mixed", {}};
+  auto f = store_->GetOnlineFeatures(selector, {{"account_id", "A"}, {"device_id", "D-1"}},
+                                     kT0 + 1);
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->features.size(), 3u);
+  EXPECT_EQ(f->features[0].name, "acct__n_1h");
+  EXPECT_EQ(f->features[0].value, Value(int64_t{1}));
+  EXPECT_EQ(f->features[1].name, "dev__n_1h");
+  EXPECT_EQ(f->features[1].value, Value(int64_t{2}));
+  EXPECT_EQ(f->features[2].name, "acct__last_amt");
+  ASSERT_EQ(f->freshness.size(), 2u);
+  EXPECT_EQ(f->freshness[0].newest_event, kT0);
+}
+
+TEST_F(FeatureStoreTest, UnknownNamesAreNotFound) {
+  EXPECT_EQ(store_->StartIngest("nope", {"a"}).status().code(), absl::StatusCode::kNotFound);
+  FeatureSelector view{FeatureSelector::Kind::kView, "nope", {}};
+  EXPECT_EQ(store_->GetOnlineFeatures(view, {}, kT0).status().code(), absl::StatusCode::kNotFound);
+  FeatureSelector refs{FeatureSelector::Kind::kRefs, "", {"acct:nope"}};
+  auto r = store_->GetOnlineFeatures(refs, {{"account_id", "A"}}, kT0);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("no feature 'nope'"));
+}
+
+TEST_F(FeatureStoreTest, StateBeyondTheHorizonIsReclaimed) {
+  // acct has a LAST with a TTL, so its horizon is 7d (+1d grace).
+  Ingest({Txn("old", "A", kT0, 10)});
+  Ingest({Txn("new", "A", kT0 + 10 * 24 * kHour, 1)});
+  auto f = Features("A", kT0 + 10 * 24 * kHour + 1);
+  EXPECT_EQ(f["amt_max_7d"], Value(1.0));
+  FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
+  auto old = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1);
+  EXPECT_EQ(old.status().code(), absl::StatusCode::kOutOfRange);
+  Reopen();  // the reclaimed rows are gone from disk too, and reads still refused
+  EXPECT_EQ(Features("A", kT0 + 10 * 24 * kHour + 1)["amt_max_7d"], Value(1.0));
+  EXPECT_EQ(store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status().code(),
+            absl::StatusCode::kOutOfRange);
+}
+
+}  // namespace
+}  // namespace fstore

@@ -1,0 +1,42 @@
+// FeatureStoreService: the fstore.v1.FeatureStore gRPC service. Thin: each
+// RPC converts the request (proto_convert), calls the FeatureStore, converts
+// the status (grpc_status) and the reply. Stateless beyond the store
+// pointer; safe for concurrent calls.
+#ifndef FSTORE_SERVER_FEATURE_STORE_SERVICE_H_
+#define FSTORE_SERVER_FEATURE_STORE_SERVICE_H_
+
+#include "featurestore/feature_store.h"
+#include "fstore/v1/feature_store.grpc.pb.h"
+
+namespace fstore {
+
+class FeatureStoreService final : public v1::FeatureStore::Service {
+ public:
+  // `store` must outlive the service.
+  explicit FeatureStoreService(FeatureStore* store) : store_(store) {}
+
+  grpc::Status ApplyDefinitions(grpc::ServerContext* context,
+                                const v1::ApplyDefinitionsRequest* request,
+                                v1::ApplyDefinitionsResponse* response) override;
+  grpc::Status ListDefinitions(grpc::ServerContext* context,
+                               const v1::ListDefinitionsRequest* request,
+                               v1::ListDefinitionsResponse* response) override;
+  grpc::Status Ingest(grpc::ServerContext* context, const v1::IngestRequest* request,
+                      v1::IngestResponse* response) override;
+  grpc::Status IngestStream(grpc::ServerContext* context,
+                            grpc::ServerReader<v1::IngestRequest>* reader,
+                            v1::IngestResponse* response) override;
+  grpc::Status ListDeadLetters(grpc::ServerContext* context,
+                               const v1::ListDeadLettersRequest* request,
+                               v1::ListDeadLettersResponse* response) override;
+  grpc::Status GetOnlineFeatures(grpc::ServerContext* context,
+                                 const v1::GetOnlineFeaturesRequest* request,
+                                 v1::GetOnlineFeaturesResponse* response) override;
+
+ private:
+  FeatureStore* const store_;
+};
+
+}  // namespace fstore
+
+#endif  // FSTORE_SERVER_FEATURE_STORE_SERVICE_H_

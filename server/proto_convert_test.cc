@@ -1,0 +1,80 @@
+#include "server/proto_convert.h"
+
+#include "gtest/gtest.h"
+
+namespace fstore {
+namespace {
+
+TEST(ProtoConvertTest, ValuesRoundTripIncludingNull) {
+  for (const Value& v : {Value(), Value(int64_t{-3}), Value(2.5), Value(std::string("x")),
+                         Value(true)}) {
+    v1::Value p;
+    ToProto(v, &p);
+    EXPECT_EQ(FromProto(p), v);
+  }
+  v1::Value unset;
+  EXPECT_TRUE(IsNull(FromProto(unset)));
+}
+
+TEST(ProtoConvertTest, SelectorNeedsATarget) {
+  v1::FeatureSelector empty;
+  EXPECT_EQ(FromProto(empty).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::FeatureSelector refs;
+  refs.mutable_refs()->add_refs("acct:n_1h");
+  auto s = FromProto(refs);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->kind, FeatureSelector::Kind::kRefs);
+  EXPECT_EQ(s->refs, std::vector<std::string>{"acct:n_1h"});
+  v1::FeatureSelector service;
+  service.set_feature_service("acct_svc");
+  EXPECT_EQ(FromProto(service)->kind, FeatureSelector::Kind::kService);
+}
+
+TEST(ProtoConvertTest, DefinitionsCarryDurationsInMicrosAndSourceKeys) {
+  Definitions d;
+  d.entities.push_back({"account", "account_id", ""});
+  Source s;
+  s.name = "txns";
+  s.timestamp_column = "ts";
+  s.columns.resize(2);
+  s.columns[0].name = "account_id";
+  s.columns[0].type = ColumnType::kString;
+  s.columns[1].name = "ts";
+  s.columns[1].type = ColumnType::kTimestamp;
+  d.sources.push_back(s);
+  FeatureView v;
+  v.name = "acct";
+  v.entities = {"account"};
+  v.source = "txns";
+  Feature f;
+  f.name = "n_1h";
+  f.window = 3600 * kMicrosPerSecond;
+  v.features.push_back(f);
+  d.feature_views.push_back(v);
+  v1::Definitions p;
+  ToProto(d, &p);
+  ASSERT_EQ(p.feature_views_size(), 1);
+  EXPECT_EQ(p.feature_views(0).features(0).window_us(), 3600LL * 1000000);
+  EXPECT_EQ(p.feature_views(0).features(0).function(), v1::AGGREGATE_FUNCTION_COUNT);
+  ASSERT_EQ(p.sources(0).entity_columns_size(), 1);
+  EXPECT_EQ(p.sources(0).entity_columns(0), "account_id");
+  EXPECT_EQ(p.sources(0).columns(1).type(), v1::COLUMN_TYPE_TIMESTAMP);
+}
+
+TEST(ProtoConvertTest, IngestSummaryAndRejections) {
+  IngestSummary s;
+  s.accepted = 5;
+  s.rejected = 1;
+  s.duplicates = 2;
+  s.rejections.push_back({12, "amount", "-5", "min", "txns row 12: column amount: -5 is below min 0"});
+  v1::IngestResponse r;
+  ToProto(s, &r);
+  EXPECT_EQ(r.accepted(), 5);
+  EXPECT_EQ(r.duplicates(), 2);
+  ASSERT_EQ(r.rejections_size(), 1);
+  EXPECT_EQ(r.rejections(0).row_number(), 12);
+  EXPECT_EQ(r.rejections(0).rule(), "min");
+}
+
+}  // namespace
+}  // namespace fstore

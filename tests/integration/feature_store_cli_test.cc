@@ -1,0 +1,187 @@
+// Definitions, ingest, dead letters and online features through fsctl
+// against a real fsd, as a user drives them.
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/fsd_process.h"
+
+namespace fstore::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kDefinitions = std::string(FSTORE_SOURCE_DIR) + "/tests/data/txns_features.yaml";
+constexpr char kHeader[] = "txn_id,account_id,device_id,ts,amount,kind\n";
+
+class FeatureStoreCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fsd_ = FsdProcess::Start();
+    ASSERT_NE(fsd_, nullptr);
+    ProgramResult r = fsd_->Fsctl({"apply", kDefinitions});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // Writes a CSV file in a temp dir and returns its path.
+  std::string WriteCsv(const std::string& name, const std::string& content) {
+    const std::string path = files_.path() + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  TempDir files_;
+  std::unique_ptr<FsdProcess> fsd_;
+};
+
+TEST_F(FeatureStoreCliTest, ApplyReportsCreatedThenUnchanged) {
+  ProgramResult again = fsd_->Fsctl({"apply", kDefinitions});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("0 of 5 definitions changed"));
+  ProgramResult list = fsd_->Fsctl({"definitions", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("feature_service"));
+  EXPECT_THAT(list.out, HasSubstr("acct:n_1h"));
+}
+
+TEST_F(FeatureStoreCliTest, DryRunShowsTheDiffWithoutStoring) {
+  const std::string path = WriteCsv("more.yaml", "entities: [{name: merchant, join_key: merchant_id}]\n");
+  ProgramResult dry = fsd_->Fsctl({"apply", "--dry-run", path});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("would create"));
+  ProgramResult list = fsd_->Fsctl({"definitions", "list", "entity"});
+  EXPECT_THAT(list.out, Not(HasSubstr("merchant")));
+}
+
+TEST_F(FeatureStoreCliTest, BadDefinitionsAreRefusedNamingTheProblem) {
+  const std::string path = WriteCsv("bad.yaml", R"yaml(
+feature_views:
+  - name: v
+    entities: [account]
+    source: nosuch
+    features: [{name: n, function: COUNT, window: 1h}]
+)yaml");
+  ProgramResult r = fsd_->Fsctl({"apply", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("nosuch"));
+}
+
+TEST_F(FeatureStoreCliTest, IngestThenReadFeaturesAsJson) {
+  const std::string csv = WriteCsv(
+      "txns.csv", std::string(kHeader) +
+                      "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
+                      "t2,A-1,D-2,2026-01-05T10:20:00Z,30,XFER\n"
+                      "t3,A-1,D-1,2026-01-05T12:00:00Z,5,XFER\n");
+  ProgramResult ingest = fsd_->Fsctl({"--output=json", "ingest", "txns", csv});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_THAT(ingest.out, HasSubstr("\"accepted\":3,\"rejected\":0,\"duplicates\":0"));
+
+  ProgramResult f = fsd_->Fsctl({"--output=json", "features", "get", "acct", "--entity",
+                                 "account_id=A-1", "--at", "2026-01-05T12:00:01Z"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_THAT(f.out, HasSubstr("{\"features\":{\"n_1h\":1,\"amt_sum_24h\":45,\"amt_max_7d\":30,"
+                               "\"amt_mean_24h\":15,\"xfer_n_24h\":2,\"dev_distinct_7d\":2,"
+                               "\"last_amt\":5}"));
+  EXPECT_THAT(f.out, HasSubstr("\"freshness\":{\"acct\":\"2026-01-05T12:00:00Z\"}"));
+
+  ProgramResult svc = fsd_->Fsctl({"features", "get", "acct_svc", "--entity", "account_id=A-1",
+                                   "--at", "2026-01-05T12:00:00Z"});
+  ASSERT_EQ(svc.exit_code, 0) << svc.err;
+  EXPECT_THAT(svc.out, HasSubstr("last_amt"));
+  EXPECT_THAT(svc.out, Not(HasSubstr("amt_max_7d")));
+}
+
+TEST_F(FeatureStoreCliTest, ReplayingABackfillCountsDuplicates) {
+  const std::string csv = WriteCsv("txns.csv", std::string(kHeader) +
+                                                   "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
+                                                   "t2,A-1,D-1,2026-01-05T10:01:00Z,10,PAY\n");
+  ASSERT_EQ(fsd_->Fsctl({"ingest", "txns", csv}).exit_code, 0);
+  ProgramResult again = fsd_->Fsctl({"--output=json", "ingest", "txns", csv});
+  EXPECT_THAT(again.out, HasSubstr("\"accepted\":0,\"rejected\":0,\"duplicates\":2"));
+}
+
+TEST_F(FeatureStoreCliTest, BadRowsAreRejectedWithReasonsAndListed) {
+  std::string huge(10 << 20, 'z');
+  const std::string csv = WriteCsv(
+      "dirty.csv", std::string(kHeader) +
+                       "t1,A-1,D-1,2026-01-05T10:00:00Z,-5,PAY\n"          // line 2: min
+                       "t2,A-1,D-1,not-a-time,1,PAY\n"                     // line 3: type
+                       "t3,A-1,D-1,2026-01-05T10:00:00Z,1,REFUND\n"        // line 4: allowed
+                       "t4,,D-1,2026-01-05T10:00:00Z,1,PAY\n"              // line 5: empty key
+                       "t5,A-1,D-1,2026-01-05T10:00:00Z,abc,PAY\n"         // line 6: wrong type
+                       "t6,A-1,2026-01-05T10:00:00Z,1\n"                   // line 7: malformed line
+                       "t7,A-\xff,D-1,2026-01-05T10:00:00Z,1,PAY\n"        // line 8: not UTF-8
+                       "t8," + huge + ",D-1,2026-01-05T10:00:00Z,1,PAY\n"  // line 9: 10 MB
+                       "t9,A-1,D-1,2026-01-05T10:00:00Z,7,PAY\n");         // line 10: good
+  ProgramResult r = fsd_->Fsctl({"--output=json", "ingest", "txns", csv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"accepted\":1,\"rejected\":8,\"duplicates\":0"));
+  for (const char* expected :
+       {"\"row\":2,\"column\":\"amount\",\"value\":\"-5\",\"rule\":\"min\"",
+        "\"row\":3,\"column\":\"ts\",\"value\":\"not-a-time\",\"rule\":\"type\"",
+        "\"row\":4,\"column\":\"kind\",\"value\":\"REFUND\",\"rule\":\"allowed\"",
+        "\"row\":5,\"column\":\"account_id\",\"value\":\"\",\"rule\":\"not_null\"",
+        "\"row\":6,\"column\":\"amount\",\"value\":\"abc\",\"rule\":\"type\"",
+        "\"row\":7,\"column\":\"\"", "\"rule\":\"column_count\"",
+        "\"row\":8,\"column\":\"account_id\",\"value\":\"A-\\\\xff\",\"rule\":\"utf8\"",
+        "\"row\":9,\"column\":\"account_id\"", "\"rule\":\"max_length\""}) {
+    EXPECT_THAT(r.out, HasSubstr(expected)) << expected;
+  }
+  ProgramResult dead = fsd_->Fsctl({"deadletters", "txns"});
+  ASSERT_EQ(dead.exit_code, 0) << dead.err;
+  EXPECT_THAT(dead.out, HasSubstr("txns row 2: column amount: -5 is below min 0"));
+  EXPECT_THAT(dead.out, HasSubstr("8 of 8 rejected rows of txns"));
+  // The good row after all the bad ones was not lost.
+  ProgramResult f = fsd_->Fsctl({"--output=json", "features", "get", "acct", "--entity",
+                                 "account_id=A-1", "--at", "2026-01-05T10:00:01Z"});
+  EXPECT_THAT(f.out, HasSubstr("\"last_amt\":7"));
+}
+
+TEST_F(FeatureStoreCliTest, HeaderProblemsFailTheWholeIngestClearly) {
+  const std::string missing = WriteCsv("missing.csv", "txn_id,device_id,ts,amount,kind\n"
+                                                      "t1,D-1,2026-01-05T10:00:00Z,1,PAY\n");
+  ProgramResult r = fsd_->Fsctl({"ingest", "txns", missing});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("required column 'account_id' is missing"));
+  ProgramResult unknown_source = fsd_->Fsctl({"ingest", "nosuch", missing});
+  EXPECT_EQ(unknown_source.exit_code, 1);
+  EXPECT_THAT(unknown_source.err, HasSubstr("unknown source 'nosuch'"));
+  ProgramResult no_file = fsd_->Fsctl({"ingest", "txns", "/nonexistent.csv"});
+  EXPECT_EQ(no_file.exit_code, 1);
+  EXPECT_THAT(no_file.err, HasSubstr("cannot open /nonexistent.csv"));
+}
+
+TEST_F(FeatureStoreCliTest, AcknowledgedEventsSurviveAKill) {
+  const std::string csv = WriteCsv("txns.csv", std::string(kHeader) +
+                                                   "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
+                                                   "t2,A-1,D-1,2026-01-05T10:01:00Z,11,PAY\n");
+  ASSERT_EQ(fsd_->Fsctl({"ingest", "txns", csv}).exit_code, 0);
+  const std::string data_dir = fsd_->data_dir();
+  fsd_->Kill();  // SIGKILL: no flush, no clean close
+  FsdProcess::Options options;
+  options.data_dir = data_dir;
+  auto restarted = FsdProcess::Start(options);
+  ASSERT_NE(restarted, nullptr);
+  ProgramResult f = restarted->Fsctl({"--output=json", "features", "get", "acct", "--entity",
+                                      "account_id=A-1", "--at", "2026-01-05T10:02:00Z"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_THAT(f.out, HasSubstr("\"n_1h\":2"));
+  EXPECT_THAT(f.out, HasSubstr("\"last_amt\":11"));
+}
+
+TEST_F(FeatureStoreCliTest, FeaturesGetErrorsNameTheProblem) {
+  ProgramResult unknown = fsd_->Fsctl({"features", "get", "nosuch", "--entity", "account_id=A"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("'nosuch' is neither a feature view nor a feature service"));
+  ProgramResult no_key = fsd_->Fsctl({"features", "get", "acct", "--entity", "device_id=D"});
+  EXPECT_EQ(no_key.exit_code, 1);
+  EXPECT_THAT(no_key.err, HasSubstr("entity key 'account_id' is required"));
+  ProgramResult bad_time = fsd_->Fsctl({"features", "get", "acct", "--entity", "account_id=A",
+                                        "--at", "tomorrow"});
+  EXPECT_EQ(bad_time.exit_code, 1);
+  EXPECT_THAT(bad_time.err, HasSubstr("'tomorrow'"));
+}
+
+}  // namespace
+}  // namespace fstore::testing
