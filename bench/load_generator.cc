@@ -106,7 +106,11 @@ int Ingest(FstoreClient& client) {
     row->add_values()->set_string_value(absl::StrCat("t", i));
     row->add_values()->set_string_value(hot ? std::string("A-hot") : absl::StrCat("A-", a));
     row->add_values()->set_string_value(absl::StrCat("D-", a % 997));
-    const TimestampUs ts = hot ? kT0 + (i % (6LL * 86400)) * kMicrosPerSecond : kT0 + i * 500000;
+    // Hot events arrive in time order, spread over the 6 days before the
+    // lookup time (kT0 + 6d); the others every half second from kT0.
+    const TimestampUs ts =
+        hot ? kT0 + (i - FLAGS_events) * (6LL * 86400 * kMicrosPerSecond / FLAGS_hot_events)
+            : kT0 + i * 500000;
     row->add_values()->set_int64_value(ts);
     row->add_values()->set_double_value(amount(rng));
     row->add_values()->set_string_value(i % 7 == 0 ? "XFER" : "PAY");
