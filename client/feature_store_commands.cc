@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -90,6 +91,70 @@ absl::string_view ChangeName(v1::DefinitionChange::Kind kind, bool dry_run) {
       return "unchanged";
   }
 }
+
+// REF as a selector: "view:feature,..." refs, or the name of a feature
+// service or view (the server is asked which).
+absl::Status ResolveSelector(Invocation& inv, const std::string& ref,
+                             v1::FeatureSelector* selector) {
+  if (ref.find(':') != std::string::npos) {
+    for (absl::string_view r : absl::StrSplit(ref, ',', absl::SkipEmpty())) {
+      selector->mutable_refs()->add_refs(std::string(r));
+    }
+    return absl::OkStatus();
+  }
+  v1::ListDefinitionsRequest lookup;
+  lookup.set_name(ref);
+  absl::StatusOr<v1::ListDefinitionsResponse> found = inv.client().ListDefinitions(lookup);
+  if (!found.ok()) return found.status();
+  if (found->definitions().feature_services_size() > 0) {
+    selector->set_feature_service(ref);
+  } else if (found->definitions().feature_views_size() > 0) {
+    selector->set_feature_view(ref);
+  } else {
+    return absl::NotFoundError(absl::StrCat(
+        "'", ref, "' is neither a feature view nor a feature service (fsctl definitions list)"));
+  }
+  return absl::OkStatus();
+}
+
+// Writes a file under a temporary name and renames it into place on
+// Commit(), so a failure never leaves a half-written file under the name
+// asked for. An uncommitted file is removed on destruction.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path)
+      : path_(std::move(path)), tmp_(absl::StrCat(path_, ".tmp-", ::getpid())) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  }
+  ~AtomicFile() {
+    if (!committed_) {
+      out_.close();
+      std::remove(tmp_.c_str());
+    }
+  }
+  absl::Status status() const {
+    return out_ ? absl::OkStatus()
+                : absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
+  }
+  absl::Status Write(absl::string_view data) {
+    out_.write(data.data(), static_cast<std::streamsize>(data.size()));
+    return status();
+  }
+  absl::Status Commit() {
+    out_.close();
+    if (!out_ || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot write ", path_));
+    }
+    committed_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string path_;
+  const std::string tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
 
 }  // namespace
 
@@ -374,26 +439,9 @@ absl::Status DeadLettersCommand(Invocation& inv) {
 }
 
 absl::Status FeaturesGetCommand(Invocation& inv) {
-  const std::string& ref = inv.operands[0];
   v1::GetOnlineFeaturesRequest request;
-  if (ref.find(':') != std::string::npos) {
-    for (absl::string_view r : absl::StrSplit(ref, ',', absl::SkipEmpty())) {
-      request.mutable_selector()->mutable_refs()->add_refs(std::string(r));
-    }
-  } else {
-    // A name: a view or a service; ask which.
-    v1::ListDefinitionsRequest lookup;
-    lookup.set_name(ref);
-    absl::StatusOr<v1::ListDefinitionsResponse> found = inv.client().ListDefinitions(lookup);
-    if (!found.ok()) return found.status();
-    if (found->definitions().feature_services_size() > 0) {
-      request.mutable_selector()->set_feature_service(ref);
-    } else if (found->definitions().feature_views_size() > 0) {
-      request.mutable_selector()->set_feature_view(ref);
-    } else {
-      return absl::NotFoundError(absl::StrCat(
-          "'", ref, "' is neither a feature view nor a feature service (fsctl definitions list)"));
-    }
+  if (absl::Status s = ResolveSelector(inv, inv.operands[0], request.mutable_selector()); !s.ok()) {
+    return s;
   }
   const std::vector<std::string> entities = inv.args.GetAll("entity");
   if (entities.empty()) {
@@ -448,6 +496,181 @@ absl::Status FeaturesGetCommand(Invocation& inv) {
             << (f.newest_event_us() == 0 ? std::string("no events for this entity")
                                          : "newest event " + FormatIsoTime(f.newest_event_us()))
             << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotCreateCommand(Invocation& inv) {
+  v1::CreateSnapshotRequest request;
+  if (!inv.operands.empty()) request.set_name(inv.operands[0]);
+  absl::StatusOr<v1::Snapshot> s = inv.client().CreateSnapshot(request);
+  if (!s.ok()) return s.status();
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("name");
+    w.String(s->name());
+    w.Key("created_at");
+    w.String(FormatIsoTime(s->created_at_us()));
+    w.Key("high_water_mark");
+    w.Int(static_cast<int64_t>(s->high_water_mark()));
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "snapshot " << s->name() << " created: it sees the " << s->high_water_mark()
+            << " events ingested before " << FormatIsoTime(s->created_at_us()) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotListCommand(Invocation& inv) {
+  absl::StatusOr<v1::ListSnapshotsResponse> r = inv.client().ListSnapshots({});
+  if (!r.ok()) return r.status();
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginArray();
+    for (const v1::Snapshot& s : r->snapshots()) {
+      w.BeginObject();
+      w.Key("name");
+      w.String(s.name());
+      w.Key("created_at");
+      w.String(FormatIsoTime(s.created_at_us()));
+      w.Key("high_water_mark");
+      w.Int(static_cast<int64_t>(s.high_water_mark()));
+      w.EndObject();
+    }
+    w.EndArray();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {{"NAME", "CREATED", "EVENTS"}};
+  for (const v1::Snapshot& s : r->snapshots()) {
+    rows.push_back({s.name(), FormatIsoTime(s.created_at_us()), absl::StrCat(s.high_water_mark())});
+  }
+  PrintTable(inv.out, rows);
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotDeleteCommand(Invocation& inv) {
+  v1::DeleteSnapshotRequest request;
+  request.set_name(inv.operands[0]);
+  absl::StatusOr<v1::DeleteSnapshotResponse> r = inv.client().DeleteSnapshot(request);
+  if (!r.ok()) return r.status();
+  if (!inv.json()) inv.out << "snapshot " << inv.operands[0] << " deleted\n";
+  return absl::OkStatus();
+}
+
+absl::Status DatasetBuildCommand(Invocation& inv) {
+  const std::optional<std::string> service = inv.args.Get("service");
+  const std::optional<std::string> refs = inv.args.Get("features");
+  const std::optional<std::string> entities_path = inv.args.Get("entities");
+  const std::optional<std::string> out_path = inv.args.Get("out");
+  if (service.has_value() == refs.has_value()) {
+    return absl::InvalidArgumentError("give exactly one of --service NAME or --features VIEW:FEATURE,...");
+  }
+  if (!entities_path || !out_path) {
+    return absl::InvalidArgumentError("--entities FILE.csv and --out FILE.csv are required");
+  }
+  v1::HistoricalHeader header;
+  if (service) {
+    header.mutable_selector()->set_feature_service(*service);
+  } else {
+    for (absl::string_view r : absl::StrSplit(*refs, ',', absl::SkipEmpty())) {
+      header.mutable_selector()->mutable_refs()->add_refs(std::string(r));
+    }
+  }
+  header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) header.set_snapshot(*snapshot);
+
+  std::ifstream in(*entities_path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", *entities_path));
+  CsvReader reader(in);
+  std::vector<std::string> columns;
+  absl::Status csv_error;
+  if (!reader.Next(&columns, &csv_error) || !csv_error.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(*entities_path, ": no header row"));
+  }
+  for (const std::string& c : columns) header.add_columns(c);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> cells;
+  while (reader.Next(&cells, &csv_error)) {
+    if (!csv_error.ok()) return absl::InvalidArgumentError(absl::StrCat(*entities_path, ": ", csv_error.message()));
+    rows.push_back(cells);
+  }
+  AtomicFile out(*out_path);
+  if (absl::Status s = out.status(); !s.ok()) return s;
+  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
+      header, rows, 1000, [&](const std::string& csv) { return out.Write(csv); });
+  if (!last.ok()) {
+    return absl::Status(last.status().code(),
+                        absl::StrCat("dataset build: ", last.status().message(), " (", *out_path,
+                                     " was not written)"));
+  }
+  if (absl::Status s = out.Commit(); !s.ok()) return s;
+  const auto& trailer = last->trailer();
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("out");
+    w.String(*out_path);
+    w.Key("rows");
+    w.Int(trailer.row_count());
+    w.Key("snapshot");
+    w.String(last->header().snapshot());
+    w.Key("dataset_fingerprint");
+    w.String(trailer.dataset_fingerprint());
+    w.Key("columns");
+    w.BeginArray();
+    for (const std::string& c : last->header().columns()) w.String(c);
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "wrote " << trailer.row_count() << " rows x " << last->header().columns_size()
+            << " columns to " << *out_path << "\n"
+            << "snapshot: " << last->header().snapshot()
+            << (header.snapshot().empty() ? " (new; rebuild with --snapshot " + last->header().snapshot() + ")" : "")
+            << "\ndataset fingerprint (sha256): " << trailer.dataset_fingerprint() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExportCommand(Invocation& inv) {
+  const std::optional<std::string> out_path = inv.args.Get("out");
+  if (!out_path) return absl::InvalidArgumentError("--out FILE.csv is required");
+  v1::ExportFeaturesRequest request;
+  if (absl::Status s = ResolveSelector(inv, inv.operands[0], request.mutable_selector()); !s.ok()) {
+    return s;
+  }
+  if (std::optional<std::string> at = inv.args.Get("at")) {
+    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", t.status().message()));
+    request.set_at_us(*t);
+  }
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) request.set_snapshot(*snapshot);
+  AtomicFile out(*out_path);
+  if (absl::Status s = out.status(); !s.ok()) return s;
+  absl::StatusOr<v1::ExportFeaturesResponse> last = inv.client().ExportFeatures(
+      request, [&](const std::string& csv) { return out.Write(csv); });
+  if (!last.ok()) {
+    return absl::Status(last.status().code(), absl::StrCat("export: ", last.status().message(),
+                                                           " (", *out_path, " was not written)"));
+  }
+  if (absl::Status s = out.Commit(); !s.ok()) return s;
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("out");
+    w.String(*out_path);
+    w.Key("rows");
+    w.Int(last->row_count());
+    w.Key("snapshot");
+    w.String(last->snapshot());
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "exported " << last->row_count() << " entities to " << *out_path
+            << " (snapshot " << last->snapshot() << ")\n";
   }
   return absl::OkStatus();
 }

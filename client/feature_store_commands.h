@@ -1,5 +1,5 @@
 // fsctl's feature store verbs: apply, definitions list, ingest, deadletters,
-// features get. Each returns the status the command ends with; output goes
+// features get, snapshot create|list|delete, dataset build, export. Each returns the status the command ends with; output goes
 // to the invocation's streams (tables, or one JSON document with --output=json).
 #ifndef FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
 #define FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
@@ -14,6 +14,11 @@ absl::Status DefinitionsListCommand(Invocation& inv);
 absl::Status IngestCommand(Invocation& inv);
 absl::Status DeadLettersCommand(Invocation& inv);
 absl::Status FeaturesGetCommand(Invocation& inv);
+absl::Status SnapshotCreateCommand(Invocation& inv);
+absl::Status SnapshotListCommand(Invocation& inv);
+absl::Status SnapshotDeleteCommand(Invocation& inv);
+absl::Status DatasetBuildCommand(Invocation& inv);
+absl::Status ExportCommand(Invocation& inv);
 
 }  // namespace fstore::cli
 

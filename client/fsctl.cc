@@ -102,10 +102,10 @@ const std::vector<Command>& Commands() {
         {"snapshot", "NAME", "Read as of a snapshot."}},
        1, 1, FeaturesGetCommand},
       {{"snapshot", "create"}, "[NAME]", "Pin the ingestion high-water mark under a name.",
-       "  fsctl snapshot create train-2026-01", {}, 0, 1, {}},
-      {{"snapshot", "list"}, "", "List snapshots.", "  fsctl snapshot list", {}, 0, 0, {}},
+       "  fsctl snapshot create train-2026-01", {}, 0, 1, SnapshotCreateCommand},
+      {{"snapshot", "list"}, "", "List snapshots.", "  fsctl snapshot list", {}, 0, 0, SnapshotListCommand},
       {{"snapshot", "delete"}, "NAME", "Delete a snapshot (its data may then be reclaimed).",
-       "  fsctl snapshot delete train-2026-01", {}, 1, 1, {}},
+       "  fsctl snapshot delete train-2026-01", {}, 1, 1, SnapshotDeleteCommand},
       {{"dataset", "build"}, "", "Build a point-in-time-correct training set as CSV.",
        "The entities file holds the join keys, a timestamp column and any\n"
        "passthrough columns (labels). Output: one row per input row, features\n"
@@ -117,13 +117,13 @@ const std::vector<Command>& Commands() {
         {"timestamp-column", "NAME", "Timestamp column of the entities file. Default: ts."},
         {"snapshot", "NAME", "Snapshot to read at. Default: a new one (its name is printed)."},
         {"out", "FILE.csv", "Output file; written atomically."}},
-       0, 0, {}},
+       0, 0, DatasetBuildCommand},
       {{"export"}, "REF", "Export every entity's features as of a time to CSV.",
        "  fsctl export acct --at 2026-01-05T00:00:00Z --out acct.csv",
        {{"at", "TIME", "As of this time. Default: now."},
         {"snapshot", "NAME", "Read as of a snapshot."},
         {"out", "FILE.csv", "Output file."}},
-       1, 1, {}},
+       1, 1, ExportCommand},
       {{"train"}, "", "Train an XGBoost model from the store and register it.",
        "Builds the training set with point-in-time retrieval, runs stratified\n"
        "k-fold cross-validation, trains the final model and registers it.\n\n"

@@ -98,6 +98,72 @@ absl::StatusOr<v1::GetOnlineFeaturesResponse> FstoreClient::GetOnlineFeatures(
                    "GetOnlineFeatures");
 }
 
+absl::StatusOr<v1::Snapshot> FstoreClient::CreateSnapshot(const v1::CreateSnapshotRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::CreateSnapshot, request,
+                   "CreateSnapshot");
+}
+
+absl::StatusOr<v1::ListSnapshotsResponse> FstoreClient::ListSnapshots(
+    const v1::ListSnapshotsRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::ListSnapshots, request,
+                   "ListSnapshots");
+}
+
+absl::StatusOr<v1::DeleteSnapshotResponse> FstoreClient::DeleteSnapshot(
+    const v1::DeleteSnapshotRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::DeleteSnapshot, request,
+                   "DeleteSnapshot");
+}
+
+absl::StatusOr<v1::GetHistoricalFeaturesResponse> FstoreClient::GetHistoricalFeatures(
+    const v1::HistoricalHeader& header, const std::vector<std::vector<std::string>>& rows,
+    size_t chunk_rows, const std::function<absl::Status(const std::string&)>& on_csv) {
+  grpc::ClientContext context;
+  auto stream = feature_store_->GetHistoricalFeatures(&context);
+  v1::GetHistoricalFeaturesRequest request;
+  *request.mutable_header() = header;
+  bool open = true;
+  for (size_t i = 0; i < rows.size() && open; ++i) {
+    v1::Row* row = request.add_rows();
+    for (const std::string& cell : rows[i]) row->add_values()->set_string_value(cell);
+    if (static_cast<size_t>(request.rows_size()) >= chunk_rows) {
+      open = stream->Write(request);
+      request.Clear();
+    }
+  }
+  if (open && (request.has_header() || request.rows_size() > 0)) stream->Write(request);
+  stream->WritesDone();
+  v1::GetHistoricalFeaturesResponse response, last;
+  absl::Status sink_status;
+  while (stream->Read(&response)) {
+    if (!response.csv().empty() && sink_status.ok()) sink_status = on_csv(response.csv());
+    if (response.has_trailer()) last = response;
+    if (!sink_status.ok()) context.TryCancel();
+  }
+  const grpc::Status status = stream->Finish();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return CallError(status, "GetHistoricalFeatures");
+  return last;
+}
+
+absl::StatusOr<v1::ExportFeaturesResponse> FstoreClient::ExportFeatures(
+    const v1::ExportFeaturesRequest& request,
+    const std::function<absl::Status(const std::string&)>& on_csv) {
+  grpc::ClientContext context;
+  auto reader = feature_store_->ExportFeatures(&context, request);
+  v1::ExportFeaturesResponse response, last;
+  absl::Status sink_status;
+  while (reader->Read(&response)) {
+    if (!response.csv().empty() && sink_status.ok()) sink_status = on_csv(response.csv());
+    if (!response.snapshot().empty()) last = response;
+    if (!sink_status.ok()) context.TryCancel();
+  }
+  const grpc::Status status = reader->Finish();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return CallError(status, "ExportFeatures");
+  return last;
+}
+
 std::unique_ptr<FstoreClient::IngestStream> FstoreClient::StartIngestStream() {
   std::unique_ptr<IngestStream> stream(new IngestStream(this));
   stream->writer_ = feature_store_->IngestStream(&stream->context_, &stream->response_);

@@ -7,7 +7,9 @@
 #ifndef FSTORE_CLIENT_FSTORE_CLIENT_H_
 #define FSTORE_CLIENT_FSTORE_CLIENT_H_
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -43,6 +45,22 @@ class FstoreClient {
       const v1::ListDeadLettersRequest& request);
   absl::StatusOr<v1::GetOnlineFeaturesResponse> GetOnlineFeatures(
       const v1::GetOnlineFeaturesRequest& request);
+  absl::StatusOr<v1::Snapshot> CreateSnapshot(const v1::CreateSnapshotRequest& request);
+  absl::StatusOr<v1::ListSnapshotsResponse> ListSnapshots(const v1::ListSnapshotsRequest& request);
+  absl::StatusOr<v1::DeleteSnapshotResponse> DeleteSnapshot(
+      const v1::DeleteSnapshotRequest& request);
+
+  // Point-in-time retrieval: sends `header`, then `rows` in chunks of
+  // `chunk_rows`, and hands each CSV chunk of the reply to `on_csv`.
+  // Returns the last message (header with the snapshot, trailer with the
+  // fingerprint). No deadline: a large dataset may take long.
+  absl::StatusOr<v1::GetHistoricalFeaturesResponse> GetHistoricalFeatures(
+      const v1::HistoricalHeader& header, const std::vector<std::vector<std::string>>& rows,
+      size_t chunk_rows, const std::function<absl::Status(const std::string&)>& on_csv);
+  // Export: hands each CSV chunk to `on_csv`; returns the last message.
+  absl::StatusOr<v1::ExportFeaturesResponse> ExportFeatures(
+      const v1::ExportFeaturesRequest& request,
+      const std::function<absl::Status(const std::string&)>& on_csv);
 
   // A client-streaming ingest: Write() messages, then Finish() for the
   // summary. The stream has no deadline (a backfill may take long); it is

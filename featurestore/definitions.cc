@@ -1,6 +1,5 @@
 #include "featurestore/definitions.h"
 
-#include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "featurestore/sha256.h"
 #include "featurestore/value.h"
 
 namespace fstore {
@@ -1080,16 +1080,7 @@ std::string CanonicalJson(const FeatureService& service) {
 
 template <typename T>
 std::string ContentHash(const T& object) {
-  const std::string json = CanonicalJson(object);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(json.data()), json.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (int i = 0; i < 8; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
+  return Sha256::Hex(CanonicalJson(object)).substr(0, 16);
 }
 
 template std::string ContentHash<Entity>(const Entity&);

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "featurestore/entity_timeline.h"
+#include "featurestore/event_log.h"
 #include "featurestore/record_codec.h"
 #include "rocksdb/write_batch.h"
 #include "spdlog/spdlog.h"
@@ -31,109 +32,6 @@ constexpr char kViewBuiltPrefix[] = "view_built/";
 constexpr char kViewReclaimedPrefix[] = "view_reclaimed/";
 // Rows per WriteBatch when a view is backfilled from the event log.
 constexpr size_t kBackfillBatchRows = 4096;
-
-// ------------------------------------------------------------ the catalog
-
-// A view compiled against its source: which source columns its slots and
-// keys read. Immutable.
-struct CompiledView {
-  const FeatureView* def = nullptr;
-  const Source* source = nullptr;
-  std::shared_ptr<const TimelineSchema> schema;
-  std::vector<int> slot_columns;  // slot -> source column
-  std::vector<int> key_columns;   // entity i's join key -> source column
-  std::vector<std::string> key_names;
-  // Longest window or TTL; -1 when state may never be reclaimed (a LAST
-  // without TTL needs the entity's whole history).
-  DurationUs horizon = 0;
-  std::string content_hash;
-  absl::flat_hash_map<std::string, size_t> feature_index;
-};
-
-struct CompiledSource {
-  const Source* def = nullptr;
-  std::vector<std::string> views;  // views it feeds
-  absl::flat_hash_set<std::string> key_columns;
-  int event_id_column = -1;
-};
-
-// Definitions plus their compiled form; immutable once built, replaced
-// whole by Apply.
-struct Catalog {
-  Definitions definitions;
-  absl::flat_hash_map<std::string, CompiledView> views;
-  absl::flat_hash_map<std::string, CompiledSource> sources;
-};
-
-absl::StatusOr<std::shared_ptr<const Catalog>> BuildCatalog(Definitions definitions) {
-  auto catalog = std::make_shared<Catalog>();
-  catalog->definitions = std::move(definitions);
-  const Definitions& defs = catalog->definitions;
-  for (const Source& source : defs.sources) {
-    CompiledSource& cs = catalog->sources[source.name];
-    cs.def = &source;
-    cs.event_id_column =
-        source.event_id_column.empty() ? -1 : source.ColumnIndex(source.event_id_column);
-  }
-  for (const FeatureView& view : defs.feature_views) {
-    CompiledView cv;
-    cv.def = &view;
-    cv.source = defs.FindSource(view.source);
-    if (cv.source == nullptr) {
-      return absl::InternalError(absl::StrCat("view ", view.name, ": no source ", view.source));
-    }
-    CompiledSource& cs = catalog->sources[view.source];
-    cs.views.push_back(view.name);
-    for (const std::string& entity_name : view.entities) {
-      const Entity* entity = defs.FindEntity(entity_name);
-      if (entity == nullptr) {
-        return absl::InternalError(absl::StrCat("view ", view.name, ": no entity ", entity_name));
-      }
-      cv.key_columns.push_back(cv.source->ColumnIndex(entity->join_key));
-      cv.key_names.push_back(entity->join_key);
-      cs.key_columns.insert(entity->join_key);
-    }
-    auto schema = std::make_shared<TimelineSchema>();
-    absl::flat_hash_map<int, int> slot_of_column;
-    auto slot_for = [&](const std::string& column) {
-      const int c = cv.source->ColumnIndex(column);
-      auto [it, inserted] = slot_of_column.try_emplace(c, static_cast<int>(cv.slot_columns.size()));
-      if (inserted) cv.slot_columns.push_back(c);
-      return it->second;
-    };
-    bool never_reclaim = false;
-    for (const Feature& f : view.features) {
-      TimelineFeature tf;
-      tf.function = f.function;
-      tf.window = f.window;
-      tf.ttl = f.ttl;
-      if (!f.column.empty()) tf.slot = slot_for(f.column);
-      if (f.where) {
-        tf.filter_slot = slot_for(f.where->column);
-        tf.filter_equals = f.where->equals;
-      }
-      if (f.function == AggregateFunction::kLast && f.ttl == 0) never_reclaim = true;
-      cv.horizon = std::max(cv.horizon, std::max(f.window, f.ttl));
-      cv.feature_index[f.name] = schema->features.size();
-      schema->features.push_back(std::move(tf));
-    }
-    if (never_reclaim) cv.horizon = -1;
-    schema->slot_count = cv.slot_columns.size();
-    cv.schema = std::move(schema);
-    cv.content_hash = ContentHash(view);
-    catalog->views.emplace(view.name, std::move(cv));
-  }
-  return std::shared_ptr<const Catalog>(std::move(catalog));
-}
-
-// ----------------------------------------------------------------- keys
-
-std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values) {
-  if (view.key_columns.size() == 1) return ValueToText(values[view.key_columns[0]]);
-  std::string key;
-  for (int c : view.key_columns) codec::PutComponent(&key, ValueToText(values[c]));
-  return key;
-}
 
 std::string ViewPrefix(absl::string_view view) {
   std::string key;
@@ -235,6 +133,12 @@ class FeatureStore::Impl {
       const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
       TimestampUs at) const;
   uint64_t NextSequence() const { return next_seq_.load(); }
+
+  absl::StatusOr<Snapshot> CreateSnapshot(absl::string_view name);
+  absl::StatusOr<Snapshot> GetSnapshot(absl::string_view name) const;
+  absl::StatusOr<std::vector<Snapshot>> ListSnapshots() const;
+  absl::Status DeleteSnapshot(absl::string_view name);
+  Database* db() const { return db_; }
 
   // One chunk of validated input, committed atomically. Called by writers.
   struct PendingRow {
@@ -442,43 +346,30 @@ absl::StatusOr<FeatureStore::Impl::ViewState> FeatureStore::Impl::BackfillView(
   const std::string view_prefix = ViewPrefix(view.def->name);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(db_->handle(ColumnFamily::kOnline), view_prefix, PrefixEnd(view_prefix));
-  const std::string source_prefix = ViewPrefix(view.source->name);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kEvents)));
-  std::vector<Value> values;
   std::vector<Value> projected(view.slot_columns.size());
   std::string encoded;
   size_t rows = 0;
-  for (it->Seek(source_prefix); it->Valid() && it->key().starts_with(source_prefix); it->Next()) {
-    absl::string_view key(it->key().data(), it->key().size());
-    absl::string_view value(it->value().data(), it->value().size());
-    absl::string_view source;
-    uint64_t seq;
-    int64_t ts;
-    if (!codec::GetComponent(&key, &source) || !codec::GetOrderedUint64(&key, &seq) ||
-        !codec::GetInt64(&value, &ts) || !codec::GetValues(value, &values) ||
-        values.size() > view.source->columns.size()) {
-      return absl::DataLossError(
-          absl::StrCat("malformed event of source ", view.source->name, " (sequence ", seq, ")"));
-    }
-    // Events stored before columns were appended to the source lack them.
-    values.resize(view.source->columns.size());
-    for (size_t s = 0; s < view.slot_columns.size(); ++s) projected[s] = values[view.slot_columns[s]];
-    const std::string entity = EntityKeyOf(view, values);
-    encoded.clear();
-    codec::PutValues(&encoded, projected);
-    batch.Put(db_->handle(ColumnFamily::kOnline), OnlineKey(view.def->name, entity, ts, seq),
-              encoded);
-    auto [t, inserted] = state.timelines.try_emplace(entity, view.schema);
-    t->second.Insert(ts, seq, projected);
-    state.newest = std::max(state.newest, ts);
-    if (++rows % kBackfillBatchRows == 0) {
-      FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
-                                             "backfilling view " + view.def->name));
-      batch.Clear();
-    }
-  }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading the event log"));
+  FSTORE_RETURN_IF_ERROR(ScanEvents(
+      *db_, *view.source, std::numeric_limits<uint64_t>::max(),
+      [&](TimestampUs ts, uint64_t seq, const std::vector<Value>& values) -> absl::Status {
+        for (size_t s = 0; s < view.slot_columns.size(); ++s) {
+          projected[s] = values[view.slot_columns[s]];
+        }
+        const std::string entity = EntityKeyOf(view, values);
+        encoded.clear();
+        codec::PutValues(&encoded, projected);
+        batch.Put(db_->handle(ColumnFamily::kOnline), OnlineKey(view.def->name, entity, ts, seq),
+                  encoded);
+        auto [t, inserted] = state.timelines.try_emplace(entity, view.schema);
+        t->second.Insert(ts, seq, projected);
+        state.newest = std::max(state.newest, ts);
+        if (++rows % kBackfillBatchRows == 0) {
+          FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
+                                                 "backfilling view " + view.def->name));
+          batch.Clear();
+        }
+        return absl::OkStatus();
+      }));
   batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kViewBuiltPrefix, view.def->name),
             view.content_hash);
   FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
@@ -733,10 +624,8 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
       batch.Put(db_->handle(ColumnFamily::kEventIds), key, EncodeUint64(seq));
       chunk_ids.insert(std::move(id));
     }
-    value.clear();
-    codec::PutInt64(&value, p.row.ts);
-    codec::PutValues(&value, values);
-    batch.Put(db_->handle(ColumnFamily::kEvents), SourceSeqKey(source_name, seq), value);
+    EncodeEvent(p.row.ts, values, &value);
+    batch.Put(db_->handle(ColumnFamily::kEvents), EventKey(source_name, seq), value);
     for (size_t v = 0; v < views.size(); ++v) {
       const CompiledView& view = *views[v];
       Published pub{v, EntityKeyOf(view, values), p.row.ts, seq, {}};
@@ -870,95 +759,20 @@ absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
     TimestampUs at) const {
   if (at == 0) at = NowUs();
   absl::ReaderMutexLock lock(&mu_);
-  const Catalog& catalog = *catalog_;
-  struct Item {
-    const CompiledView* view;
-    size_t feature;
-    const std::string* name;
-  };
-  std::vector<Item> items;
-  auto add_view_feature = [&](absl::string_view view_name, absl::string_view feature,
-                              absl::string_view context) -> absl::Status {
-    auto v = catalog.views.find(view_name);
-    if (v == catalog.views.end()) {
-      return absl::NotFoundError(absl::StrCat(context, "unknown feature view '", view_name, "'"));
-    }
-    auto f = v->second.feature_index.find(feature);
-    if (f == v->second.feature_index.end()) {
-      return absl::NotFoundError(absl::StrCat(context, "view ", view_name, " has no feature '",
-                                              feature, "'"));
-    }
-    items.push_back({&v->second, f->second, &v->second.def->features[f->second].name});
-    return absl::OkStatus();
-  };
-  auto add_ref = [&](absl::string_view ref, absl::string_view context) -> absl::Status {
-    const size_t colon = ref.find(':');
-    if (colon == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(context, "feature ref '", ref, "' is not VIEW:FEATURE"));
-    }
-    return add_view_feature(ref.substr(0, colon), ref.substr(colon + 1), context);
-  };
-  switch (selector.kind) {
-    case FeatureSelector::Kind::kView: {
-      auto v = catalog.views.find(selector.name);
-      if (v == catalog.views.end()) {
-        return absl::NotFoundError(absl::StrCat("unknown feature view '", selector.name, "'"));
-      }
-      for (size_t i = 0; i < v->second.def->features.size(); ++i) {
-        items.push_back({&v->second, i, &v->second.def->features[i].name});
-      }
-      break;
-    }
-    case FeatureSelector::Kind::kService: {
-      const FeatureService* service = catalog.definitions.FindService(selector.name);
-      if (service == nullptr) {
-        return absl::NotFoundError(absl::StrCat("unknown feature service '", selector.name, "'"));
-      }
-      for (const std::string& ref : service->features) {
-        FSTORE_RETURN_IF_ERROR(add_ref(ref, absl::StrCat("service ", service->name, ": ")));
-      }
-      break;
-    }
-    case FeatureSelector::Kind::kRefs:
-      if (selector.refs.empty()) return absl::InvalidArgumentError("no feature refs given");
-      for (const std::string& ref : selector.refs) FSTORE_RETURN_IF_ERROR(add_ref(ref, ""));
-      break;
-  }
-
-  // Prefix every name with its view when names collide across views.
-  absl::flat_hash_map<absl::string_view, const CompiledView*> owner;
-  bool collide = false;
-  for (const Item& item : items) {
-    auto [it, inserted] = owner.try_emplace(*item.name, item.view);
-    if (!inserted && it->second != item.view) collide = true;
-  }
-
+  FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> items,
+                          SelectFeatures(*catalog_, selector, /*always_prefix=*/false));
   OnlineFeatures out;
   out.at = at;
   out.features.reserve(items.size());
   const CompiledView* last_view = nullptr;
   const EntityTimeline* timeline = nullptr;
-  std::string key;
-  for (const Item& item : items) {
+  for (const SelectedFeature& item : items) {
     if (item.view != last_view) {
       last_view = item.view;
-      key.clear();
-      for (size_t k = 0; k < item.view->key_names.size(); ++k) {
-        auto e = entity.find(item.view->key_names[k]);
-        if (e == entity.end()) {
-          return absl::InvalidArgumentError(absl::StrCat("entity key '", item.view->key_names[k],
-                                                         "' is required by feature view ",
-                                                         item.view->def->name));
-        }
-        if (item.view->key_names.size() == 1) {
-          key = e->second;
-        } else {
-          codec::PutComponent(&key, e->second);
-        }
-      }
+      FSTORE_ASSIGN_OR_RETURN(const std::string key, EntityKeyFromNames(*item.view, entity));
+      // An entity without events reads like an empty timeline.
+      timeline = item.view->empty_timeline.get();
       auto state = views_.find(item.view->def->name);
-      timeline = nullptr;
       if (state != views_.end()) {
         const ViewState& vs = state->second;
         if (vs.compiled->horizon >= 0 && vs.reclaimed_before != kMinTime &&
@@ -971,37 +785,117 @@ absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
         auto t = vs.timelines.find(key);
         if (t != vs.timelines.end()) timeline = &t->second;
       }
-      ViewFreshness freshness{item.view->def->name, 0};
-      if (timeline != nullptr) {
-        if (std::optional<TimestampUs> newest = timeline->NewestBefore(at)) {
-          freshness.newest_event = *newest;
-        }
-      }
       bool seen = false;
-      for (const ViewFreshness& f : out.freshness) seen = seen || f.view == freshness.view;
-      if (!seen) out.freshness.push_back(std::move(freshness));
-    }
-    NamedValue nv;
-    nv.name = collide ? absl::StrCat(item.view->def->name, "__", *item.name) : *item.name;
-    if (timeline != nullptr) {
-      nv.value = timeline->Evaluate(item.feature, at);
-    } else {
-      // No events for this entity: what each function gives over nothing.
-      switch (item.view->schema->features[item.feature].function) {
-        case AggregateFunction::kCount:
-        case AggregateFunction::kDistinctCount:
-          nv.value = int64_t{0};
-          break;
-        case AggregateFunction::kSum:
-          nv.value = 0.0;
-          break;
-        default:
-          nv.value = std::monostate();
+      for (const ViewFreshness& f : out.freshness) seen = seen || f.view == item.view->def->name;
+      if (!seen) {
+        out.freshness.push_back(
+            {item.view->def->name, timeline->NewestBefore(at).value_or(TimestampUs{0})});
       }
     }
-    out.features.push_back(std::move(nv));
+    out.features.push_back({item.name, timeline->Evaluate(item.feature, at)});
   }
   return out;
+}
+
+// -------------------------------------------------------------- snapshots
+
+namespace {
+
+std::string EncodeSnapshot(const Snapshot& s) {
+  std::string value;
+  codec::PutInt64(&value, s.created_at);
+  codec::PutOrderedUint64(&value, s.high_water_mark);
+  return value;
+}
+
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::string_view name, absl::string_view value) {
+  Snapshot s;
+  s.name = std::string(name);
+  if (!codec::GetInt64(&value, &s.created_at) ||
+      !codec::GetOrderedUint64(&value, &s.high_water_mark)) {
+    return absl::DataLossError(absl::StrCat("malformed snapshot record ", name));
+  }
+  return s;
+}
+
+absl::Status ValidateSnapshotName(absl::string_view name) {
+  bool ok = !name.empty() && name.size() <= 128;
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "snapshot name '", name, "' must be 1-128 letters, digits, '_', '-' or '.'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Snapshot> FeatureStore::Impl::CreateSnapshot(absl::string_view name) {
+  Snapshot snapshot;
+  snapshot.created_at = NowUs();
+  if (name.empty()) {
+    std::string generated = "snap-";
+    for (char c : FormatIsoTime(snapshot.created_at)) {
+      if (c != '-' && c != ':') generated.push_back(c);
+    }
+    snapshot.name = generated;
+  } else {
+    FSTORE_RETURN_IF_ERROR(ValidateSnapshotName(name));
+    snapshot.name = std::string(name);
+  }
+  // Under the ingest lock, so the mark falls between two committed chunks.
+  absl::MutexLock lock(&write_mu_);
+  std::string existing;
+  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kSnapshots);
+  if (db_->db()->Get(rocksdb::ReadOptions(), cf, snapshot.name, &existing).ok()) {
+    return absl::AlreadyExistsError(absl::StrCat("snapshot '", snapshot.name, "' already exists"));
+  }
+  snapshot.high_water_mark = next_seq_.load();
+  FSTORE_RETURN_IF_ERROR(
+      FromRocksStatus(db_->db()->Put(rocksdb::WriteOptions(), cf, snapshot.name,
+                                     EncodeSnapshot(snapshot)),
+                      absl::StrCat("storing snapshot ", snapshot.name)));
+  return snapshot;
+}
+
+absl::StatusOr<Snapshot> FeatureStore::Impl::GetSnapshot(absl::string_view name) const {
+  std::string value;
+  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(),
+                                     db_->handle(ColumnFamily::kSnapshots),
+                                     rocksdb::Slice(name.data(), name.size()), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("unknown snapshot '", name, "' (fsctl snapshot list)"));
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("reading snapshot ", name)));
+  return DecodeSnapshot(name, value);
+}
+
+absl::StatusOr<std::vector<Snapshot>> FeatureStore::Impl::ListSnapshots() const {
+  std::vector<Snapshot> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kSnapshots)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    FSTORE_ASSIGN_OR_RETURN(Snapshot s,
+                            DecodeSnapshot(it->key().ToString(), it->value().ToString()));
+    out.push_back(std::move(s));
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "listing snapshots"));
+  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
+    return a.high_water_mark != b.high_water_mark ? a.high_water_mark < b.high_water_mark
+                                                  : a.name < b.name;
+  });
+  return out;
+}
+
+absl::Status FeatureStore::Impl::DeleteSnapshot(absl::string_view name) {
+  FSTORE_RETURN_IF_ERROR(GetSnapshot(name).status());
+  return FromRocksStatus(db_->db()->Delete(rocksdb::WriteOptions(),
+                                           db_->handle(ColumnFamily::kSnapshots),
+                                           rocksdb::Slice(name.data(), name.size())),
+                         absl::StrCat("deleting snapshot ", name));
 }
 
 // ------------------------------------------------------------ FeatureStore
@@ -1041,5 +935,56 @@ absl::StatusOr<OnlineFeatures> FeatureStore::GetOnlineFeatures(
 }
 
 uint64_t FeatureStore::NextSequence() const { return impl_->NextSequence(); }
+
+}  // namespace fstore
+
+namespace fstore {
+
+absl::StatusOr<Snapshot> FeatureStore::CreateSnapshot(absl::string_view name) {
+  return impl_->CreateSnapshot(name);
+}
+
+absl::StatusOr<Snapshot> FeatureStore::GetSnapshot(absl::string_view name) const {
+  return impl_->GetSnapshot(name);
+}
+
+absl::StatusOr<std::vector<Snapshot>> FeatureStore::ListSnapshots() const {
+  return impl_->ListSnapshots();
+}
+
+absl::Status FeatureStore::DeleteSnapshot(absl::string_view name) {
+  return impl_->DeleteSnapshot(name);
+}
+
+absl::StatusOr<HistoricalResult> FeatureStore::GetHistoricalFeatures(
+    const FeatureSelector& selector, const EntityRows& rows, absl::string_view snapshot,
+    const CsvSink& sink) {
+  const std::shared_ptr<const Catalog> catalog = impl_->catalog();
+  FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
+                          SelectFeatures(*catalog, selector, /*always_prefix=*/true));
+  FSTORE_ASSIGN_OR_RETURN(Snapshot snap, snapshot.empty() ? impl_->CreateSnapshot("")
+                                                          : impl_->GetSnapshot(snapshot));
+  HistoricalResult result;
+  result.snapshot = snap.name;
+  FSTORE_ASSIGN_OR_RETURN(
+      result.join, JoinHistorical(*impl_->db(), features, snap.high_water_mark, rows, sink));
+  return result;
+}
+
+absl::StatusOr<HistoricalResult> FeatureStore::ExportFeatures(const FeatureSelector& selector,
+                                                              TimestampUs at,
+                                                              absl::string_view snapshot,
+                                                              const CsvSink& sink) {
+  const std::shared_ptr<const Catalog> catalog = impl_->catalog();
+  FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
+                          SelectFeatures(*catalog, selector, /*always_prefix=*/true));
+  FSTORE_ASSIGN_OR_RETURN(Snapshot snap, snapshot.empty() ? impl_->CreateSnapshot("")
+                                                          : impl_->GetSnapshot(snapshot));
+  HistoricalResult result;
+  result.snapshot = snap.name;
+  FSTORE_ASSIGN_OR_RETURN(result.join, ExportAsOf(*impl_->db(), features, snap.high_water_mark,
+                                                  at == 0 ? NowUs() : at, sink));
+  return result;
+}
 
 }  // namespace fstore

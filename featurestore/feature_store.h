@@ -34,8 +34,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/time_util.h"
+#include "featurestore/catalog.h"
 #include "featurestore/database.h"
 #include "featurestore/definitions.h"
+#include "featurestore/point_in_time_join.h"
 #include "featurestore/row_validator.h"
 #include "featurestore/value.h"
 
@@ -74,12 +76,17 @@ struct DeadLetterPage {
   int64_t total = 0;
 };
 
-// What to read: a view, a service, or explicit "view:feature" refs.
-struct FeatureSelector {
-  enum class Kind { kView, kService, kRefs };
-  Kind kind = Kind::kView;
-  std::string name;               // kView, kService
-  std::vector<std::string> refs;  // kRefs
+// A named, durable point in the ingestion order: reads at a snapshot see
+// exactly the events acknowledged before it was taken.
+struct Snapshot {
+  std::string name;
+  TimestampUs created_at = 0;
+  uint64_t high_water_mark = 0;  // the first sequence number it does not see
+};
+
+struct HistoricalResult {
+  std::string snapshot;  // the snapshot read (created when none was named)
+  JoinResult join;
 };
 
 struct NamedValue {
@@ -153,6 +160,28 @@ class FeatureStore {
   absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
       const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
       TimestampUs at) const;
+
+  // Snapshots. Names are [A-Za-z0-9_.-]{1,128}; an empty name on create
+  // generates one ("snap-20260105T100000.000000Z"). AlreadyExists / NotFound
+  // naming the snapshot.
+  absl::StatusOr<Snapshot> CreateSnapshot(absl::string_view name);
+  absl::StatusOr<Snapshot> GetSnapshot(absl::string_view name) const;
+  absl::StatusOr<std::vector<Snapshot>> ListSnapshots() const;
+  absl::Status DeleteSnapshot(absl::string_view name);
+
+  // Point-in-time-correct features for entity rows (point_in_time_join.h)
+  // at a snapshot; an empty snapshot name takes a new one. Output columns
+  // are always "view__feature". The same rows and snapshot give the same
+  // bytes and fingerprint.
+  absl::StatusOr<HistoricalResult> GetHistoricalFeatures(const FeatureSelector& selector,
+                                                         const EntityRows& rows,
+                                                         absl::string_view snapshot,
+                                                         const CsvSink& sink);
+  // Every entity's features as of `at` (0 = now) at a snapshot (empty = a
+  // new one).
+  absl::StatusOr<HistoricalResult> ExportFeatures(const FeatureSelector& selector,
+                                                  TimestampUs at, absl::string_view snapshot,
+                                                  const CsvSink& sink);
 
   // The ingestion sequence number the next accepted event will get.
   uint64_t NextSequence() const;

@@ -1,6 +1,8 @@
 #include "featurestore/feature_store.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -10,38 +12,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kDefinitions[] = R"yaml(
-entities:
-  - {name: account, join_key: account_id}
-  - {name: device, join_key: device_id}
-sources:
-  - name: txns
-    timestamp_column: ts
-    event_id_column: txn_id
-    columns:
-      - {name: txn_id, type: STRING}
-      - {name: account_id, type: STRING}
-      - {name: device_id, type: STRING}
-      - {name: ts, type: TIMESTAMP}
-      - {name: amount, type: DOUBLE, min: 0}
-      - {name: kind, type: STRING, allowed: [PAY, XFER]}
-feature_views:
-  - name: acct
-    entities: [account]
-    source: txns
-    features:
-      - {name: n_1h, function: COUNT, window: 1h}
-      - {name: amt_sum_24h, function: SUM, column: amount, window: 24h}
-      - {name: amt_max_7d, function: MAX, column: amount, window: 7d}
-      - {name: amt_mean_24h, function: MEAN, column: amount, window: 24h}
-      - {name: xfer_n_24h, function: COUNT, window: 24h, where: {column: kind, equals: XFER}}
-      - {name: dev_distinct_7d, function: DISTINCT_COUNT, column: device_id, window: 7d}
-      - {name: last_amt, function: LAST, column: amount, ttl: 48h}
-feature_services:
-  - name: acct_svc
-    features: [acct:n_1h, acct:amt_sum_24h, acct:xfer_n_24h, acct:last_amt]
-    request_fields: [{name: amount, type: DOUBLE}]
-)yaml";
+// The definitions file of the issue that specified this store.
+std::string ReadDefinitionsFile() {
+  std::ifstream in(std::string(FSTORE_SOURCE_DIR) + "/tests/data/txns_features.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+const std::string kDefinitions = ReadDefinitionsFile();
 
 const TimestampUs kT0 = 1767607200LL * 1000000;  // 2026-01-05T10:00:00Z
 constexpr DurationUs kMinute = 60 * kMicrosPerSecond;

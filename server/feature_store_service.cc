@@ -177,4 +177,96 @@ grpc::Status FeatureStoreService::GetOnlineFeatures(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status FeatureStoreService::CreateSnapshot(grpc::ServerContext*,
+                                                 const v1::CreateSnapshotRequest* request,
+                                                 v1::Snapshot* response) {
+  absl::StatusOr<Snapshot> snapshot = store_->CreateSnapshot(request->name());
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  ToProto(*snapshot, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeatureStoreService::ListSnapshots(grpc::ServerContext*,
+                                                const v1::ListSnapshotsRequest*,
+                                                v1::ListSnapshotsResponse* response) {
+  absl::StatusOr<std::vector<Snapshot>> snapshots = store_->ListSnapshots();
+  if (!snapshots.ok()) return ToGrpcStatus(snapshots.status());
+  for (const Snapshot& s : *snapshots) ToProto(s, response->add_snapshots());
+  return grpc::Status::OK;
+}
+
+grpc::Status FeatureStoreService::DeleteSnapshot(grpc::ServerContext*,
+                                                 const v1::DeleteSnapshotRequest* request,
+                                                 v1::DeleteSnapshotResponse*) {
+  return ToGrpcStatus(store_->DeleteSnapshot(request->name()));
+}
+
+grpc::Status FeatureStoreService::GetHistoricalFeatures(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<v1::GetHistoricalFeaturesResponse, v1::GetHistoricalFeaturesRequest>*
+        stream) {
+  v1::GetHistoricalFeaturesRequest request;
+  if (!stream->Read(&request) || !request.has_header()) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError("the first message must carry the header (selector, columns)"));
+  }
+  const v1::HistoricalHeader header = request.header();
+  absl::StatusOr<FeatureSelector> selector = FromProto(header.selector());
+  if (!selector.ok()) return ToGrpcStatus(selector.status());
+  // The whole input is read before the join: every row's features depend
+  // on one pass over the event log.
+  EntityRows rows;
+  rows.columns.assign(header.columns().begin(), header.columns().end());
+  if (!header.timestamp_column().empty()) rows.timestamp_column = header.timestamp_column();
+  do {
+    for (const v1::Row& row : request.rows()) {
+      std::vector<std::string>& cells = rows.rows.emplace_back();
+      for (const v1::Value& v : row.values()) cells.push_back(ValueToText(FromProto(v)));
+    }
+  } while (stream->Read(&request));
+
+  // CSV chunks stream as they are produced; the header (with the snapshot
+  // name and columns) and the trailer (with the fingerprint) come last.
+  v1::GetHistoricalFeaturesResponse response;
+  auto sink = [&](absl::string_view csv) -> absl::Status {
+    response.Clear();
+    response.set_csv(std::string(csv));
+    if (!stream->Write(response)) return absl::CancelledError("the client went away");
+    return absl::OkStatus();
+  };
+  absl::StatusOr<HistoricalResult> result =
+      store_->GetHistoricalFeatures(*selector, rows, header.snapshot(), sink);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response.Clear();
+  response.mutable_header()->set_snapshot(result->snapshot);
+  for (const std::string& c : result->join.columns) response.mutable_header()->add_columns(c);
+  response.mutable_trailer()->set_row_count(result->join.row_count);
+  response.mutable_trailer()->set_dataset_fingerprint(result->join.fingerprint);
+  stream->Write(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeatureStoreService::ExportFeatures(
+    grpc::ServerContext*, const v1::ExportFeaturesRequest* request,
+    grpc::ServerWriter<v1::ExportFeaturesResponse>* writer) {
+  absl::StatusOr<FeatureSelector> selector = FromProto(request->selector());
+  if (!selector.ok()) return ToGrpcStatus(selector.status());
+  v1::ExportFeaturesResponse response;
+  auto sink = [&](absl::string_view csv) -> absl::Status {
+    response.Clear();
+    response.set_csv(std::string(csv));
+    if (!writer->Write(response)) return absl::CancelledError("the client went away");
+    return absl::OkStatus();
+  };
+  absl::StatusOr<HistoricalResult> result =
+      store_->ExportFeatures(*selector, request->at_us(), request->snapshot(), sink);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response.Clear();
+  response.set_snapshot(result->snapshot);
+  for (const std::string& c : result->join.columns) response.add_columns(c);
+  response.set_row_count(result->join.row_count);
+  writer->Write(response);
+  return grpc::Status::OK;
+}
+
 }  // namespace fstore

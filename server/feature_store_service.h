@@ -32,6 +32,21 @@ class FeatureStoreService final : public v1::FeatureStore::Service {
   grpc::Status GetOnlineFeatures(grpc::ServerContext* context,
                                  const v1::GetOnlineFeaturesRequest* request,
                                  v1::GetOnlineFeaturesResponse* response) override;
+  grpc::Status CreateSnapshot(grpc::ServerContext* context,
+                              const v1::CreateSnapshotRequest* request,
+                              v1::Snapshot* response) override;
+  grpc::Status ListSnapshots(grpc::ServerContext* context, const v1::ListSnapshotsRequest* request,
+                             v1::ListSnapshotsResponse* response) override;
+  grpc::Status DeleteSnapshot(grpc::ServerContext* context,
+                              const v1::DeleteSnapshotRequest* request,
+                              v1::DeleteSnapshotResponse* response) override;
+  grpc::Status GetHistoricalFeatures(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::GetHistoricalFeaturesResponse,
+                               v1::GetHistoricalFeaturesRequest>* stream) override;
+  grpc::Status ExportFeatures(grpc::ServerContext* context,
+                              const v1::ExportFeaturesRequest* request,
+                              grpc::ServerWriter<v1::ExportFeaturesResponse>* writer) override;
 
  private:
   FeatureStore* const store_;

@@ -200,6 +200,12 @@ void ToProto(const OnlineFeatures& features, v1::GetOnlineFeaturesResponse* out)
   out->set_at_us(features.at);
 }
 
+void ToProto(const Snapshot& snapshot, v1::Snapshot* out) {
+  out->set_name(snapshot.name);
+  out->set_created_at_us(snapshot.created_at);
+  out->set_high_water_mark(snapshot.high_water_mark);
+}
+
 absl::StatusOr<FeatureSelector> FromProto(const v1::FeatureSelector& selector) {
   FeatureSelector out;
   switch (selector.target_case()) {

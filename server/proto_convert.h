@@ -27,6 +27,7 @@ void ToProto(const Rejection& rejection, v1::Rejection* out);
 void ToProto(const IngestSummary& summary, v1::IngestResponse* out);
 void ToProto(const DeadLetterPage& page, v1::ListDeadLettersResponse* out);
 void ToProto(const OnlineFeatures& features, v1::GetOnlineFeaturesResponse* out);
+void ToProto(const Snapshot& snapshot, v1::Snapshot* out);
 
 // InvalidArgument when no target is set.
 absl::StatusOr<FeatureSelector> FromProto(const v1::FeatureSelector& selector);

@@ -1,0 +1,38 @@
+// EventLog: the durable record of every accepted event, per source, in
+// ingestion order (ColumnFamily::kEvents). Keys are (source, sequence); a
+// value is the event's timestamp and its values in source column order.
+// Sequence numbers are the ingestion clock: a snapshot's high-water mark is
+// the first sequence it does not see.
+#ifndef FSTORE_FEATURESTORE_EVENT_LOG_H_
+#define FSTORE_FEATURESTORE_EVENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "common/time_util.h"
+#include "featurestore/database.h"
+#include "featurestore/definitions.h"
+#include "featurestore/value.h"
+
+namespace fstore {
+
+std::string EventKey(absl::string_view source, uint64_t seq);
+void EncodeEvent(TimestampUs ts, absl::Span<const Value> values, std::string* out);
+
+// Calls `fn(ts, seq, values)` for every event of `source` with sequence <
+// `high_water_mark`, in sequence order. `values` has one entry per current
+// source column (events stored before columns were appended read null
+// there). Stops at the first error `fn` returns. DataLoss for a malformed
+// record.
+absl::Status ScanEvents(
+    const Database& db, const Source& source, uint64_t high_water_mark,
+    const std::function<absl::Status(TimestampUs, uint64_t, const std::vector<Value>&)>& fn);
+
+}  // namespace fstore
+
+#endif  // FSTORE_FEATURESTORE_EVENT_LOG_H_

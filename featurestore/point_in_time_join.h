@@ -1,0 +1,65 @@
+// Point-in-time joins: features for many (entity, time) points computed from
+// the event log as of a snapshot, the offline twin of online reads.
+//
+// For each view involved, the source's events with sequence < the snapshot's
+// high-water mark are read once, in one pass, into an EntityTimeline per
+// entity that the input names; each input row is then evaluated at its own
+// timestamp. The timelines are the same code online reads use, so for any
+// entity and T the historical value equals GetOnlineFeatures(at=T) over the
+// same events. Cost: one scan of the source plus O(log n) per feature per
+// row; no lookup per row per feature in storage.
+//
+// Output is CSV (csv_writer.h) handed to a sink in chunks: a header line
+// (the input columns, then "view__feature" per feature), then one line per
+// input row in input order. The result carries the sha256 of all bytes.
+#ifndef FSTORE_FEATURESTORE_POINT_IN_TIME_JOIN_H_
+#define FSTORE_FEATURESTORE_POINT_IN_TIME_JOIN_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/time_util.h"
+#include "featurestore/catalog.h"
+#include "featurestore/database.h"
+
+namespace fstore {
+
+// Receives the next bytes of CSV output; an error stops the join.
+using CsvSink = std::function<absl::Status(absl::string_view)>;
+
+struct EntityRows {
+  std::vector<std::string> columns;             // join keys, timestamp, passthrough
+  std::vector<std::vector<std::string>> rows;   // text cells per row
+  std::string timestamp_column = "ts";
+};
+
+struct JoinResult {
+  std::vector<std::string> columns;  // of the output
+  int64_t row_count = 0;
+  std::string fingerprint;  // sha256 hex of the CSV bytes
+};
+
+// `features` come from SelectFeatures(..., always_prefix=true). Timestamps
+// in the rows are ISO-8601 UTC or integer microseconds. InvalidArgument
+// naming the column or the row (1-based among data rows) and the value when
+// a key or timestamp column is missing, a row has the wrong number of cells,
+// or a timestamp does not parse.
+absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
+                                          const std::vector<SelectedFeature>& features,
+                                          uint64_t high_water_mark, const EntityRows& input,
+                                          const CsvSink& sink);
+
+// Every entity that has events of the features' view (all features must
+// share one entity key) with its features as of `at`, ordered by entity
+// key: key columns, then "view__feature" columns.
+absl::StatusOr<JoinResult> ExportAsOf(const Database& db,
+                                      const std::vector<SelectedFeature>& features,
+                                      uint64_t high_water_mark, TimestampUs at,
+                                      const CsvSink& sink);
+
+}  // namespace fstore
+
+#endif  // FSTORE_FEATURESTORE_POINT_IN_TIME_JOIN_H_
