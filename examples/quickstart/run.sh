@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start: starts fsd on a temporary data directory, applies feature
 # definitions, ingests a small CSV (with a few bad rows and a replayed one),
-# reads online features and stops the server. Run from the repository root
+# reads online features, builds a point-in-time training set at a snapshot
+# and stops the server. Run from the repository root
 # after building (build/). The fraud example (examples/fraud/) will take this
 # script's place in the README's first command.
 set -euo pipefail
@@ -34,6 +35,10 @@ run ingest txns "$here/txns.csv"
 run deadletters txns
 run features get acct --entity account_id=A-1001 --at 2026-01-05T10:00:00Z
 run --output=json features get acct_svc --entity account_id=A-1001 --at 2026-01-05T10:00:00Z
+run snapshot create quickstart
+run dataset build --service acct_svc --entities "$here/labels.csv" --snapshot quickstart --out "$data/train.csv"
+echo "\$ cat train.csv"
+cat "$data/train.csv"
 
 kill -TERM "$fsd_pid"
 wait "$fsd_pid"
