@@ -2,7 +2,10 @@
 // against a real fsd, as a user drives them.
 #include <fstream>
 
+#include "fstore/v1/feature_store.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/integration/fsd_process.h"
 
@@ -181,6 +184,39 @@ TEST_F(FeatureStoreCliTest, FeaturesGetErrorsNameTheProblem) {
                                         "--at", "tomorrow"});
   EXPECT_EQ(bad_time.exit_code, 1);
   EXPECT_THAT(bad_time.err, HasSubstr("'tomorrow'"));
+}
+
+TEST_F(FeatureStoreCliTest, UnaryIngestRpcTakesTypedRows) {
+  auto channel = grpc::CreateChannel(fsd_->address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::FeatureStore::NewStub(channel);
+  v1::IngestRequest request;
+  request.set_source("txns");
+  for (const char* c : {"txn_id", "account_id", "device_id", "ts", "amount", "kind"}) {
+    request.add_columns(c);
+  }
+  auto add_row = [&](const std::string& id, int64_t ts, double amount) {
+    v1::Row* row = request.add_rows();
+    row->add_values()->set_string_value(id);
+    row->add_values()->set_string_value("A-7");
+    row->add_values()->set_string_value("D-1");
+    row->add_values()->set_int64_value(ts);  // microseconds
+    row->add_values()->set_double_value(amount);
+    row->add_values()->set_string_value("PAY");
+  };
+  add_row("u1", 1767607200000000, 4.0);
+  add_row("u2", 1767607260000000, -1.0);  // below min
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::IngestResponse response;
+  ASSERT_TRUE(stub->Ingest(&context, request, &response).ok());
+  EXPECT_EQ(response.accepted(), 1);
+  EXPECT_EQ(response.rejected(), 1);
+  ASSERT_EQ(response.rejections_size(), 1);
+  EXPECT_EQ(response.rejections(0).row_number(), 2);
+  EXPECT_EQ(response.rejections(0).rule(), "min");
+  ProgramResult f = fsd_->Fsctl({"--output=json", "features", "get", "acct", "--entity",
+                                 "account_id=A-7", "--at", "2026-01-05T10:05:00Z"});
+  EXPECT_THAT(f.out, HasSubstr("\"last_amt\":4"));
 }
 
 }  // namespace
