@@ -4,6 +4,8 @@
 //                     chunks of 1000 rows: events/s.
 //   BM_OnlineLookup   GetOnlineFeatures for one account (the acct view),
 //                     against an entity holding N events in its 7d window.
+//   BM_OnlineLookupManyDevices  the same with the events on 997 devices,
+//                     as of "now" and as of the middle of the data.
 // Figures and the command that produced them: bench/README.md.
 #include <filesystem>
 #include <random>
@@ -127,6 +129,40 @@ void BM_OnlineLookup(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_OnlineLookup)->Arg(10)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// As BM_OnlineLookup, but the hot account's events come from 997 devices
+// (so dev_distinct_7d counts hundreds of values) and are evenly spread over
+// 6 days. range(1): 0 reads "now" (past the newest event, the serving case);
+// 1 reads as of the middle of the data (a historical read).
+void BM_OnlineLookupManyDevices(benchmark::State& state) {
+  TempStore t;
+  std::mt19937 rng(2);
+  std::uniform_int_distribution<int> device(0, 996);
+  const int events = static_cast<int>(state.range(0));
+  constexpr TimestampUs kSpan = 6LL * 86400 * kMicrosPerSecond;
+  auto writer = *t.store->StartIngest("txns", kColumns);
+  for (int done = 0; done < events; done += 1000) {
+    std::vector<std::vector<Value>> rows = MakeRows(done, std::min(1000, events - done), 1, &rng);
+    for (auto& row : rows) {
+      row[2] = "D-" + std::to_string(device(rng));
+      const int64_t id = (std::get<int64_t>(row[3]) - kT0) / kMicrosPerSecond;
+      row[3] = kT0 + id * (kSpan / events);
+    }
+    if (!writer->WriteValues(rows, 0).ok()) std::abort();
+  }
+  FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
+  const std::map<std::string, std::string> entity = {{"account_id", "A-0"}};
+  const TimestampUs at = state.range(1) == 0 ? kT0 + kSpan : kT0 + kSpan / 2;
+  for (auto _ : state) {
+    auto f = t.store->GetOnlineFeatures(selector, entity, at);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(BM_OnlineLookupManyDevices)
+    ->Args({1000, 0})
+    ->Args({100000, 0})
+    ->Args({100000, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace fstore

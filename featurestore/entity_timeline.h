@@ -22,7 +22,9 @@
 //
 // Cost: Insert is O(log n) amortized for events in time order and O(n) for
 // a late event that lands before newer ones; Evaluate is O(log n) for every
-// function, DISTINCT_COUNT O(d log n) with d the entity's distinct values.
+// function. DISTINCT_COUNT is O(log n) when `at` is past the newest event
+// (serving reads "now"); for earlier times it is O(d log n), d the entity's
+// distinct values (less when few events follow `at`).
 //
 // Thread-safety: none; the owner serializes writers against readers. Const
 // methods may run concurrently with each other.

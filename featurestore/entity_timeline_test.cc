@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -302,6 +303,66 @@ TEST(EntityTimelineTest, DistinctCountOfDoublesTreatsNegativeZeroAsZero) {
   EXPECT_EQ(t.Evaluate(0, kT0), Int(2));
 }
 
+// DISTINCT_COUNT has three ways to answer (see Distinct in the .cc): as of a
+// time past the newest event, from the values' last occurrences; a little
+// before it, by scanning the few newer events; else value by value. All
+// three must agree with the definition.
+TEST(EntityTimelineTest, DistinctCountPastTheNewestEventCountsEachValueByItsLastOccurrence) {
+  EntityTimeline t = MakeTimeline(1, {Aggregate(AF::kDistinctCount, 0, kHour)});
+  t.Insert(kT0 - 90 * kMinute, 1, {Str("a")});
+  t.Insert(kT0 - 80 * kMinute, 2, {Str("b")});
+  t.Insert(kT0 - 30 * kMinute, 3, {Str("a")});
+  t.Insert(kT0 - 20 * kMinute, 4, {Str("c")});
+  t.Insert(kT0 - 10 * kMinute, 5, {Str("c")});
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(2)) << "a and c; b last seen before the window";
+  EXPECT_EQ(t.Evaluate(0, kT0 + 30 * kMinute), Int(2));
+  EXPECT_EQ(t.Evaluate(0, kT0 + 30 * kMinute + 1), Int(1)) << "only c";
+  EXPECT_EQ(t.Evaluate(0, kT0 + 50 * kMinute), Int(1));
+  EXPECT_EQ(t.Evaluate(0, kT0 + 50 * kMinute + 1), Int(0));
+}
+
+TEST(EntityTimelineTest, DistinctCountPastTheNewestEventFollowsLateEvents) {
+  EntityTimeline t = MakeTimeline(1, {Aggregate(AF::kDistinctCount, 0, kHour)});
+  t.Insert(kT0 - 3 * kHour, 1, {Str("x")});
+  t.Insert(kT0 - 10 * kMinute, 2, {Str("y")});
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(1));
+  t.Insert(kT0 - 20 * kMinute, 3, {Str("x")});  // late: x's last occurrence moves
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(2));
+  t.Insert(kT0 - 5 * kHour, 4, {Str("y")});  // late, older than y's last one
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(2));
+  t.Insert(kT0 - 30 * kMinute, 5, {Str("z")});
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(3));
+  EXPECT_EQ(t.Evaluate(0, kT0 - 15 * kMinute), Int(2)) << "x and z, y is newer";
+  EXPECT_EQ(t.Evaluate(0, kT0 + 40 * kMinute), Int(2)) << "x exactly at the window start";
+  EXPECT_EQ(t.Evaluate(0, kT0 + 45 * kMinute), Int(1)) << "y only";
+  EXPECT_EQ(t.EvictBefore(kT0 - 25 * kMinute), 3u);
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(2)) << "x and y";
+  t.Insert(kT0 - 15 * kMinute, 6, {Str("z")});  // late, after the eviction
+  EXPECT_EQ(t.Evaluate(0, kT0), Int(3));
+  EXPECT_EQ(t.Evaluate(0, kT0 - 12 * kMinute), Int(2)) << "x and z";
+}
+
+TEST(EntityTimelineTest, DistinctCountAgreesWhicheverWayItIsAnswered) {
+  // v0..v299 one second apart, then v0..v9 again.
+  EntityTimeline t = MakeTimeline(1, {Aggregate(AF::kDistinctCount, 0, kHour),
+                                      Aggregate(AF::kDistinctCount, 0, 100 * kSecond)});
+  for (int i = 0; i < 310; ++i) {
+    t.Insert(kT0 + i * kSecond, i, {Str(absl::StrCat("v", i % 300))});
+  }
+  // Past the newest event.
+  EXPECT_EQ(t.Evaluate(0, kT0 + 310 * kSecond), Int(300));
+  EXPECT_EQ(t.Evaluate(1, kT0 + 310 * kSecond), Int(100)) << "v210..v299, v0..v9";
+  // Before the last 10 or 5 events: v0..v9 seen again there must not count
+  // when their earlier occurrence is outside the window.
+  EXPECT_EQ(t.Evaluate(0, kT0 + 300 * kSecond), Int(300));
+  EXPECT_EQ(t.Evaluate(1, kT0 + 300 * kSecond), Int(100)) << "v200..v299";
+  EXPECT_EQ(t.Evaluate(1, kT0 + 305 * kSecond), Int(100)) << "v205..v299, v0..v4";
+  EXPECT_EQ(t.Evaluate(1, kT0 + 9 * kSecond), Int(9)) << "v0..v8";
+  // Far from the end.
+  EXPECT_EQ(t.Evaluate(1, kT0 + 150 * kSecond), Int(100)) << "v50..v149";
+  EXPECT_EQ(t.Evaluate(0, kT0 + 150 * kSecond), Int(150));
+}
+
 // ------------------------------------------------------------ filters
 
 TEST(EntityTimelineTest, FilterCountsOnlyMatchingEvents) {
@@ -490,7 +551,7 @@ TEST(EntityTimelineTest, MovedTimelineKeepsItsEventsAndSchema) {
 // ------------------------------------------------------------ property test
 
 // Slots of the random streams below.
-enum Slot { kQty = 0, kAmount, kKind, kFlag, kDevice, kSlotCount };
+enum Slot { kQty = 0, kAmount, kKind, kFlag, kDevice, kCard, kSlotCount };
 
 // Exactly rounded sum of doubles (Shewchuk / CPython math.fsum).
 double FSum(const std::vector<double>& values) {
@@ -666,6 +727,13 @@ std::shared_ptr<const TimelineSchema> RandomStreamSchema() {
       Last(kFlag, k10m),
       Last(kQty),
       Where(Last(kDevice, k24h), kKind, "C"),
+      // Hundreds of distinct values (RandomStream::Values).
+      Aggregate(AF::kDistinctCount, kCard, k10m),
+      Aggregate(AF::kDistinctCount, kCard, k1h),
+      Aggregate(AF::kDistinctCount, kCard, k24h),
+      Aggregate(AF::kDistinctCount, kCard, k7d),
+      Where(Aggregate(AF::kDistinctCount, kCard, k7d), kKind, "A"),
+      Where(Aggregate(AF::kDistinctCount, kCard, k24h), kFlag, "true"),
   };
   return schema;
 }
@@ -678,15 +746,17 @@ struct StreamParams {
   Arrival arrival;
   bool random_sequences;  // seq not increasing with arrival
   bool evict;
+  int card_values;  // distinct values of the kCard slot
 };
 
 void PrintTo(const StreamParams& p, std::ostream* os) {
-  *os << "seed " << p.seed << ", " << p.events << " events";
+  *os << "seed " << p.seed << ", " << p.events << " events, " << p.card_values << " cards";
 }
 
 class RandomStream {
  public:
-  explicit RandomStream(uint32_t seed) : rng_(seed) {}
+  explicit RandomStream(uint32_t seed, int card_values = 300)
+      : rng_(seed), card_values_(card_values) {}
 
   int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
@@ -734,15 +804,23 @@ class RandomStream {
     if (!Chance(0.15)) v[kKind] = Str(kKinds[Uniform(0, 3)]);
     if (!Chance(0.1)) v[kFlag] = Bool(Chance(0.5));
     if (!Chance(0.1)) v[kDevice] = Str(absl::StrCat("device-", Uniform(0, 19)));
+    // Many values, a few of them hot; the same number as int64 and as text
+    // are two values.
+    if (!Chance(0.05)) {
+      const int card = Chance(0.3) ? Uniform(0, 4) : Uniform(0, card_values_ - 1);
+      v[kCard] = Chance(0.1) ? Int(card) : Str(absl::StrCat(card));
+    }
     return v;
   }
 
  private:
   std::mt19937 rng_;
+  int card_values_;
 };
 
 // Times worth asking about: each event's time and the boundaries of every
-// window and TTL around it, plus random ones.
+// window and TTL around it; past the newest event (a serving read) and just
+// before the newest few; plus random ones.
 std::vector<TimestampUs> InterestingTimes(const std::vector<Event>& events, RandomStream& random,
                                           int samples) {
   static constexpr DurationUs kSpans[] = {10 * kMinute, kHour, kDay, 7 * kDay};
@@ -751,6 +829,20 @@ std::vector<TimestampUs> InterestingTimes(const std::vector<Event>& events, Rand
     const TimestampUs ts = events[random.Uniform(0, events.size() - 1)].ts;
     times.insert(times.end(), {ts - 1, ts, ts + 1});
     for (DurationUs span : kSpans) times.insert(times.end(), {ts + span, ts + span + 1});
+  }
+  std::vector<TimestampUs> newest;
+  for (const Event& e : events) newest.push_back(e.ts);
+  std::sort(newest.begin(), newest.end(), std::greater<>());
+  if (!newest.empty()) {
+    times.push_back(newest[0] + 1);
+    for (DurationUs span : kSpans) {
+      times.insert(times.end(), {newest[0] + span - 1, newest[0] + span, newest[0] + span + 1});
+    }
+  }
+  for (int k : {1, 2, 3, 5, 10, 20, 40, 80}) {
+    if (static_cast<size_t>(k) < newest.size()) {
+      times.insert(times.end(), {newest[k], newest[k] + 1});
+    }
   }
   for (int i = 0; i < samples; ++i) {
     times.push_back(kT0 - kDay + random.Uniform(0, 20 * 24 * 60) * kMinute +
@@ -763,7 +855,7 @@ class RandomStreamTest : public ::testing::TestWithParam<StreamParams> {};
 
 TEST_P(RandomStreamTest, AgreesWithABruteForceReferenceAtEveryTime) {
   const StreamParams& p = GetParam();
-  RandomStream random(p.seed);
+  RandomStream random(p.seed, p.card_values);
   const std::shared_ptr<const TimelineSchema> schema = RandomStreamSchema();
 
   // The events, in time order, then put in arrival order.
@@ -831,13 +923,20 @@ std::vector<StreamParams> StreamCases() {
   for (Arrival arrival : {Arrival::kInOrder, Arrival::kMostlyInOrder, Arrival::kShuffled}) {
     for (bool random_sequences : {false, true}) {
       for (bool evict : {false, true}) {
-        cases.push_back({seed++, 400, arrival, random_sequences, evict});
+        cases.push_back({seed++, 400, arrival, random_sequences, evict, 300});
       }
     }
   }
   // Larger streams: trees grow several times, compaction runs.
-  cases.push_back({seed++, 4000, Arrival::kMostlyInOrder, false, true});
-  cases.push_back({seed++, 4000, Arrival::kShuffled, true, false});
+  cases.push_back({seed++, 4000, Arrival::kMostlyInOrder, false, true, 300});
+  cases.push_back({seed++, 4000, Arrival::kShuffled, true, false, 300});
+  // Hundreds of distinct values in every window (few repeats but the hot
+  // ones), and values seen tens of times each.
+  for (int card_values : {1000, 50}) {
+    for (Arrival arrival : {Arrival::kInOrder, Arrival::kMostlyInOrder, Arrival::kShuffled}) {
+      cases.push_back({seed++, 2000, arrival, arrival == Arrival::kShuffled, true, card_values});
+    }
+  }
   return cases;
 }
 
@@ -847,7 +946,7 @@ std::string StreamName(const ::testing::TestParamInfo<StreamParams>& info) {
                         : p.arrival == Arrival::kMostlyInOrder ? "MostlyInOrder"
                                                                : "Shuffled";
   return absl::StrCat(arrival, p.random_sequences ? "RandomSeq" : "", p.evict ? "Evicting" : "",
-                      p.events, "Events_Seed", p.seed);
+                      p.events, "Events", p.card_values, "Cards_Seed", p.seed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Streams, RandomStreamTest, ::testing::ValuesIn(StreamCases()), StreamName);
