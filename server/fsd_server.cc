@@ -72,7 +72,10 @@ absl::Status FsdServer::Start() {
   // Without this a second fsd could bind the same port and share traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("fsd");
-  quota.SetMaxThreads(options_.threads + 2);  // +2: gRPC's pollers
+  // The sync server's pollers (up to 2 by default) and its handlers share
+  // the quota; a call that finds no thread fails with RESOURCE_EXHAUSTED, so
+  // leave room for the pollers and for calls arriving while others finish.
+  quota.SetMaxThreads(2 * options_.threads + 4);
   builder.SetResourceQuota(quota);
   // Ingest chunks and definitions files may be large; clients keep each
   // message under a few MiB, this leaves room for one oversized row.
