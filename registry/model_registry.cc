@@ -1,0 +1,1218 @@
+#include "registry/model_registry.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <deque>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "featurestore/record_codec.h"
+#include "featurestore/sha256.h"
+#include "registry/xgboost_booster.h"
+#include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace fstore {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Record layout.
+//
+//   kModels         name                               -> ModelRecord
+//   kModelVersions  component(model) ordered(version)  -> VersionRecord
+//   kArtifacts      sha256 hex                         -> artifact bytes
+//   kAudit          component(model) ordered(sequence) -> TransitionRecord
+//
+// Values start with a format byte; fields follow in a fixed order, encoded
+// with record_codec (strings length-prefixed, int64 and double fixed-width).
+// Aliases live in the model record; ModelVersion::aliases is derived.
+// ---------------------------------------------------------------------------
+
+constexpr char kFormatV1 = 1;
+
+std::string VersionKey(absl::string_view model, int64_t version) {
+  std::string key;
+  codec::PutComponent(&key, model);
+  codec::PutOrderedInt64(&key, version);
+  return key;
+}
+
+std::string ModelPrefix(absl::string_view model) {
+  std::string prefix;
+  codec::PutComponent(&prefix, model);
+  return prefix;
+}
+
+std::string AuditKey(absl::string_view model, int64_t sequence) {
+  std::string key = ModelPrefix(model);
+  codec::PutOrderedInt64(&key, sequence);
+  return key;
+}
+
+// Appends fields to a record value.
+class RecordWriter {
+ public:
+  RecordWriter() { out_.push_back(kFormatV1); }
+  void Str(absl::string_view s) { codec::PutString(&out_, s); }
+  void Int(int64_t v) { codec::PutInt64(&out_, v); }
+  void Double(double v) { codec::PutInt64(&out_, std::bit_cast<int64_t>(v)); }
+  template <typename Container, typename Fn>
+  void List(const Container& items, Fn put_item) {
+    Int(static_cast<int64_t>(items.size()));
+    for (const auto& item : items) put_item(item);
+  }
+  void StrMap(const std::map<std::string, std::string>& m) {
+    List(m, [this](const auto& kv) {
+      Str(kv.first);
+      Str(kv.second);
+    });
+  }
+  void DoubleMap(const std::map<std::string, double>& m) {
+    List(m, [this](const auto& kv) {
+      Str(kv.first);
+      Double(kv.second);
+    });
+  }
+  std::string Finish() && { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// Reads fields back; any failure sticks, and ok() tells at the end.
+class RecordReader {
+ public:
+  explicit RecordReader(absl::string_view in) : in_(in) {
+    ok_ = !in_.empty() && in_.front() == kFormatV1;
+    if (ok_) in_.remove_prefix(1);
+  }
+  std::string Str() {
+    std::string s;
+    if (ok_ && !codec::GetString(&in_, &s)) ok_ = false;
+    return s;
+  }
+  int64_t Int() {
+    int64_t v = 0;
+    if (ok_ && !codec::GetInt64(&in_, &v)) ok_ = false;
+    return v;
+  }
+  double Double() { return std::bit_cast<double>(Int()); }
+  // A list length; every element takes at least one byte, which bounds
+  // what a corrupt length can make us allocate.
+  int64_t Count() {
+    const int64_t n = Int();
+    if (n < 0 || static_cast<uint64_t>(n) > in_.size()) ok_ = false;
+    return ok_ ? n : 0;
+  }
+  std::map<std::string, std::string> StrMap() {
+    std::map<std::string, std::string> m;
+    for (int64_t i = 0, n = Count(); i < n; ++i) {
+      std::string k = Str();
+      m[std::move(k)] = Str();
+    }
+    return m;
+  }
+  std::map<std::string, double> DoubleMap() {
+    std::map<std::string, double> m;
+    for (int64_t i = 0, n = Count(); i < n; ++i) {
+      std::string k = Str();
+      m[std::move(k)] = Double();
+    }
+    return m;
+  }
+  // True when every field decoded and nothing is left over.
+  bool ok() const { return ok_ && in_.empty(); }
+
+ private:
+  absl::string_view in_;
+  bool ok_ = true;
+};
+
+// The model record: the public RegisteredModel plus what the registry keeps
+// with it.
+struct ModelRecord {
+  RegisteredModel model;
+  std::map<std::string, int64_t> aliases;
+  int64_t next_audit_sequence = 1;
+};
+
+std::string EncodeModel(const ModelRecord& r) {
+  RecordWriter w;
+  w.Str(r.model.name);
+  w.Str(r.model.description);
+  w.StrMap(r.model.tags);
+  w.Int(r.model.created_at);
+  w.Int(r.model.updated_at);
+  w.Int(r.model.latest_version);
+  w.DoubleMap(r.model.production_gate);
+  w.List(r.aliases, [&w](const auto& kv) {
+    w.Str(kv.first);
+    w.Int(kv.second);
+  });
+  w.Int(r.next_audit_sequence);
+  return std::move(w).Finish();
+}
+
+bool DecodeModel(absl::string_view value, ModelRecord* r) {
+  RecordReader in(value);
+  r->model.name = in.Str();
+  r->model.description = in.Str();
+  r->model.tags = in.StrMap();
+  r->model.created_at = in.Int();
+  r->model.updated_at = in.Int();
+  r->model.latest_version = in.Int();
+  r->model.production_gate = in.DoubleMap();
+  for (int64_t i = 0, n = in.Count(); i < n; ++i) {
+    std::string alias = in.Str();
+    r->aliases[std::move(alias)] = in.Int();
+  }
+  r->next_audit_sequence = in.Int();
+  return in.ok();
+}
+
+std::string EncodeVersion(const ModelVersion& v) {
+  RecordWriter w;
+  w.Str(v.model);
+  w.Int(v.version);
+  w.Int(static_cast<int64_t>(v.stage));
+  w.Str(v.artifact_sha256);
+  w.Int(v.artifact_size);
+  w.Str(v.artifact_format);
+  w.Str(v.binding.service);
+  w.Int(v.binding.service_version);
+  w.List(v.binding.feature_names, [&w](const std::string& f) { w.Str(f); });
+  w.List(v.binding.request_fields, [&w](const RequestField& f) {
+    w.Str(f.name);
+    w.Str(f.type);
+  });
+  w.Str(v.training_snapshot);
+  w.Str(v.dataset_fingerprint);
+  w.StrMap(v.params);
+  w.DoubleMap(v.metrics);
+  w.List(v.feature_statistics, [&w](const FeatureStatistics& s) {
+    w.Str(s.feature);
+    w.Int(s.count);
+    w.Int(s.missing);
+    w.Double(s.mean);
+    w.Double(s.stddev);
+    w.Double(s.min);
+    w.Double(s.max);
+    w.List(s.bin_edges, [&w](double e) { w.Double(e); });
+    w.List(s.bin_counts, [&w](int64_t c) { w.Int(c); });
+  });
+  w.List(v.risk_thresholds, [&w](const RiskThreshold& t) {
+    w.Str(t.bucket);
+    w.Double(t.min_score);
+  });
+  w.Str(v.description);
+  w.Str(v.created_by);
+  w.Int(v.created_at);
+  w.Int(v.updated_at);
+  return std::move(w).Finish();
+}
+
+bool DecodeVersion(absl::string_view value, ModelVersion* v) {
+  RecordReader in(value);
+  v->model = in.Str();
+  v->version = in.Int();
+  const int64_t stage = in.Int();
+  if (stage < 0 || stage > static_cast<int64_t>(Stage::kArchived)) return false;
+  v->stage = static_cast<Stage>(stage);
+  v->artifact_sha256 = in.Str();
+  v->artifact_size = in.Int();
+  v->artifact_format = in.Str();
+  v->binding.service = in.Str();
+  v->binding.service_version = in.Int();
+  for (int64_t i = 0, n = in.Count(); i < n; ++i) v->binding.feature_names.push_back(in.Str());
+  for (int64_t i = 0, n = in.Count(); i < n; ++i) {
+    RequestField f;
+    f.name = in.Str();
+    f.type = in.Str();
+    v->binding.request_fields.push_back(std::move(f));
+  }
+  v->training_snapshot = in.Str();
+  v->dataset_fingerprint = in.Str();
+  v->params = in.StrMap();
+  v->metrics = in.DoubleMap();
+  for (int64_t i = 0, n = in.Count(); i < n; ++i) {
+    FeatureStatistics s;
+    s.feature = in.Str();
+    s.count = in.Int();
+    s.missing = in.Int();
+    s.mean = in.Double();
+    s.stddev = in.Double();
+    s.min = in.Double();
+    s.max = in.Double();
+    for (int64_t j = 0, m = in.Count(); j < m; ++j) s.bin_edges.push_back(in.Double());
+    for (int64_t j = 0, m = in.Count(); j < m; ++j) s.bin_counts.push_back(in.Int());
+    v->feature_statistics.push_back(std::move(s));
+  }
+  for (int64_t i = 0, n = in.Count(); i < n; ++i) {
+    RiskThreshold t;
+    t.bucket = in.Str();
+    t.min_score = in.Double();
+    v->risk_thresholds.push_back(std::move(t));
+  }
+  v->description = in.Str();
+  v->created_by = in.Str();
+  v->created_at = in.Int();
+  v->updated_at = in.Int();
+  return in.ok();
+}
+
+std::string EncodeTransition(const Transition& t) {
+  RecordWriter w;
+  w.Str(t.model);
+  w.Int(t.version);
+  w.Str(t.kind);
+  w.Str(t.alias);
+  w.Str(t.from);
+  w.Str(t.to);
+  w.Str(t.actor);
+  w.Str(t.comment);
+  w.Int(t.at);
+  return std::move(w).Finish();
+}
+
+bool DecodeTransition(absl::string_view value, Transition* t) {
+  RecordReader in(value);
+  t->model = in.Str();
+  t->version = in.Int();
+  t->kind = in.Str();
+  t->alias = in.Str();
+  t->from = in.Str();
+  t->to = in.Str();
+  t->actor = in.Str();
+  t->comment = in.Str();
+  t->at = in.Int();
+  return in.ok();
+}
+
+// ---------------------------------------------------------------------------
+// In-memory state: a copy-on-write mirror of kModels and kModelVersions.
+// ---------------------------------------------------------------------------
+
+struct ModelEntry {
+  ModelRecord record;
+  std::map<int64_t, ModelVersion> versions;  // live versions, aliases filled in
+};
+
+struct RegistryState {
+  std::map<std::string, std::shared_ptr<const ModelEntry>> models;
+
+  const ModelEntry* Find(absl::string_view name) const {
+    auto it = models.find(std::string(name));
+    return it == models.end() ? nullptr : it->second.get();
+  }
+};
+
+// Recomputes ModelVersion::aliases from the model record.
+void RefreshAliases(ModelEntry* entry) {
+  for (auto& [number, version] : entry->versions) version.aliases.clear();
+  for (const auto& [alias, number] : entry->record.aliases) {  // sorted by alias
+    auto it = entry->versions.find(number);
+    if (it != entry->versions.end()) it->second.aliases.push_back(alias);
+  }
+}
+
+absl::Status ModelNotFound(absl::string_view model) {
+  return absl::NotFoundError(absl::StrCat("model ", model, " not found"));
+}
+
+absl::Status VersionNotFound(const ModelEntry& entry, int64_t version) {
+  const std::string& model = entry.record.model.name;
+  if (version >= 1 && version <= entry.record.model.latest_version) {
+    return absl::NotFoundError(
+        absl::StrCat("version ", version, " of model ", model, " was deleted"));
+  }
+  return absl::NotFoundError(absl::StrCat("model ", model, " has no version ", version,
+                                          " (latest is ", entry.record.model.latest_version, ")"));
+}
+
+absl::StatusOr<const ModelVersion*> FindVersion(const ModelEntry& entry, int64_t version) {
+  auto it = entry.versions.find(version);
+  if (it == entry.versions.end()) return VersionNotFound(entry, version);
+  return &it->second;
+}
+
+absl::Status ValidateSha256(absl::string_view sha) {
+  const bool hex = sha.size() == 64 && std::all_of(sha.begin(), sha.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  if (hex) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("artifact sha256 '", sha, "' is not 64 lower-case hex digits"));
+}
+
+absl::Status ValidateBinding(const FeatureBinding& binding) {
+  if (binding.service.empty()) {
+    return absl::InvalidArgumentError("binding: the feature service name is empty");
+  }
+  const std::string where = absl::StrCat("binding to feature service ", binding.service);
+  if (binding.feature_names.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": no feature names"));
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < binding.feature_names.size(); ++i) {
+    const std::string& name = binding.feature_names[i];
+    if (name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": feature name ", i, " is empty"));
+    }
+    if (!names.insert(name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": feature ", name, " appears more than once"));
+    }
+  }
+  std::set<std::string> fields;
+  for (const RequestField& field : binding.request_fields) {
+    if (!names.count(field.name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": request field '", field.name,
+          "' is not among the feature names (list every model input, in model column order)"));
+    }
+    if (field.type.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": request field ", field.name, " has no type"));
+    }
+    if (!fields.insert(field.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": request field ", field.name, " appears more than once"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVersionRequest(const CreateVersionRequest& request) {
+  FSTORE_RETURN_IF_ERROR(ValidateRegistryName(request.model, "model name"));
+  FSTORE_RETURN_IF_ERROR(ValidateSha256(request.artifact_sha256));
+  FSTORE_RETURN_IF_ERROR(ValidateBinding(request.binding));
+  for (const auto& [metric, value] : request.metrics) {
+    if (metric.empty()) return absl::InvalidArgumentError("a metric has an empty name");
+    if (std::isnan(value)) {
+      return absl::InvalidArgumentError(absl::StrCat("metric ", metric, " is NaN"));
+    }
+  }
+  for (const FeatureStatistics& s : request.feature_statistics) {
+    const bool bins_ok = (s.bin_edges.empty() && s.bin_counts.empty()) ||
+                         s.bin_counts.size() + 1 == s.bin_edges.size();
+    if (!bins_ok) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("feature statistics of ", s.feature, ": ", s.bin_edges.size(),
+                       " bin edges need ", s.bin_edges.empty() ? 0 : s.bin_edges.size() - 1,
+                       " bin counts, got ", s.bin_counts.size()));
+    }
+    if (!std::is_sorted(s.bin_edges.begin(), s.bin_edges.end())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("feature statistics of ", s.feature, ": bin edges are not ascending"));
+    }
+  }
+  std::set<std::string> buckets;
+  for (const RiskThreshold& t : request.risk_thresholds) {
+    if (t.bucket.empty()) return absl::InvalidArgumentError("a risk bucket has an empty name");
+    if (!buckets.insert(t.bucket).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("risk bucket ", t.bucket, " appears more than once"));
+    }
+    if (!std::isfinite(t.min_score)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("risk bucket ", t.bucket, ": min_score ", t.min_score, " is not finite"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAliasName(absl::string_view alias) {
+  FSTORE_RETURN_IF_ERROR(ValidateRegistryName(alias, "alias"));
+  if (ParseStage(alias).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alias '", alias, "' is a stage name: MODEL@", alias, " would be ambiguous"));
+  }
+  return absl::OkStatus();
+}
+
+// Checks one promotion bound; `source` says where it came from.
+absl::Status CheckRequirement(const ModelVersion& v, absl::string_view metric, double min,
+                              absl::string_view source) {
+  const std::string subject =
+      absl::StrCat("cannot promote ", v.model, ":", v.version, " to Production: ");
+  auto it = v.metrics.find(std::string(metric));
+  if (it == v.metrics.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        subject, "it has no metric ", metric, ", and ", source, " requires ", metric, " >= ", min));
+  }
+  if (!(it->second >= min)) {
+    return absl::FailedPreconditionError(absl::StrCat(subject, "metric ", metric, " is ",
+                                                      it->second, ", below the minimum ", min, " (",
+                                                      source, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Watch: subscribers and in-order delivery outside the registry's locks.
+// ---------------------------------------------------------------------------
+
+class WatchNotifier;
+
+struct ModelRegistry::Subscription::State {
+  WatchCallback callback;
+  std::weak_ptr<WatchNotifier> notifier;
+  std::atomic<bool> active{true};
+  // The thread running the callback, if any (to let a callback cancel its
+  // own subscription without waiting for itself).
+  std::atomic<std::thread::id> calling_thread{};
+  // Held while the callback runs, so that Cancel can wait for it.
+  absl::Mutex call_mu;
+};
+
+using SubscriberState = ModelRegistry::Subscription::State;
+
+// Queues committed changes and delivers them, one drainer at a time, in
+// commit order. Changes are enqueued with the registry's write lock held (so
+// queue order is commit order) and drained by the committing thread after it
+// releases that lock. Each change goes to the subscribers present when it
+// committed.
+class WatchNotifier {
+ public:
+  struct Event {
+    Transition transition;
+    ModelVersion version;
+    std::vector<std::shared_ptr<SubscriberState>> targets;
+  };
+
+  void Add(std::shared_ptr<SubscriberState> subscriber) {
+    absl::MutexLock lock(&mu_);
+    subscribers_.push_back(std::move(subscriber));
+  }
+
+  void Remove(const SubscriberState* subscriber) {
+    absl::MutexLock lock(&mu_);
+    subscribers_.erase(
+        std::remove_if(subscribers_.begin(), subscribers_.end(),
+                       [subscriber](const auto& s) { return s.get() == subscriber; }),
+        subscribers_.end());
+  }
+
+  void Enqueue(std::vector<std::pair<Transition, ModelVersion>> changes) {
+    absl::MutexLock lock(&mu_);
+    if (subscribers_.empty()) return;
+    for (auto& [transition, version] : changes) {
+      queue_.push_back(Event{std::move(transition), std::move(version), subscribers_});
+    }
+  }
+
+  // Delivers queued events unless another thread is already doing so (it
+  // will deliver ours too, after its own, in order).
+  void Drain() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (draining_ || queue_.empty()) return;
+      draining_ = true;
+    }
+    for (;;) {
+      Event event;
+      {
+        absl::MutexLock lock(&mu_);
+        if (queue_.empty()) {
+          draining_ = false;
+          return;
+        }
+        event = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      for (const std::shared_ptr<SubscriberState>& target : event.targets) {
+        Deliver(*target, event.transition, event.version);
+      }
+    }
+  }
+
+ private:
+  static void Deliver(SubscriberState& s, const Transition& t, const ModelVersion& v) {
+    absl::MutexLock lock(&s.call_mu);
+    if (!s.active.load()) return;
+    s.calling_thread.store(std::this_thread::get_id());
+    s.callback(t, v);
+    s.calling_thread.store(std::thread::id());
+  }
+
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<SubscriberState>> subscribers_ ABSL_GUARDED_BY(mu_);
+  std::deque<Event> queue_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+ModelRegistry::Subscription& ModelRegistry::Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    Cancel();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+void ModelRegistry::Subscription::Cancel() {
+  std::shared_ptr<State> state = std::move(state_);
+  if (state == nullptr) return;
+  state->active.store(false);
+  if (state->calling_thread.load() != std::this_thread::get_id()) {
+    absl::MutexLock wait_for_running_callback(&state->call_mu);
+  }
+  if (auto notifier = state->notifier.lock()) notifier->Remove(state.get());
+}
+
+// ---------------------------------------------------------------------------
+// The RocksDB-backed registry.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+class ModelRegistryImpl final : public ModelRegistry {
+ public:
+  ModelRegistryImpl(Database* db, Options options, std::shared_ptr<const RegistryState> state)
+      : db_(db),
+        options_(std::move(options)),
+        notifier_(std::make_shared<WatchNotifier>()),
+        state_(std::move(state)) {
+    write_options_.sync = options_.sync_writes;
+  }
+
+  absl::StatusOr<RegisteredModel> CreateModel(const RegisteredModel& model) override;
+  absl::StatusOr<RegisteredModel> GetModel(absl::string_view name) const override;
+  std::vector<RegisteredModel> ListModels() const override;
+  absl::StatusOr<std::string> PutArtifact(absl::string_view bytes) override;
+  absl::StatusOr<std::string> GetArtifact(absl::string_view sha256) const override;
+  absl::StatusOr<ModelVersion> CreateVersion(const CreateVersionRequest& request) override;
+  absl::StatusOr<ModelVersion> GetVersion(absl::string_view model, int64_t version) const override;
+  absl::StatusOr<std::vector<ModelVersion>> ListVersions(absl::string_view model) const override;
+  absl::Status DeleteVersion(absl::string_view model, int64_t version,
+                             absl::string_view actor) override;
+  absl::StatusOr<ModelVersion> Resolve(const ModelRef& ref) const override;
+  absl::StatusOr<ModelVersion> TransitionStage(const StageTransitionRequest& request) override;
+  absl::Status SetAlias(absl::string_view model, absl::string_view alias, int64_t version,
+                        absl::string_view actor) override;
+  absl::Status DeleteAlias(absl::string_view model, absl::string_view alias,
+                           absl::string_view actor) override;
+  absl::StatusOr<std::vector<Transition>> History(absl::string_view model) const override;
+  absl::StatusOr<ModelStateAt> StateAt(absl::string_view model, TimestampUs at) const override;
+  Subscription Subscribe(WatchCallback callback) override;
+
+ private:
+  // One change in the making: the model's next entry, the batch, and the
+  // audited transitions (each with the version it concerns).
+  struct Change {
+    std::shared_ptr<ModelEntry> entry;
+    rocksdb::WriteBatch batch;
+    std::vector<std::pair<Transition, ModelVersion>> audited;
+  };
+
+  // The current state; never null. Held briefly.
+  std::shared_ptr<const RegistryState> Snapshot() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::ReaderMutexLock lock(&mu_);
+    return state_;
+  }
+
+  // A change to `model`'s current entry (or to a new, empty entry when
+  // `model` is unknown and create_if_missing; else NotFound).
+  absl::StatusOr<Change> BeginChange(absl::string_view model, bool create_if_missing,
+                                     TimestampUs now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Audits `transition` (about `version`, as it will be after the change).
+  void Audit(Change* change, Transition transition, const ModelVersion& version);
+  // Writes the model record, the audit records and the batch in one write,
+  // then publishes the entry and queues the transitions for watchers.
+  absl::Status Commit(Change change, TimestampUs now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  absl::StatusOr<ModelVersion> CreateVersionLocked(const CreateVersionRequest& request,
+                                                   int64_t artifact_size,
+                                                   const std::string& artifact_format)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::StatusOr<ModelVersion> TransitionStageLocked(const StageTransitionRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status DeleteVersionLocked(absl::string_view model, int64_t version,
+                                   absl::string_view actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status SetAliasLocked(absl::string_view model, absl::string_view alias, int64_t version,
+                              absl::string_view actor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status DeleteAliasLocked(absl::string_view model, absl::string_view alias,
+                                 absl::string_view actor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  // Constant after construction.
+  Database* const db_;
+  const Options options_;
+  rocksdb::WriteOptions write_options_;
+  const std::shared_ptr<WatchNotifier> notifier_;
+
+  // Serializes changes: held from reading the state a change starts from
+  // through its RocksDB write and publication, so no two changes interleave
+  // (and no two promotions both see "nothing in Production").
+  absl::Mutex write_mu_;
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(write_mu_);
+  std::shared_ptr<const RegistryState> state_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<ModelRegistryImpl::Change> ModelRegistryImpl::BeginChange(absl::string_view model,
+                                                                         bool create_if_missing,
+                                                                         TimestampUs now) {
+  Change change;
+  const ModelEntry* current = Snapshot()->Find(model);
+  if (current != nullptr) {
+    change.entry = std::make_shared<ModelEntry>(*current);
+  } else if (create_if_missing) {
+    change.entry = std::make_shared<ModelEntry>();
+    change.entry->record.model.name = std::string(model);
+    change.entry->record.model.created_at = now;
+  } else {
+    return ModelNotFound(model);
+  }
+  return change;
+}
+
+void ModelRegistryImpl::Audit(Change* change, Transition transition, const ModelVersion& version) {
+  change->audited.emplace_back(std::move(transition), version);
+}
+
+absl::Status ModelRegistryImpl::Commit(Change change, TimestampUs now) {
+  ModelEntry& entry = *change.entry;
+  const std::string& model = entry.record.model.name;
+  rocksdb::ColumnFamilyHandle* audit_cf = db_->handle(ColumnFamily::kAudit);
+  for (auto& [transition, version] : change.audited) {
+    transition.model = model;
+    transition.at = now;
+    change.batch.Put(audit_cf, AuditKey(model, entry.record.next_audit_sequence++),
+                     EncodeTransition(transition));
+  }
+  entry.record.model.updated_at = now;
+  change.batch.Put(db_->handle(ColumnFamily::kModels), model, EncodeModel(entry.record));
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(write_options_, &change.batch),
+                                         absl::StrCat("writing registry model ", model)));
+
+  auto next = std::make_shared<RegistryState>(*Snapshot());
+  next->models[model] = std::move(change.entry);
+  {
+    absl::MutexLock lock(&mu_);
+    state_ = std::move(next);
+  }
+  for (const auto& [transition, version] : change.audited) {
+    spdlog::info("registry: {}:{} {} {}{}{} -> {} by {}", model, transition.version,
+                 transition.kind, transition.alias, transition.alias.empty() ? "" : " ",
+                 transition.from.empty() ? "-" : transition.from,
+                 transition.to.empty() ? "-" : transition.to,
+                 transition.actor.empty() ? "(unknown)" : transition.actor);
+  }
+  notifier_->Enqueue(std::move(change.audited));
+  return absl::OkStatus();
+}
+
+// ---- Models ----
+
+absl::StatusOr<RegisteredModel> ModelRegistryImpl::CreateModel(const RegisteredModel& model) {
+  FSTORE_RETURN_IF_ERROR(ValidateRegistryName(model.name, "model name"));
+  for (const auto& [metric, min] : model.production_gate) {
+    if (metric.empty() || std::isnan(min)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "model ", model.name, ": production gate bound '", metric, "' >= ", min, " is invalid"));
+    }
+  }
+  absl::MutexLock lock(&write_mu_);
+  if (Snapshot()->Find(model.name) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("model ", model.name, " already exists"));
+  }
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(model.name, true, now));
+  RegisteredModel& created = change.entry->record.model;
+  created.description = model.description;
+  created.tags = model.tags;
+  created.production_gate = model.production_gate;
+  FSTORE_RETURN_IF_ERROR(Commit(std::move(change), now));
+  return Snapshot()->Find(model.name)->record.model;
+}
+
+absl::StatusOr<RegisteredModel> ModelRegistryImpl::GetModel(absl::string_view name) const {
+  std::shared_ptr<const RegistryState> state = Snapshot();
+  const ModelEntry* entry = state->Find(name);
+  if (entry == nullptr) return ModelNotFound(name);
+  return entry->record.model;
+}
+
+std::vector<RegisteredModel> ModelRegistryImpl::ListModels() const {
+  std::shared_ptr<const RegistryState> state = Snapshot();
+  std::vector<RegisteredModel> models;
+  models.reserve(state->models.size());
+  for (const auto& [name, entry] : state->models) models.push_back(entry->record.model);
+  return models;
+}
+
+// ---- Artifacts ----
+
+absl::StatusOr<std::string> ModelRegistryImpl::PutArtifact(absl::string_view bytes) {
+  if (bytes.empty()) return absl::InvalidArgumentError("artifact is empty");
+  if (static_cast<int64_t>(bytes.size()) > options_.max_artifact_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("artifact of ", bytes.size(),
+                                                   " bytes is larger than the limit of ",
+                                                   options_.max_artifact_bytes, " bytes"));
+  }
+  std::string sha = Sha256::Hex(bytes);
+  // Content-addressed: an intact copy already stored means nothing to do; a
+  // damaged one is replaced by these bytes, which hash to its key.
+  absl::StatusOr<std::string> stored = GetArtifact(sha);
+  if (stored.ok()) return sha;
+  if (!absl::IsNotFound(stored.status()) && !absl::IsDataLoss(stored.status())) {
+    return stored.status();
+  }
+  FSTORE_RETURN_IF_ERROR(
+      FromRocksStatus(db_->db()->Put(write_options_, db_->handle(ColumnFamily::kArtifacts), sha,
+                                     rocksdb::Slice(bytes.data(), bytes.size())),
+                      absl::StrCat("storing artifact ", sha)));
+  return sha;
+}
+
+absl::StatusOr<std::string> ModelRegistryImpl::GetArtifact(absl::string_view sha256) const {
+  FSTORE_RETURN_IF_ERROR(ValidateSha256(sha256));
+  std::string bytes;
+  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kArtifacts),
+                                     rocksdb::Slice(sha256.data(), sha256.size()), &bytes);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("artifact ", sha256, " not found"));
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("reading artifact ", sha256)));
+  const std::string actual = Sha256::Hex(bytes);
+  if (actual != sha256) {
+    return absl::DataLossError(absl::StrCat("artifact ", sha256, " is corrupt: its ", bytes.size(),
+                                            " stored bytes hash to ", actual));
+  }
+  return bytes;
+}
+
+// ---- Versions ----
+
+absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersion(const CreateVersionRequest& request) {
+  FSTORE_RETURN_IF_ERROR(ValidateVersionRequest(request));
+  // Artifacts are never deleted, so checking one before taking the write
+  // lock is as good as checking it under the lock, and keeps XGBoost out of
+  // the lock.
+  FSTORE_ASSIGN_OR_RETURN(const std::string bytes, GetArtifact(request.artifact_sha256));
+  const std::string short_sha = request.artifact_sha256.substr(0, 12);
+  absl::StatusOr<XgboostBooster> booster = XgboostBooster::Load(bytes);
+  if (!booster.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "artifact ", short_sha, " is not a usable XGBoost model: ", booster.status().message()));
+  }
+  const size_t bound = request.binding.feature_names.size();
+  if (booster->NumFeatures() != static_cast<int64_t>(bound)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("artifact ", short_sha, " has ", booster->NumFeatures(),
+                     " features but feature service ", request.binding.service, " binds ", bound));
+  }
+  FSTORE_ASSIGN_OR_RETURN(const std::string format, DetectModelFormat(bytes));
+
+  absl::StatusOr<ModelVersion> created;
+  {
+    absl::MutexLock lock(&write_mu_);
+    created = CreateVersionLocked(request, static_cast<int64_t>(bytes.size()), format);
+  }
+  notifier_->Drain();
+  return created;
+}
+
+absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersionLocked(
+    const CreateVersionRequest& request, int64_t artifact_size,
+    const std::string& artifact_format) {
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(request.model, true, now));
+  ModelEntry& entry = *change.entry;
+  ModelVersion v;
+  v.model = request.model;
+  v.version = ++entry.record.model.latest_version;
+  v.stage = Stage::kNone;
+  v.artifact_sha256 = request.artifact_sha256;
+  v.artifact_size = artifact_size;
+  v.artifact_format = artifact_format;
+  v.binding = request.binding;
+  v.training_snapshot = request.training_snapshot;
+  v.dataset_fingerprint = request.dataset_fingerprint;
+  v.params = request.params;
+  v.metrics = request.metrics;
+  v.feature_statistics = request.feature_statistics;
+  v.risk_thresholds = request.risk_thresholds;
+  v.description = request.description;
+  v.created_by = request.created_by;
+  v.created_at = now;
+  v.updated_at = now;
+  change.batch.Put(db_->handle(ColumnFamily::kModelVersions), VersionKey(v.model, v.version),
+                   EncodeVersion(v));
+  entry.versions[v.version] = v;
+  Transition t;
+  t.version = v.version;
+  t.kind = std::string(kTransitionVersionCreated);
+  t.to = std::string(StageName(Stage::kNone));
+  t.actor = request.created_by;
+  t.comment = request.description;
+  Audit(&change, std::move(t), v);
+  FSTORE_RETURN_IF_ERROR(Commit(std::move(change), now));
+  return v;
+}
+
+absl::StatusOr<ModelVersion> ModelRegistryImpl::GetVersion(absl::string_view model,
+                                                           int64_t version) const {
+  std::shared_ptr<const RegistryState> state = Snapshot();
+  const ModelEntry* entry = state->Find(model);
+  if (entry == nullptr) return ModelNotFound(model);
+  FSTORE_ASSIGN_OR_RETURN(const ModelVersion* v, FindVersion(*entry, version));
+  return *v;
+}
+
+absl::StatusOr<std::vector<ModelVersion>> ModelRegistryImpl::ListVersions(
+    absl::string_view model) const {
+  std::shared_ptr<const RegistryState> state = Snapshot();
+  const ModelEntry* entry = state->Find(model);
+  if (entry == nullptr) return ModelNotFound(model);
+  std::vector<ModelVersion> versions;
+  versions.reserve(entry->versions.size());
+  for (const auto& [number, v] : entry->versions) versions.push_back(v);
+  return versions;
+}
+
+absl::Status ModelRegistryImpl::DeleteVersion(absl::string_view model, int64_t version,
+                                              absl::string_view actor) {
+  absl::Status deleted;
+  {
+    absl::MutexLock lock(&write_mu_);
+    deleted = DeleteVersionLocked(model, version, actor);
+  }
+  notifier_->Drain();
+  return deleted;
+}
+
+absl::Status ModelRegistryImpl::DeleteVersionLocked(absl::string_view model, int64_t version,
+                                                    absl::string_view actor) {
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(model, false, now));
+  ModelEntry& entry = *change.entry;
+  FSTORE_ASSIGN_OR_RETURN(const ModelVersion* found, FindVersion(entry, version));
+  const ModelVersion v = *found;
+  if (v.stage == Stage::kProduction) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot delete ", model, ":", version,
+        ": it is in Production; promote another version or move it to Archived first"));
+  }
+  if (!v.aliases.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot delete ", model, ":", version, ": ", v.aliases.size() == 1 ? "alias " : "aliases ",
+        absl::StrJoin(v.aliases, ", "), v.aliases.size() == 1 ? " points" : " point",
+        " at it; move or delete them first"));
+  }
+  change.batch.Delete(db_->handle(ColumnFamily::kModelVersions), VersionKey(model, version));
+  entry.versions.erase(version);
+  Transition t;
+  t.version = version;
+  t.kind = std::string(kTransitionVersionDeleted);
+  t.from = std::string(StageName(v.stage));
+  t.actor = std::string(actor);
+  Audit(&change, std::move(t), v);
+  return Commit(std::move(change), now);
+}
+
+absl::StatusOr<ModelVersion> ModelRegistryImpl::Resolve(const ModelRef& ref) const {
+  std::shared_ptr<const RegistryState> state = Snapshot();
+  const std::string text = ref.ToString();
+  const ModelEntry* entry = state->Find(ref.model);
+  if (entry == nullptr) {
+    return absl::NotFoundError(absl::StrCat(text, ": model ", ref.model, " not found"));
+  }
+  switch (ref.kind) {
+    case ModelRef::Kind::kVersion: {
+      absl::StatusOr<const ModelVersion*> v = FindVersion(*entry, ref.version);
+      if (!v.ok()) return absl::NotFoundError(absl::StrCat(text, ": ", v.status().message()));
+      return **v;
+    }
+    case ModelRef::Kind::kStage:
+      for (auto it = entry->versions.rbegin(); it != entry->versions.rend(); ++it) {
+        if (it->second.stage == ref.stage) return it->second;
+      }
+      return absl::NotFoundError(absl::StrCat(text, ": no version of model ", ref.model,
+                                              " is in stage ", StageName(ref.stage)));
+    case ModelRef::Kind::kAlias: {
+      auto alias = entry->record.aliases.find(ref.alias);
+      if (alias == entry->record.aliases.end()) {
+        return absl::NotFoundError(
+            absl::StrCat(text, ": model ", ref.model, " has no alias ", ref.alias));
+      }
+      absl::StatusOr<const ModelVersion*> v = FindVersion(*entry, alias->second);
+      if (!v.ok()) return absl::NotFoundError(absl::StrCat(text, ": ", v.status().message()));
+      return **v;
+    }
+  }
+  return absl::InternalError(absl::StrCat(text, ": unknown reference kind"));
+}
+
+// ---- Stages ----
+
+absl::StatusOr<ModelVersion> ModelRegistryImpl::TransitionStage(
+    const StageTransitionRequest& request) {
+  absl::StatusOr<ModelVersion> moved;
+  {
+    absl::MutexLock lock(&write_mu_);
+    moved = TransitionStageLocked(request);
+  }
+  notifier_->Drain();
+  return moved;
+}
+
+absl::StatusOr<ModelVersion> ModelRegistryImpl::TransitionStageLocked(
+    const StageTransitionRequest& request) {
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(request.model, false, now));
+  ModelEntry& entry = *change.entry;
+  FSTORE_ASSIGN_OR_RETURN(const ModelVersion* found, FindVersion(entry, request.version));
+  if (found->stage == request.stage) return *found;
+
+  rocksdb::ColumnFamilyHandle* versions_cf = db_->handle(ColumnFamily::kModelVersions);
+  auto move_version = [&](ModelVersion& v, Stage to, std::string comment) {
+    Transition t;
+    t.version = v.version;
+    t.kind = std::string(kTransitionStage);
+    t.from = std::string(StageName(v.stage));
+    t.to = std::string(StageName(to));
+    t.actor = request.actor;
+    t.comment = std::move(comment);
+    v.stage = to;
+    v.updated_at = now;
+    change.batch.Put(versions_cf, VersionKey(v.model, v.version), EncodeVersion(v));
+    Audit(&change, std::move(t), v);
+  };
+
+  if (request.stage == Stage::kProduction) {
+    for (const MetricRequirement& r : request.requirements) {
+      FSTORE_RETURN_IF_ERROR(
+          CheckRequirement(*found, r.metric, r.min, "this promotion's requirement"));
+    }
+    for (const auto& [metric, min] : entry.record.model.production_gate) {
+      FSTORE_RETURN_IF_ERROR(CheckRequirement(
+          *found, metric, min, absl::StrCat("the promotion gate of model ", request.model)));
+    }
+    // Archive first, so that a replay of the history never shows two
+    // versions in Production.
+    for (auto& [number, other] : entry.versions) {
+      if (number == request.version || other.stage != Stage::kProduction) continue;
+      if (!request.archive_existing) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cannot promote ", request.model, ":", request.version, " to Production: version ",
+            number, " is in Production; pass archive_existing to archive it"));
+      }
+      move_version(other, Stage::kArchived,
+                   absl::StrCat("archived: version ", request.version, " promoted to Production"));
+    }
+  }
+  ModelVersion& target = entry.versions.at(request.version);
+  move_version(target, request.stage, request.comment);
+  ModelVersion result = target;
+  FSTORE_RETURN_IF_ERROR(Commit(std::move(change), now));
+  return result;
+}
+
+// ---- Aliases ----
+
+absl::Status ModelRegistryImpl::SetAlias(absl::string_view model, absl::string_view alias,
+                                         int64_t version, absl::string_view actor) {
+  FSTORE_RETURN_IF_ERROR(ValidateAliasName(alias));
+  absl::Status set;
+  {
+    absl::MutexLock lock(&write_mu_);
+    set = SetAliasLocked(model, alias, version, actor);
+  }
+  notifier_->Drain();
+  return set;
+}
+
+absl::Status ModelRegistryImpl::SetAliasLocked(absl::string_view model, absl::string_view alias,
+                                               int64_t version, absl::string_view actor) {
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(model, false, now));
+  ModelEntry& entry = *change.entry;
+  FSTORE_RETURN_IF_ERROR(FindVersion(entry, version).status());
+  const std::string name(alias);
+  auto it = entry.record.aliases.find(name);
+  Transition t;
+  t.version = version;
+  t.kind = std::string(kTransitionAliasSet);
+  t.alias = name;
+  t.to = absl::StrCat(version);
+  t.actor = std::string(actor);
+  if (it != entry.record.aliases.end()) {
+    if (it->second == version) return absl::OkStatus();
+    t.from = absl::StrCat(it->second);
+  }
+  entry.record.aliases[name] = version;
+  RefreshAliases(&entry);
+  Audit(&change, std::move(t), entry.versions.at(version));
+  return Commit(std::move(change), now);
+}
+
+absl::Status ModelRegistryImpl::DeleteAlias(absl::string_view model, absl::string_view alias,
+                                            absl::string_view actor) {
+  absl::Status deleted;
+  {
+    absl::MutexLock lock(&write_mu_);
+    deleted = DeleteAliasLocked(model, alias, actor);
+  }
+  notifier_->Drain();
+  return deleted;
+}
+
+absl::Status ModelRegistryImpl::DeleteAliasLocked(absl::string_view model, absl::string_view alias,
+                                                  absl::string_view actor) {
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(model, false, now));
+  ModelEntry& entry = *change.entry;
+  auto it = entry.record.aliases.find(std::string(alias));
+  if (it == entry.record.aliases.end()) {
+    return absl::NotFoundError(absl::StrCat("model ", model, " has no alias ", alias));
+  }
+  const int64_t version = it->second;
+  entry.record.aliases.erase(it);
+  RefreshAliases(&entry);
+  Transition t;
+  t.version = version;
+  t.kind = std::string(kTransitionAliasDeleted);
+  t.alias = std::string(alias);
+  t.from = absl::StrCat(version);
+  t.actor = std::string(actor);
+  // Versions an alias points at cannot be deleted, so this one exists.
+  Audit(&change, std::move(t), entry.versions.at(version));
+  return Commit(std::move(change), now);
+}
+
+// ---- History ----
+
+absl::StatusOr<std::vector<Transition>> ModelRegistryImpl::History(absl::string_view model) const {
+  if (Snapshot()->Find(model) == nullptr) return ModelNotFound(model);
+  const std::string prefix = ModelPrefix(model);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kAudit)));
+  std::vector<Transition> history;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    Transition t;
+    if (!DecodeTransition(absl::string_view(it->value().data(), it->value().size()), &t)) {
+      return absl::DataLossError(
+          absl::StrCat("audit record ", history.size() + 1, " of model ", model, " is corrupt"));
+    }
+    history.push_back(std::move(t));
+  }
+  FSTORE_RETURN_IF_ERROR(
+      FromRocksStatus(it->status(), absl::StrCat("reading the history of model ", model)));
+  return history;
+}
+
+absl::StatusOr<ModelStateAt> ModelRegistryImpl::StateAt(absl::string_view model,
+                                                        TimestampUs at) const {
+  FSTORE_ASSIGN_OR_RETURN(const std::vector<Transition> history, History(model));
+  ModelStateAt state;
+  for (const Transition& t : history) {
+    if (t.at > at) continue;
+    if (t.kind == kTransitionVersionCreated) {
+      state.version_stages[t.version] = Stage::kNone;
+    } else if (t.kind == kTransitionStage) {
+      FSTORE_ASSIGN_OR_RETURN(state.version_stages[t.version], ParseStage(t.to));
+    } else if (t.kind == kTransitionVersionDeleted) {
+      state.version_stages.erase(t.version);
+    } else if (t.kind == kTransitionAliasSet) {
+      state.aliases[t.alias] = t.version;
+    } else if (t.kind == kTransitionAliasDeleted) {
+      state.aliases.erase(t.alias);
+    } else {
+      return absl::DataLossError(
+          absl::StrCat("audit record of model ", model, " has the unknown kind '", t.kind, "'"));
+    }
+  }
+  for (const auto& [version, stage] : state.version_stages) {  // ascending: highest wins
+    state.stages[std::string(StageName(stage))] = version;
+  }
+  return state;
+}
+
+// ---- Watch ----
+
+ModelRegistry::Subscription ModelRegistryImpl::Subscribe(WatchCallback callback) {
+  auto state = std::make_shared<SubscriberState>();
+  state->callback = std::move(callback);
+  state->notifier = notifier_;
+  notifier_->Add(state);
+  return MakeSubscription(std::move(state));
+}
+
+// Reads every model and version record into a fresh state.
+absl::StatusOr<std::shared_ptr<const RegistryState>> LoadState(Database* db) {
+  std::map<std::string, std::shared_ptr<ModelEntry>> entries;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->db()->NewIterator(rocksdb::ReadOptions(), db->handle(ColumnFamily::kModels)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto entry = std::make_shared<ModelEntry>();
+      const std::string key = it->key().ToString();
+      if (!DecodeModel(absl::string_view(it->value().data(), it->value().size()), &entry->record) ||
+          entry->record.model.name != key) {
+        return absl::DataLossError(absl::StrCat("registry record of model ", key, " is corrupt"));
+      }
+      entries[key] = std::move(entry);
+    }
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading registered models"));
+  }
+  int64_t version_count = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->db()->NewIterator(rocksdb::ReadOptions(), db->handle(ColumnFamily::kModelVersions)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      absl::string_view model;
+      int64_t number = 0;
+      const bool key_ok =
+          codec::GetComponent(&key, &model) && codec::GetOrderedInt64(&key, &number) && key.empty();
+      ModelVersion v;
+      if (!key_ok ||
+          !DecodeVersion(absl::string_view(it->value().data(), it->value().size()), &v) ||
+          v.model != model || v.version != number) {
+        return absl::DataLossError(absl::StrCat("registry record of model version ",
+                                                key_ok ? std::string(model) : "?", ":", number,
+                                                " is corrupt"));
+      }
+      auto entry = entries.find(v.model);
+      if (entry == entries.end()) {
+        return absl::DataLossError(
+            absl::StrCat("model version ", v.model, ":", v.version, " has no model record"));
+      }
+      entry->second->versions[number] = std::move(v);
+      ++version_count;
+    }
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading model versions"));
+  }
+  auto state = std::make_shared<RegistryState>();
+  for (auto& [name, entry] : entries) {
+    RefreshAliases(entry.get());
+    state->models[name] = std::move(entry);
+  }
+  spdlog::info("model registry: {} models, {} versions", state->models.size(), version_count);
+  return std::shared_ptr<const RegistryState>(std::move(state));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ModelRegistry>> ModelRegistry::Open(Database* db,
+                                                                   const Options& options) {
+  if (db == nullptr) return absl::InvalidArgumentError("ModelRegistry::Open: no database");
+  if (!options.clock) return absl::InvalidArgumentError("ModelRegistry::Open: no clock");
+  FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const RegistryState> state, LoadState(db));
+  return std::unique_ptr<ModelRegistry>(new ModelRegistryImpl(db, options, std::move(state)));
+}
+
+}  // namespace fstore
