@@ -8,6 +8,8 @@
 //                     as of "now" and as of the middle of the data.
 // Figures and the command that produced them: bench/README.md.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 
 #include "benchmark/benchmark.h"
@@ -16,33 +18,10 @@
 namespace fstore {
 namespace {
 
-constexpr char kDefinitions[] = R"yaml(
-entities:
-  - {name: account, join_key: account_id}
-  - {name: device, join_key: device_id}
-sources:
-  - name: txns
-    timestamp_column: ts
-    event_id_column: txn_id
-    columns:
-      - {name: txn_id, type: STRING}
-      - {name: account_id, type: STRING}
-      - {name: device_id, type: STRING}
-      - {name: ts, type: TIMESTAMP}
-      - {name: amount, type: DOUBLE, min: 0}
-      - {name: kind, type: STRING, allowed: [PAY, XFER]}
+// The issue's definitions file, plus a device view so that each event
+// updates state on two entities.
+constexpr char kDeviceView[] = R"yaml(
 feature_views:
-  - name: acct
-    entities: [account]
-    source: txns
-    features:
-      - {name: n_1h, function: COUNT, window: 1h}
-      - {name: amt_sum_24h, function: SUM, column: amount, window: 24h}
-      - {name: amt_max_7d, function: MAX, column: amount, window: 7d}
-      - {name: amt_mean_24h, function: MEAN, column: amount, window: 24h}
-      - {name: xfer_n_24h, function: COUNT, window: 24h, where: {column: kind, equals: XFER}}
-      - {name: dev_distinct_7d, function: DISTINCT_COUNT, column: device_id, window: 7d}
-      - {name: last_amt, function: LAST, column: amount, ttl: 48h}
   - name: dev
     entities: [device]
     source: txns
@@ -50,6 +29,13 @@ feature_views:
       - {name: n_24h, function: COUNT, window: 24h}
       - {name: accounts_7d, function: DISTINCT_COUNT, column: account_id, window: 7d}
 )yaml";
+
+std::string ReadDefinitionsFile() {
+  std::ifstream in(std::string(FSTORE_SOURCE_DIR) + "/tests/data/txns_features.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 constexpr TimestampUs kT0 = 1767607200LL * 1000000;
 
@@ -59,7 +45,10 @@ struct TempStore {
     dir = ::mkdtemp(tmpl);
     db = *Database::Open(dir + "/data");
     store = *FeatureStore::Open(db.get());
-    if (!store->Apply(kDefinitions, "yaml", false).ok()) std::abort();
+    if (!store->Apply(ReadDefinitionsFile(), "yaml", false).ok() ||
+        !store->Apply(kDeviceView, "yaml", false).ok()) {
+      std::abort();
+    }
   }
   ~TempStore() {
     store.reset();

@@ -55,6 +55,20 @@ void WriteValueJson(const v1::Value& v, JsonWriter* w) {
   }
 }
 
+// "row", "column", "value", "rule", "reason" of a rejected row.
+void WriteRejectionFields(const v1::Rejection& r, JsonWriter* w) {
+  w->Key("row");
+  w->Int(r.row_number());
+  w->Key("column");
+  w->String(r.column());
+  w->Key("value");
+  w->String(r.value());
+  w->Key("rule");
+  w->String(r.rule());
+  w->Key("reason");
+  w->String(r.reason());
+}
+
 std::string ValueText(const v1::Value& v) {
   if (v.kind_case() == v1::Value::KIND_NOT_SET) return "null";
   if (v.kind_case() == v1::Value::kStringValue) return v.string_value();
@@ -340,16 +354,7 @@ absl::Status IngestCommand(Invocation& inv) {
     w.BeginArray();
     for (const v1::Rejection& r : response->rejections()) {
       w.BeginObject();
-      w.Key("row");
-      w.Int(r.row_number());
-      w.Key("column");
-      w.String(r.column());
-      w.Key("value");
-      w.String(r.value());
-      w.Key("rule");
-      w.String(r.rule());
-      w.Key("reason");
-      w.String(r.reason());
+      WriteRejectionFields(r, &w);
       w.EndObject();
     }
     w.EndArray();
@@ -405,16 +410,7 @@ absl::Status DeadLettersCommand(Invocation& inv) {
     w.BeginArray();
     for (const v1::DeadLetter& d : letters) {
       w.BeginObject();
-      w.Key("row");
-      w.Int(d.rejection().row_number());
-      w.Key("column");
-      w.String(d.rejection().column());
-      w.Key("value");
-      w.String(d.rejection().value());
-      w.Key("rule");
-      w.String(d.rejection().rule());
-      w.Key("reason");
-      w.String(d.rejection().reason());
+      WriteRejectionFields(d.rejection(), &w);
       w.Key("received_at");
       w.String(FormatIsoTime(d.received_at_us()));
       w.Key("raw");
