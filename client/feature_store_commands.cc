@@ -69,6 +69,17 @@ void WriteRejectionFields(const v1::Rejection& r, JsonWriter* w) {
   w->String(r.reason());
 }
 
+void WriteSnapshotJson(const v1::Snapshot& s, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("name");
+  w->String(s.name());
+  w->Key("created_at");
+  w->String(FormatIsoTime(s.created_at_us()));
+  w->Key("high_water_mark");
+  w->Int(static_cast<int64_t>(s.high_water_mark()));
+  w->EndObject();
+}
+
 std::string ValueText(const v1::Value& v) {
   if (v.kind_case() == v1::Value::KIND_NOT_SET) return "null";
   if (v.kind_case() == v1::Value::kStringValue) return v.string_value();
@@ -503,14 +514,7 @@ absl::Status SnapshotCreateCommand(Invocation& inv) {
   if (!s.ok()) return s.status();
   if (inv.json()) {
     JsonWriter w;
-    w.BeginObject();
-    w.Key("name");
-    w.String(s->name());
-    w.Key("created_at");
-    w.String(FormatIsoTime(s->created_at_us()));
-    w.Key("high_water_mark");
-    w.Int(static_cast<int64_t>(s->high_water_mark()));
-    w.EndObject();
+    WriteSnapshotJson(*s, &w);
     inv.out << w.str() << "\n";
   } else {
     inv.out << "snapshot " << s->name() << " created: it sees the " << s->high_water_mark()
@@ -525,16 +529,7 @@ absl::Status SnapshotListCommand(Invocation& inv) {
   if (inv.json()) {
     JsonWriter w;
     w.BeginArray();
-    for (const v1::Snapshot& s : r->snapshots()) {
-      w.BeginObject();
-      w.Key("name");
-      w.String(s.name());
-      w.Key("created_at");
-      w.String(FormatIsoTime(s.created_at_us()));
-      w.Key("high_water_mark");
-      w.Int(static_cast<int64_t>(s.high_water_mark()));
-      w.EndObject();
-    }
+    for (const v1::Snapshot& s : r->snapshots()) WriteSnapshotJson(s, &w);
     w.EndArray();
     inv.out << w.str() << "\n";
     return absl::OkStatus();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <utility>
 
@@ -956,35 +957,45 @@ absl::Status FeatureStore::DeleteSnapshot(absl::string_view name) {
   return impl_->DeleteSnapshot(name);
 }
 
+namespace {
+
+// Resolves the features and the snapshot (empty = a new one), then runs
+// `read(features, high_water_mark)`: the common frame of historical reads.
+absl::StatusOr<HistoricalResult> ReadAtSnapshot(
+    FeatureStore::Impl& impl, const FeatureSelector& selector, absl::string_view snapshot,
+    const std::function<absl::StatusOr<JoinResult>(const std::vector<SelectedFeature>&,
+                                                   uint64_t)>& read) {
+  const std::shared_ptr<const Catalog> catalog = impl.catalog();
+  FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
+                          SelectFeatures(*catalog, selector, /*always_prefix=*/true));
+  FSTORE_ASSIGN_OR_RETURN(Snapshot snap, snapshot.empty() ? impl.CreateSnapshot("")
+                                                          : impl.GetSnapshot(snapshot));
+  HistoricalResult result;
+  result.snapshot = snap.name;
+  FSTORE_ASSIGN_OR_RETURN(result.join, read(features, snap.high_water_mark));
+  return result;
+}
+
+}  // namespace
+
 absl::StatusOr<HistoricalResult> FeatureStore::GetHistoricalFeatures(
     const FeatureSelector& selector, const EntityRows& rows, absl::string_view snapshot,
     const CsvSink& sink) {
-  const std::shared_ptr<const Catalog> catalog = impl_->catalog();
-  FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
-                          SelectFeatures(*catalog, selector, /*always_prefix=*/true));
-  FSTORE_ASSIGN_OR_RETURN(Snapshot snap, snapshot.empty() ? impl_->CreateSnapshot("")
-                                                          : impl_->GetSnapshot(snapshot));
-  HistoricalResult result;
-  result.snapshot = snap.name;
-  FSTORE_ASSIGN_OR_RETURN(
-      result.join, JoinHistorical(*impl_->db(), features, snap.high_water_mark, rows, sink));
-  return result;
+  return ReadAtSnapshot(*impl_, selector, snapshot,
+                        [&](const std::vector<SelectedFeature>& features, uint64_t hwm) {
+                          return JoinHistorical(*impl_->db(), features, hwm, rows, sink);
+                        });
 }
 
 absl::StatusOr<HistoricalResult> FeatureStore::ExportFeatures(const FeatureSelector& selector,
                                                               TimestampUs at,
                                                               absl::string_view snapshot,
                                                               const CsvSink& sink) {
-  const std::shared_ptr<const Catalog> catalog = impl_->catalog();
-  FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
-                          SelectFeatures(*catalog, selector, /*always_prefix=*/true));
-  FSTORE_ASSIGN_OR_RETURN(Snapshot snap, snapshot.empty() ? impl_->CreateSnapshot("")
-                                                          : impl_->GetSnapshot(snapshot));
-  HistoricalResult result;
-  result.snapshot = snap.name;
-  FSTORE_ASSIGN_OR_RETURN(result.join, ExportAsOf(*impl_->db(), features, snap.high_water_mark,
-                                                  at == 0 ? NowUs() : at, sink));
-  return result;
+  const TimestampUs as_of = at == 0 ? NowUs() : at;
+  return ReadAtSnapshot(*impl_, selector, snapshot,
+                        [&](const std::vector<SelectedFeature>& features, uint64_t hwm) {
+                          return ExportAsOf(*impl_->db(), features, hwm, as_of, sink);
+                        });
 }
 
 }  // namespace fstore
