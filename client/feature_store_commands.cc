@@ -16,7 +16,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "client/command_output.h"
 #include "client/csv_reader.h"
+#include "client/file_io.h"
 #include "client/json_writer.h"
 #include "common/time_util.h"
 #include "google/protobuf/util/json_util.h"
@@ -27,33 +29,6 @@ namespace {
 // Rows per streamed ingest message, and the most bytes of cells in one.
 constexpr size_t kDefaultBatchRows = 1000;
 constexpr size_t kBatchBytes = 1 << 20;
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteValueJson(const v1::Value& v, JsonWriter* w) {
-  switch (v.kind_case()) {
-    case v1::Value::kInt64Value:
-      w->Int(v.int64_value());
-      break;
-    case v1::Value::kDoubleValue:
-      w->Double(v.double_value());
-      break;
-    case v1::Value::kStringValue:
-      w->String(v.string_value());
-      break;
-    case v1::Value::kBoolValue:
-      w->Bool(v.bool_value());
-      break;
-    case v1::Value::KIND_NOT_SET:
-      w->Null();
-  }
-}
 
 // "row", "column", "value", "rule", "reason" of a rejected row.
 void WriteRejectionFields(const v1::Rejection& r, JsonWriter* w) {
@@ -78,32 +53,6 @@ void WriteSnapshotJson(const v1::Snapshot& s, JsonWriter* w) {
   w->Key("high_water_mark");
   w->Int(static_cast<int64_t>(s.high_water_mark()));
   w->EndObject();
-}
-
-std::string ValueText(const v1::Value& v) {
-  if (v.kind_case() == v1::Value::KIND_NOT_SET) return "null";
-  if (v.kind_case() == v1::Value::kStringValue) return v.string_value();
-  JsonWriter w;
-  WriteValueJson(v, &w);
-  return w.str();
-}
-
-// Left-aligned columns for people.
-void PrintTable(std::ostream& os, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  }
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      os << row[i];
-      if (i + 1 < row.size()) os << std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    os << "\n";
-  }
 }
 
 absl::string_view ChangeName(v1::DefinitionChange::Kind kind, bool dry_run) {
@@ -141,45 +90,6 @@ absl::Status ResolveSelector(Invocation& inv, const std::string& ref,
   }
   return absl::OkStatus();
 }
-
-// Writes a file under a temporary name and renames it into place on
-// Commit(), so a failure never leaves a half-written file under the name
-// asked for. An uncommitted file is removed on destruction.
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path)
-      : path_(std::move(path)), tmp_(absl::StrCat(path_, ".tmp-", ::getpid())) {
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-  }
-  ~AtomicFile() {
-    if (!committed_) {
-      out_.close();
-      std::remove(tmp_.c_str());
-    }
-  }
-  absl::Status status() const {
-    return out_ ? absl::OkStatus()
-                : absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
-  }
-  absl::Status Write(absl::string_view data) {
-    out_.write(data.data(), static_cast<std::streamsize>(data.size()));
-    return status();
-  }
-  absl::Status Commit() {
-    out_.close();
-    if (!out_ || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat("cannot write ", path_));
-    }
-    committed_ = true;
-    return absl::OkStatus();
-  }
-
- private:
-  const std::string path_;
-  const std::string tmp_;
-  std::ofstream out_;
-  bool committed_ = false;
-};
 
 }  // namespace
 

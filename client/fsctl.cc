@@ -12,6 +12,7 @@
 #include "client/command_line.h"
 #include "client/feature_store_commands.h"
 #include "client/fstore_client.h"
+#include "client/registry_commands.h"
 #include "client/invocation.h"
 #include "client/json_writer.h"
 #include "common/time_util.h"
@@ -139,37 +140,64 @@ const std::vector<Command>& Commands() {
         {"seed", "N", "Random seed. Default: 42."}},
        0, 0, {}},
       {{"register"}, "", "Register an XGBoost model file as the next version of a model.",
-       "  fsctl register --model fraud --artifact model.json --service fraud_v1",
+       "Uploads the model (JSON or UBJSON, as XGBoost saves it), stores it by its\n"
+       "sha256 and creates the next version (1, 2, ...; never reused) in stage\n"
+       "None. The version is bound to the feature service as defined now: its\n"
+       "features in order, then its request fields, are the model's inputs. A\n"
+       "model that XGBoost cannot load, or whose number of inputs differs from\n"
+       "the service's, is refused.\n\n"
+       "  fsctl register --model fraud --artifact model.json --service fraud_v1 \\\n"
+       "      --metrics metrics.json --description \"weekly retrain\"",
        {{"model", "NAME", "Registered model (created when new)."},
         {"artifact", "FILE", "XGBoost model, JSON or UBJSON."},
         {"service", "NAME", "Feature service the model consumes (its signature)."},
         {"metrics", "FILE.json", "Metrics to record, e.g. {\"auc\": 0.93}."},
         {"description", "TEXT", "Free text."}},
-       0, 0, {}},
-      {{"models", "list"}, "", "List registered models.", "  fsctl models list", {}, 0, 0, {}},
+       0, 0, RegisterCommand},
+      {{"models", "create"}, "NAME", "Register a model name, optionally with a promotion gate.",
+       "Registering a version creates its model when needed; create one first\n"
+       "to give it a description, tags or a gate that every promotion to\n"
+       "Production must pass.\n\n"
+       "  fsctl models create fraud --description \"card fraud\" --gate auc>=0.9",
+       {{"description", "TEXT", "Free text."},
+        {"tag", "KEY=VALUE", "A tag.", true},
+        {"gate", "METRIC>=VALUE", "Refuse Production promotions below this bound.", true}},
+       1, 1, ModelsCreateCommand},
+      {{"models", "list"}, "", "List registered models.", "  fsctl models list", {}, 0, 0,
+       ModelsListCommand},
       {{"models", "show"}, "NAME", "Show a model and its versions.",
        "  fsctl models show fraud\n  fsctl models show fraud --version 3",
-       {{"version", "N", "Show only this version."}}, 1, 1, {}},
+       {{"version", "N", "Show only this version."}}, 1, 1, ModelsShowCommand},
       {{"models", "history"}, "NAME", "Show every stage and alias transition of a model.",
        "  fsctl models history fraud\n  fsctl models history fraud --at 2026-01-05T00:00:00Z",
-       {{"at", "TIME", "Which version held each stage and alias then."}}, 1, 1, {}},
+       {{"at", "TIME", "Which version held each stage and alias then."}}, 1, 1,
+       ModelsHistoryCommand},
       {{"models", "delete"}, "NAME", "Delete a model version (refused while in Production).",
        "  fsctl models delete fraud --version 2",
-       {{"version", "N", "The version to delete."}}, 1, 1, {}},
+       {{"version", "N", "The version to delete."}}, 1, 1, ModelsDeleteCommand},
       {{"promote"}, "NAME VERSION", "Move a model version to a stage.",
+       "Stages: None -> Staging -> Production -> Archived; any move is allowed.\n"
+       "At most one version is in Production: promoting another needs\n"
+       "--archive-existing, which archives the current one in the same write.\n"
+       "A Production promotion must pass every --require and the model's gate\n"
+       "(fsctl models create --gate). Every move is kept in the history.\n\n"
+       "  fsctl promote fraud 3 --stage Staging\n"
        "  fsctl promote fraud 3 --stage Production --archive-existing --require auc>=0.9",
        {{"stage", "STAGE", "None, Staging, Production or Archived."},
         {"archive-existing", "", "Archive the current Production version in the same write."},
         {"comment", "TEXT", "Kept in the audit history."},
         {"require", "METRIC>=VALUE", "Refuse unless the version's metric reaches VALUE.", true}},
-       2, 2, {}},
+       2, 2, PromoteCommand},
       {{"alias", "set"}, "NAME ALIAS VERSION", "Point an alias (champion, challenger, ...) at a version.",
-       "  fsctl alias set fraud champion 3", {}, 3, 3, {}},
+       "  fsctl alias set fraud champion 3", {}, 3, 3, AliasSetCommand},
       {{"alias", "delete"}, "NAME ALIAS", "Remove an alias.", "  fsctl alias delete fraud challenger",
-       {}, 2, 2, {}},
-      {{"artifact", "get"}, "NAME:VERSION", "Download a version's model file (verified by sha256).",
-       "  fsctl artifact get fraud:3 --out model.json", {{"out", "FILE", "Where to write it."}},
-       1, 1, {}},
+       {}, 2, 2, AliasDeleteCommand},
+      {{"artifact", "get"}, "MODELREF", "Download a version's model file (verified by sha256).",
+       "MODELREF is NAME:VERSION, NAME@STAGE or NAME@ALIAS.\n\n"
+       "  fsctl artifact get fraud:3 --out model.json\n"
+       "  fsctl artifact get fraud@Production --out prod.json",
+       {{"out", "FILE", "Where to write it (written only once verified)."}}, 1, 1,
+       ArtifactGetCommand},
       {{"score"}, "MODELREF", "Score one event with features joined in by the server.",
        "MODELREF is NAME@STAGE, NAME@ALIAS or NAME:VERSION.\n\n"
        "  fsctl score fraud@Production --entity account_id=A-1 --entity device_id=D-9 \\\n"

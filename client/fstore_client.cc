@@ -26,7 +26,9 @@ FstoreClient::FstoreClient(Options options)
       channel_(grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(),
                                          ChannelArgs())),
       health_(grpc::health::v1::Health::NewStub(channel_)),
-      feature_store_(v1::FeatureStore::NewStub(channel_)) {}
+      feature_store_(v1::FeatureStore::NewStub(channel_)),
+      registry_(v1::Registry::NewStub(channel_)),
+      serving_(v1::Serving::NewStub(channel_)) {}
 
 
 void FstoreClient::Prepare(grpc::ClientContext* context) const {
@@ -61,18 +63,6 @@ absl::StatusOr<std::string> FstoreClient::Health(const std::string& service) {
       response.status());
 }
 
-
-template <typename Stub, typename Request, typename Response>
-absl::StatusOr<Response> FstoreClient::CallUnary(
-    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    const Request& request, const char* name) const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  Response response;
-  const grpc::Status status = (stub->*method)(&context, request, &response);
-  if (!status.ok()) return CallError(status, name);
-  return response;
-}
 
 absl::StatusOr<v1::ApplyDefinitionsResponse> FstoreClient::ApplyDefinitions(
     const v1::ApplyDefinitionsRequest& request) {
@@ -162,6 +152,42 @@ absl::StatusOr<v1::ExportFeaturesResponse> FstoreClient::ExportFeatures(
   if (!sink_status.ok()) return sink_status;
   if (!status.ok()) return CallError(status, "ExportFeatures");
   return last;
+}
+
+absl::StatusOr<v1::UploadArtifactResponse> FstoreClient::UploadArtifact(const std::string& bytes) {
+  constexpr size_t kChunk = 1 << 20;
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::UploadArtifactResponse response;
+  auto writer = registry_->UploadArtifact(&context, &response);
+  v1::UploadArtifactRequest request;
+  for (size_t at = 0; at < bytes.size(); at += kChunk) {
+    request.set_chunk(bytes.substr(at, kChunk));
+    if (!writer->Write(request)) break;  // Finish says why
+  }
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (!status.ok()) return CallError(status, "UploadArtifact");
+  return response;
+}
+
+absl::Status FstoreClient::DownloadArtifact(
+    const std::string& model_ref, const std::function<absl::Status(const std::string&)>& on_chunk) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::DownloadArtifactRequest request;
+  request.set_model_ref(model_ref);
+  auto reader = registry_->DownloadArtifact(&context, request);
+  v1::DownloadArtifactResponse response;
+  absl::Status sink_status;
+  while (reader->Read(&response)) {
+    if (sink_status.ok()) sink_status = on_chunk(response.chunk());
+    if (!sink_status.ok()) context.TryCancel();
+  }
+  const grpc::Status status = reader->Finish();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return CallError(status, "DownloadArtifact");
+  return absl::OkStatus();
 }
 
 std::unique_ptr<FstoreClient::IngestStream> FstoreClient::StartIngestStream() {

@@ -15,6 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "fstore/v1/feature_store.grpc.pb.h"
+#include "fstore/v1/registry.grpc.pb.h"
+#include "fstore/v1/serving.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -83,6 +85,27 @@ class FstoreClient {
   };
   std::unique_ptr<IngestStream> StartIngestStream();
 
+  // Any unary Registry or Serving RPC, e.g.
+  //   client.Call(&v1::Registry::Stub::GetModel, request, "GetModel").
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::Registry::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request, const char* name) const {
+    return CallUnary(registry_.get(), method, request, name);
+  }
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::Serving::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request, const char* name) const {
+    return CallUnary(serving_.get(), method, request, name);
+  }
+
+  // Uploads artifact bytes in 1 MiB chunks; the reply names their sha256.
+  absl::StatusOr<v1::UploadArtifactResponse> UploadArtifact(const std::string& bytes);
+  // Hands each chunk of the artifact of `model_ref` to `on_chunk`.
+  absl::Status DownloadArtifact(const std::string& model_ref,
+                                const std::function<absl::Status(const std::string&)>& on_chunk);
+
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const Options& options() const { return options_; }
 
@@ -93,7 +116,14 @@ class FstoreClient {
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> CallUnary(
       Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request, const char* name) const;
+      const Request& request, const char* name) const {
+    grpc::ClientContext context;
+    Prepare(&context);
+    Response response;
+    const grpc::Status status = (stub->*method)(&context, request, &response);
+    if (!status.ok()) return CallError(status, name);
+    return response;
+  }
   // Converts a failed call's status, naming the server when unreachable.
   absl::Status CallError(const grpc::Status& status, const char* method) const;
 
@@ -101,6 +131,8 @@ class FstoreClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<v1::FeatureStore::Stub> feature_store_;
+  std::unique_ptr<v1::Registry::Stub> registry_;
+  std::unique_ptr<v1::Serving::Stub> serving_;
 };
 
 }  // namespace fstore

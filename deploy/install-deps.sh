@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev
   libxgboost-dev xgboost            # XGBoost's CMake config needs the binary package too
-  libspdlog-dev libgflags-dev libyaml-cpp-dev
+  libspdlog-dev libgflags-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

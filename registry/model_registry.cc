@@ -190,11 +190,11 @@ std::string EncodeVersion(const ModelVersion& v) {
   w.Int(v.artifact_size);
   w.Str(v.artifact_format);
   w.Str(v.binding.service);
-  w.Int(v.binding.service_version);
+  w.Str(v.binding.service_version);
   w.List(v.binding.feature_names, [&w](const std::string& f) { w.Str(f); });
   w.List(v.binding.request_fields, [&w](const RequestField& f) {
     w.Str(f.name);
-    w.Str(f.type);
+    w.Str(std::string(ColumnTypeName(f.type)));
   });
   w.Str(v.training_snapshot);
   w.Str(v.dataset_fingerprint);
@@ -233,12 +233,14 @@ bool DecodeVersion(absl::string_view value, ModelVersion* v) {
   v->artifact_size = in.Int();
   v->artifact_format = in.Str();
   v->binding.service = in.Str();
-  v->binding.service_version = in.Int();
+  v->binding.service_version = in.Str();
   for (int64_t i = 0, n = in.Count(); i < n; ++i) v->binding.feature_names.push_back(in.Str());
   for (int64_t i = 0, n = in.Count(); i < n; ++i) {
     RequestField f;
     f.name = in.Str();
-    f.type = in.Str();
+    absl::StatusOr<ColumnType> type = ParseColumnType(in.Str());
+    if (!type.ok()) return false;
+    f.type = *type;
     v->binding.request_fields.push_back(std::move(f));
   }
   v->training_snapshot = in.Str();
@@ -380,10 +382,6 @@ absl::Status ValidateBinding(const FeatureBinding& binding) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": request field '", field.name,
           "' is not among the feature names (list every model input, in model column order)"));
-    }
-    if (field.type.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": request field ", field.name, " has no type"));
     }
     if (!fields.insert(field.name).second) {
       return absl::InvalidArgumentError(

@@ -50,6 +50,7 @@
 #include "absl/strings/string_view.h"
 #include "common/time_util.h"
 #include "featurestore/database.h"
+#include "featurestore/definitions.h"
 #include "registry/model_ref.h"
 #include "registry/stage.h"
 
@@ -70,17 +71,12 @@ struct RegisteredModel {
   std::map<std::string, double> production_gate;
 };
 
-// A request-time input of a feature service (e.g. amount: DOUBLE).
-struct RequestField {
-  std::string name;
-  std::string type;
-};
-
 // The signature of a model version: the feature service version it reads
 // and the model's input columns in order.
 struct FeatureBinding {
   std::string service;
-  int64_t service_version = 0;
+  // The service's content version (ContentHash of its definition).
+  std::string service_version;
   // Every model input in model column order: feature names and the request
   // fields, as the caller laid them out for training.
   std::vector<std::string> feature_names;

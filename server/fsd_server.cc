@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/feature_store_service.h"
-#include "fstore/v1/registry.grpc.pb.h"
+#include "server/registry_service.h"
 #include "fstore/v1/serving.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -20,9 +20,10 @@ namespace fstore {
 // UNIMPLEMENTED (the generated base behaviour), so clients see exactly which
 // parts of the v1 surface exist.
 struct FsdServer::Services {
-  explicit Services(FeatureStore* store) : feature_store(store) {}
+  Services(FeatureStore* store, ModelRegistry* models)
+      : feature_store(store), registry(models, store) {}
   FeatureStoreService feature_store;
-  v1::Registry::Service registry;
+  RegistryService registry;
   v1::Serving::Service serving;
 };
 
@@ -57,7 +58,8 @@ absl::Status FsdServer::Start() {
   }
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
   FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
-  services_ = std::make_unique<Services>(feature_store_.get());
+  FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
+  services_ = std::make_unique<Services>(feature_store_.get(), registry_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -89,6 +91,7 @@ absl::Status FsdServer::Start() {
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
+    registry_.reset();
     feature_store_.reset();
     database_.reset();
     return absl::UnavailableError(absl::StrCat(
@@ -106,10 +109,12 @@ void FsdServer::Shutdown() {
   spdlog::info("shutting down: finishing in-flight calls (up to {})",
                absl::FormatDuration(options_.shutdown_grace));
   SetHealth(server_.get(), false);
+  services_->registry.Stop();  // watchers end now instead of at the deadline
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
   server_->Wait();
   server_.reset();
   services_.reset();
+  registry_.reset();
   feature_store_.reset();
   database_.reset();  // flushes and closes the store
   spdlog::info("shut down cleanly");

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
+#include "registry/model_registry.h"
 #include "grpcpp/server.h"
 
 namespace fstore {
@@ -58,6 +59,7 @@ class FsdServer {
   int bound_port_ = 0;
   std::unique_ptr<Database> database_;
   std::unique_ptr<FeatureStore> feature_store_;
+  std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
 };

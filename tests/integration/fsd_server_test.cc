@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "client/fstore_client.h"
-#include "fstore/v1/registry.grpc.pb.h"
+#include "fstore/v1/serving.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -66,12 +66,12 @@ TEST(FsdServerTest, RpcsNotYetImplementedAnswerUnimplemented) {
   auto fsd = FsdProcess::Start();
   ASSERT_NE(fsd, nullptr);
   auto channel = grpc::CreateChannel(fsd->address(), grpc::InsecureChannelCredentials());
-  auto stub = v1::Registry::NewStub(channel);
+  auto stub = v1::Serving::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  v1::ListModelsRequest request;
-  v1::ListModelsResponse response;
-  EXPECT_EQ(stub->ListModels(&context, request, &response).error_code(),
+  v1::BatchScoreRequest request;
+  v1::BatchScoreResponse response;
+  EXPECT_EQ(stub->BatchScore(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
 

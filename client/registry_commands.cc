@@ -1,0 +1,635 @@
+#include "client/registry_commands.h"
+
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "client/command_line.h"
+#include "client/command_output.h"
+#include "client/file_io.h"
+#include "client/json_writer.h"
+#include "common/status_macros.h"
+#include "common/time_util.h"
+#include "featurestore/sha256.h"
+#include "nlohmann/json.hpp"
+
+namespace fstore::cli {
+namespace {
+
+absl::string_view StageText(v1::Stage stage) {
+  switch (stage) {
+    case v1::STAGE_NONE:
+      return "None";
+    case v1::STAGE_STAGING:
+      return "Staging";
+    case v1::STAGE_PRODUCTION:
+      return "Production";
+    case v1::STAGE_ARCHIVED:
+      return "Archived";
+    default:
+      return "?";
+  }
+}
+
+absl::StatusOr<v1::Stage> ParseStageFlag(const std::string& text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "none") return v1::STAGE_NONE;
+  if (lower == "staging") return v1::STAGE_STAGING;
+  if (lower == "production") return v1::STAGE_PRODUCTION;
+  if (lower == "archived") return v1::STAGE_ARCHIVED;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--stage '", text, "' is not a stage: use None, Staging, Production or Archived"));
+}
+
+absl::StatusOr<int64_t> ParseVersion(absl::string_view text) {
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(text, &version) || version < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("version '", text, "' is not a version number (1, 2, ...)"));
+  }
+  return version;
+}
+
+absl::StatusOr<std::string> RequiredFlag(const Invocation& inv, absl::string_view name) {
+  std::optional<std::string> value = inv.args.Get(name);
+  if (!value || value->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " is required"));
+  }
+  return *value;
+}
+
+void WriteDoubleMap(const google::protobuf::Map<std::string, double>& map, JsonWriter* w) {
+  std::map<std::string, double> sorted(map.begin(), map.end());
+  w->BeginObject();
+  for (const auto& [k, v] : sorted) {
+    w->Key(k);
+    w->Double(v);
+  }
+  w->EndObject();
+}
+
+void WriteModelJson(const v1::Model& m, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("name");
+  w->String(m.name());
+  w->Key("description");
+  w->String(m.description());
+  w->Key("tags");
+  w->BeginObject();
+  for (const auto& [k, v] : std::map<std::string, std::string>(m.tags().begin(), m.tags().end())) {
+    w->Key(k);
+    w->String(v);
+  }
+  w->EndObject();
+  w->Key("latest_version");
+  w->Int(m.latest_version());
+  w->Key("production_gate");
+  WriteDoubleMap(m.production_gate(), w);
+  w->Key("created_at");
+  w->String(FormatIsoTime(m.created_at_us()));
+  w->Key("updated_at");
+  w->String(FormatIsoTime(m.updated_at_us()));
+  w->EndObject();
+}
+
+void WriteVersionJson(const v1::ModelVersion& v, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("model");
+  w->String(v.model());
+  w->Key("version");
+  w->Int(v.version());
+  w->Key("stage");
+  w->String(StageText(v.stage()));
+  w->Key("aliases");
+  w->BeginArray();
+  for (const std::string& a : v.aliases()) w->String(a);
+  w->EndArray();
+  w->Key("artifact_sha256");
+  w->String(v.artifact_sha256());
+  w->Key("artifact_size");
+  w->Int(v.artifact_size());
+  w->Key("artifact_format");
+  w->String(v.artifact_format());
+  w->Key("service");
+  w->String(v.feature_service());
+  w->Key("service_version");
+  w->String(v.feature_service_version());
+  w->Key("features");
+  w->BeginArray();
+  for (const std::string& f : v.feature_names()) w->String(f);
+  w->EndArray();
+  w->Key("request_fields");
+  w->BeginArray();
+  for (const v1::RequestField& f : v.request_fields()) w->String(f.name());
+  w->EndArray();
+  w->Key("training_snapshot");
+  w->String(v.training_snapshot());
+  w->Key("dataset_fingerprint");
+  w->String(v.dataset_fingerprint());
+  w->Key("params");
+  w->BeginObject();
+  for (const auto& [k, p] :
+       std::map<std::string, std::string>(v.params().begin(), v.params().end())) {
+    w->Key(k);
+    w->String(p);
+  }
+  w->EndObject();
+  w->Key("metrics");
+  WriteDoubleMap(v.metrics(), w);
+  w->Key("risk_thresholds");
+  w->BeginArray();
+  for (const v1::RiskThreshold& t : v.risk_thresholds()) {
+    w->BeginObject();
+    w->Key("bucket");
+    w->String(t.bucket());
+    w->Key("min_score");
+    w->Double(t.min_score());
+    w->EndObject();
+  }
+  w->EndArray();
+  w->Key("feature_statistics");
+  w->Int(v.feature_statistics_size());
+  w->Key("description");
+  w->String(v.description());
+  w->Key("created_by");
+  w->String(v.created_by());
+  w->Key("created_at");
+  w->String(FormatIsoTime(v.created_at_us()));
+  w->Key("updated_at");
+  w->String(FormatIsoTime(v.updated_at_us()));
+  w->EndObject();
+}
+
+void PrintVersionJson(Invocation& inv, const v1::ModelVersion& v) {
+  JsonWriter w;
+  WriteVersionJson(v, &w);
+  inv.out << w.str() << "\n";
+}
+
+std::string MetricText(const v1::ModelVersion& v, const std::string& metric) {
+  auto it = v.metrics().find(metric);
+  if (it == v.metrics().end()) return "-";
+  return absl::StrCat(std::round(it->second * 10000) / 10000);
+}
+
+std::string VersionLine(const v1::ModelVersion& v) {
+  return absl::StrCat(v.model(), " version ", v.version(), " (", StageText(v.stage()), ")");
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<std::string, double>> ParseMetricBound(absl::string_view text) {
+  const size_t at = text.find(">=");
+  double bound = 0;
+  if (at == absl::string_view::npos || at == 0 ||
+      !absl::SimpleAtod(text.substr(at + 2), &bound) || !std::isfinite(bound)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not METRIC>=VALUE (for example auc>=0.9)"));
+  }
+  return std::make_pair(std::string(absl::StripAsciiWhitespace(text.substr(0, at))), bound);
+}
+
+absl::StatusOr<std::map<std::string, double>> ParseMetricsJson(absl::string_view text) {
+  nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr,
+                                             /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return absl::InvalidArgumentError("is not valid JSON");
+  }
+  if (!doc.is_object()) {
+    return absl::InvalidArgumentError(
+        "must be one JSON object of metric names to numbers, e.g. {\"auc\": 0.93}");
+  }
+  std::map<std::string, double> metrics;
+  for (const auto& [key, value] : doc.items()) {
+    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metric '", key, "' is ", value.dump(), ", not a finite number"));
+    }
+    metrics[key] = value.get<double>();
+  }
+  return metrics;
+}
+
+absl::Status RegisterCommand(Invocation& inv) {
+  FSTORE_ASSIGN_OR_RETURN(const std::string model, RequiredFlag(inv, "model"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string artifact_path, RequiredFlag(inv, "artifact"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string service, RequiredFlag(inv, "service"));
+  v1::CreateModelVersionRequest request;
+  request.set_model(model);
+  request.set_feature_service(service);
+  request.set_description(inv.args.Get("description").value_or(""));
+  if (std::optional<std::string> path = inv.args.Get("metrics")) {
+    FSTORE_ASSIGN_OR_RETURN(const std::string text, ReadFile(*path));
+    absl::StatusOr<std::map<std::string, double>> metrics = ParseMetricsJson(text);
+    if (!metrics.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--metrics ", *path, ": ", metrics.status().message()));
+    }
+    request.mutable_metrics()->insert(metrics->begin(), metrics->end());
+  }
+  FSTORE_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(artifact_path));
+  if (bytes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--artifact ", artifact_path, " is empty"));
+  }
+  absl::StatusOr<v1::UploadArtifactResponse> uploaded = inv.client().UploadArtifact(bytes);
+  if (!uploaded.ok()) return uploaded.status();
+  request.set_artifact_sha256(uploaded->sha256());
+  absl::StatusOr<v1::ModelVersion> version =
+      inv.client().Call(&v1::Registry::Stub::CreateModelVersion, request, "CreateModelVersion");
+  if (!version.ok()) return version.status();
+  if (inv.json()) {
+    PrintVersionJson(inv, *version);
+  } else {
+    inv.out << "registered " << version->model() << " version " << version->version()
+            << " (artifact sha256 " << version->artifact_sha256().substr(0, 12) << ", "
+            << version->feature_names_size() << " inputs from " << version->feature_service()
+            << "@" << version->feature_service_version() << ")\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModelsCreateCommand(Invocation& inv) {
+  v1::CreateModelRequest request;
+  request.set_name(inv.operands[0]);
+  request.set_description(inv.args.Get("description").value_or(""));
+  for (const std::string& tag : inv.args.GetAll("tag")) {
+    FSTORE_ASSIGN_OR_RETURN(auto kv, ParseKeyValue(tag, "tag"));
+    (*request.mutable_tags())[kv.first] = kv.second;
+  }
+  for (const std::string& gate : inv.args.GetAll("gate")) {
+    absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(gate);
+    if (!bound.ok()) return absl::InvalidArgumentError(absl::StrCat("--gate ", bound.status().message()));
+    (*request.mutable_production_gate())[bound->first] = bound->second;
+  }
+  absl::StatusOr<v1::Model> model =
+      inv.client().Call(&v1::Registry::Stub::CreateModel, request, "CreateModel");
+  if (!model.ok()) return model.status();
+  if (inv.json()) {
+    JsonWriter w;
+    WriteModelJson(*model, &w);
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "created model " << model->name() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModelsListCommand(Invocation& inv) {
+  absl::StatusOr<v1::ListModelsResponse> models =
+      inv.client().Call(&v1::Registry::Stub::ListModels, v1::ListModelsRequest(), "ListModels");
+  if (!models.ok()) return models.status();
+  // Which version is in Production: one resolve per model.
+  std::vector<std::string> production;
+  for (const v1::Model& m : models->models()) {
+    v1::ResolveModelRefRequest resolve;
+    resolve.set_model_ref(absl::StrCat(m.name(), "@Production"));
+    absl::StatusOr<v1::ModelVersion> v =
+        inv.client().Call(&v1::Registry::Stub::ResolveModelRef, resolve, "ResolveModelRef");
+    if (!v.ok() && !absl::IsNotFound(v.status())) return v.status();
+    production.push_back(v.ok() ? absl::StrCat(v->version()) : "");
+  }
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("models");
+    w.BeginArray();
+    for (int i = 0; i < models->models_size(); ++i) {
+      WriteModelJson(models->models(i), &w);
+    }
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  if (models->models_size() == 0) {
+    inv.out << "no models (fsctl register, or fsctl models create)\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "LATEST", "PRODUCTION", "UPDATED", "DESCRIPTION"}};
+  for (int i = 0; i < models->models_size(); ++i) {
+    const v1::Model& m = models->models(i);
+    rows.push_back({m.name(), absl::StrCat(m.latest_version()),
+                    production[i].empty() ? "-" : production[i],
+                    FormatIsoTime(m.updated_at_us()), m.description()});
+  }
+  PrintTable(inv.out, rows);
+  return absl::OkStatus();
+}
+
+absl::Status ModelsShowCommand(Invocation& inv) {
+  const std::string& name = inv.operands[0];
+  v1::ListModelVersionsRequest request;
+  request.set_model(name);
+  absl::StatusOr<v1::ListModelVersionsResponse> listed =
+      inv.client().Call(&v1::Registry::Stub::ListModelVersions, request, "ListModelVersions");
+  if (!listed.ok()) return listed.status();
+  std::vector<const v1::ModelVersion*> versions;
+  std::optional<int64_t> only;
+  if (std::optional<std::string> v = inv.args.Get("version")) {
+    FSTORE_ASSIGN_OR_RETURN(only, ParseVersion(*v));
+  }
+  for (const v1::ModelVersion& v : listed->versions()) {
+    if (!only || v.version() == *only) versions.push_back(&v);
+  }
+  if (only && versions.empty()) {
+    return absl::NotFoundError(absl::StrCat("model ", name, " has no version ", *only,
+                                            " (fsctl models show ", name, " lists them)"));
+  }
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("model");
+    WriteModelJson(listed->model(), &w);
+    w.Key("versions");
+    w.BeginArray();
+    for (const v1::ModelVersion* v : versions) WriteVersionJson(*v, &w);
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  const v1::Model& m = listed->model();
+  inv.out << "model:       " << m.name() << "\n";
+  if (!m.description().empty()) inv.out << "description: " << m.description() << "\n";
+  if (!m.production_gate().empty()) {
+    std::vector<std::string> bounds;
+    for (const auto& [k, v] : std::map<std::string, double>(m.production_gate().begin(),
+                                                             m.production_gate().end())) {
+      bounds.push_back(absl::StrCat(k, ">=", v));
+    }
+    inv.out << "gate:        " << absl::StrJoin(bounds, ", ") << "\n";
+  }
+  inv.out << "versions:    " << listed->versions_size() << " live, latest " << m.latest_version()
+          << "\n\n";
+  if (only && !versions.empty()) {
+    const v1::ModelVersion& v = *versions[0];
+    std::vector<std::vector<std::string>> rows = {
+        {"version", absl::StrCat(v.version())},
+        {"stage", std::string(StageText(v.stage()))},
+        {"aliases", absl::StrJoin(v.aliases(), ", ")},
+        {"artifact", absl::StrCat(v.artifact_sha256(), " (", v.artifact_format(), ", ",
+                                  v.artifact_size(), " bytes)")},
+        {"service", absl::StrCat(v.feature_service(), "@", v.feature_service_version())},
+        {"inputs", absl::StrJoin(v.feature_names(), ", ")},
+        {"snapshot", v.training_snapshot()},
+        {"dataset", v.dataset_fingerprint()},
+        {"created", absl::StrCat(FormatIsoTime(v.created_at_us()), " by ", v.created_by())}};
+    for (const auto& [k, value] :
+         std::map<std::string, double>(v.metrics().begin(), v.metrics().end())) {
+      rows.push_back({absl::StrCat("metric ", k), absl::StrCat(value)});
+    }
+    for (const v1::RiskThreshold& t : v.risk_thresholds()) {
+      rows.push_back({absl::StrCat("bucket ", t.bucket()), absl::StrCat(">= ", t.min_score())});
+    }
+    PrintTable(inv.out, rows);
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"VERSION", "STAGE", "ALIASES", "AUC", "SERVICE", "SHA256", "CREATED"}};
+  for (const v1::ModelVersion* v : versions) {
+    rows.push_back({absl::StrCat(v->version()), std::string(StageText(v->stage())),
+                    v->aliases().empty() ? "-" : absl::StrJoin(v->aliases(), ","),
+                    MetricText(*v, "auc"), v->feature_service(),
+                    v->artifact_sha256().substr(0, 12), FormatIsoTime(v->created_at_us())});
+  }
+  PrintTable(inv.out, rows);
+  return absl::OkStatus();
+}
+
+absl::Status ModelsHistoryCommand(Invocation& inv) {
+  v1::GetModelHistoryRequest request;
+  request.set_model(inv.operands[0]);
+  if (std::optional<std::string> at = inv.args.Get("at")) {
+    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at ", t.status().message()));
+    request.set_at_us(*t);
+  }
+  absl::StatusOr<v1::GetModelHistoryResponse> history =
+      inv.client().Call(&v1::Registry::Stub::GetModelHistory, request, "GetModelHistory");
+  if (!history.ok()) return history.status();
+  const std::map<std::string, int64_t> stages(history->stages_at().begin(),
+                                              history->stages_at().end());
+  const std::map<std::string, int64_t> aliases(history->aliases_at().begin(),
+                                               history->aliases_at().end());
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("model");
+    w.String(request.model());
+    w.Key("transitions");
+    w.BeginArray();
+    for (const v1::StageTransition& t : history->transitions()) {
+      w.BeginObject();
+      w.Key("at");
+      w.String(FormatIsoTime(t.at_us()));
+      w.Key("kind");
+      w.String(t.kind());
+      w.Key("version");
+      w.Int(t.version());
+      w.Key("alias");
+      w.String(t.alias());
+      w.Key("from");
+      w.String(t.from());
+      w.Key("to");
+      w.String(t.to());
+      w.Key("actor");
+      w.String(t.actor());
+      w.Key("comment");
+      w.String(t.comment());
+      w.EndObject();
+    }
+    w.EndArray();
+    if (request.at_us() != 0) {
+      w.Key("at");
+      w.String(FormatIsoTime(request.at_us()));
+      w.Key("stages");
+      w.BeginObject();
+      for (const auto& [stage, version] : stages) {
+        w.Key(stage);
+        w.Int(version);
+      }
+      w.EndObject();
+      w.Key("aliases");
+      w.BeginObject();
+      for (const auto& [alias, version] : aliases) {
+        w.Key(alias);
+        w.Int(version);
+      }
+      w.EndObject();
+    }
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"AT", "CHANGE", "VERSION", "FROM", "TO", "BY", "COMMENT"}};
+  for (const v1::StageTransition& t : history->transitions()) {
+    const std::string change = t.alias().empty() ? t.kind() : absl::StrCat(t.kind(), " ", t.alias());
+    rows.push_back({FormatIsoTime(t.at_us()), change, absl::StrCat(t.version()),
+                    t.from().empty() ? "-" : t.from(), t.to().empty() ? "-" : t.to(), t.actor(),
+                    t.comment()});
+  }
+  PrintTable(inv.out, rows);
+  if (request.at_us() != 0) {
+    inv.out << "\nas of " << FormatIsoTime(request.at_us()) << ":\n";
+    if (stages.empty() && aliases.empty()) inv.out << "  no version held a stage or alias\n";
+    for (const auto& [stage, version] : stages) {
+      inv.out << "  " << request.model() << "@" << stage << " = version " << version << "\n";
+    }
+    for (const auto& [alias, version] : aliases) {
+      inv.out << "  " << request.model() << "@" << alias << " = version " << version << "\n";
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModelsDeleteCommand(Invocation& inv) {
+  FSTORE_ASSIGN_OR_RETURN(const std::string version_text, RequiredFlag(inv, "version"));
+  FSTORE_ASSIGN_OR_RETURN(const int64_t version, ParseVersion(version_text));
+  v1::DeleteModelVersionRequest request;
+  request.set_model(inv.operands[0]);
+  request.set_version(version);
+  absl::StatusOr<v1::DeleteModelVersionResponse> deleted =
+      inv.client().Call(&v1::Registry::Stub::DeleteModelVersion, request, "DeleteModelVersion");
+  if (!deleted.ok()) return deleted.status();
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("model");
+    w.String(request.model());
+    w.Key("deleted_version");
+    w.Int(version);
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "deleted " << request.model() << " version " << version
+            << " (its number will not be reused)\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PromoteCommand(Invocation& inv) {
+  FSTORE_ASSIGN_OR_RETURN(const std::string stage_text, RequiredFlag(inv, "stage"));
+  v1::TransitionStageRequest request;
+  request.set_model(inv.operands[0]);
+  FSTORE_ASSIGN_OR_RETURN(const int64_t version, ParseVersion(inv.operands[1]));
+  request.set_version(version);
+  FSTORE_ASSIGN_OR_RETURN(const v1::Stage stage, ParseStageFlag(stage_text));
+  request.set_stage(stage);
+  request.set_archive_existing(inv.args.Has("archive-existing"));
+  request.set_comment(inv.args.Get("comment").value_or(""));
+  for (const std::string& require : inv.args.GetAll("require")) {
+    absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(require);
+    if (!bound.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--require ", bound.status().message()));
+    }
+    v1::MetricRequirement* r = request.add_require();
+    r->set_metric(bound->first);
+    r->set_min(bound->second);
+  }
+  absl::StatusOr<v1::ModelVersion> promoted =
+      inv.client().Call(&v1::Registry::Stub::TransitionStage, request, "TransitionStage");
+  if (!promoted.ok()) return promoted.status();
+  if (inv.json()) {
+    PrintVersionJson(inv, *promoted);
+  } else {
+    inv.out << VersionLine(*promoted) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AliasSetCommand(Invocation& inv) {
+  v1::SetAliasRequest request;
+  request.set_model(inv.operands[0]);
+  request.set_alias(inv.operands[1]);
+  FSTORE_ASSIGN_OR_RETURN(const int64_t version, ParseVersion(inv.operands[2]));
+  request.set_version(version);
+  absl::StatusOr<v1::ModelVersion> v =
+      inv.client().Call(&v1::Registry::Stub::SetAlias, request, "SetAlias");
+  if (!v.ok()) return v.status();
+  if (inv.json()) {
+    PrintVersionJson(inv, *v);
+  } else {
+    inv.out << request.model() << "@" << request.alias() << " -> version " << v->version()
+            << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AliasDeleteCommand(Invocation& inv) {
+  v1::DeleteAliasRequest request;
+  request.set_model(inv.operands[0]);
+  request.set_alias(inv.operands[1]);
+  absl::StatusOr<v1::DeleteAliasResponse> deleted =
+      inv.client().Call(&v1::Registry::Stub::DeleteAlias, request, "DeleteAlias");
+  if (!deleted.ok()) return deleted.status();
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("model");
+    w.String(request.model());
+    w.Key("deleted_alias");
+    w.String(request.alias());
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "deleted alias " << request.model() << "@" << request.alias() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ArtifactGetCommand(Invocation& inv) {
+  FSTORE_ASSIGN_OR_RETURN(const std::string out_path, RequiredFlag(inv, "out"));
+  v1::ResolveModelRefRequest resolve;
+  resolve.set_model_ref(inv.operands[0]);
+  absl::StatusOr<v1::ModelVersion> version =
+      inv.client().Call(&v1::Registry::Stub::ResolveModelRef, resolve, "ResolveModelRef");
+  if (!version.ok()) return version.status();
+  // Download the version resolved above, not whatever the ref names by then.
+  const std::string exact = absl::StrCat(version->model(), ":", version->version());
+  AtomicFile out(out_path);
+  FSTORE_RETURN_IF_ERROR(out.status());
+  Sha256 sha;
+  int64_t size = 0;
+  FSTORE_RETURN_IF_ERROR(
+      inv.client().DownloadArtifact(exact, [&](const std::string& chunk) {
+        sha.Update(chunk);
+        size += static_cast<int64_t>(chunk.size());
+        return out.Write(chunk);
+      }));
+  const std::string digest = sha.HexDigest();
+  if (digest != version->artifact_sha256()) {
+    return absl::DataLossError(absl::StrCat("the artifact of ", exact, " arrived with sha256 ",
+                                            digest, ", expected ", version->artifact_sha256(),
+                                            "; nothing was written to ", out_path));
+  }
+  FSTORE_RETURN_IF_ERROR(out.Commit());
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("model");
+    w.String(version->model());
+    w.Key("version");
+    w.Int(version->version());
+    w.Key("sha256");
+    w.String(digest);
+    w.Key("size");
+    w.Int(size);
+    w.Key("out");
+    w.String(out_path);
+    w.EndObject();
+    inv.out << w.str() << "\n";
+  } else {
+    inv.out << "wrote " << exact << " (" << size << " bytes, sha256 " << digest.substr(0, 12)
+            << ", verified) to " << out_path << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace fstore::cli

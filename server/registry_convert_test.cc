@@ -1,0 +1,78 @@
+#include "server/registry_convert.h"
+
+#include "gtest/gtest.h"
+
+namespace fstore {
+namespace {
+
+TEST(RegistryConvertTest, StagesRoundTripAndUnspecifiedIsRefused) {
+  for (Stage s : {Stage::kNone, Stage::kStaging, Stage::kProduction, Stage::kArchived}) {
+    EXPECT_EQ(FromProto(ToProto(s)).value(), s);
+  }
+  EXPECT_EQ(FromProto(v1::STAGE_UNSPECIFIED).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(FromProto(static_cast<v1::Stage>(42)).ok());
+}
+
+TEST(RegistryConvertTest, VersionCarriesBindingMetricsAndThresholds) {
+  ModelVersion v;
+  v.model = "fraud";
+  v.version = 3;
+  v.stage = Stage::kProduction;
+  v.aliases = {"champion"};
+  v.binding.service = "fraud_v1";
+  v.binding.service_version = "0123456789abcdef";
+  v.binding.feature_names = {"acct:n_1h", "amount"};
+  v.binding.request_fields = {{"amount", ColumnType::kDouble}};
+  v.metrics = {{"auc", 0.9}};
+  v.risk_thresholds = {{"low", 0}, {"high", 0.8}};
+  FeatureStatistics s;
+  s.feature = "acct:n_1h";
+  s.bin_edges = {0, 1, 2};
+  s.bin_counts = {5, 6};
+  v.feature_statistics = {s};
+  v1::ModelVersion p;
+  ToProto(v, &p);
+  EXPECT_EQ(p.stage(), v1::STAGE_PRODUCTION);
+  EXPECT_EQ(p.feature_service_version(), "0123456789abcdef");
+  ASSERT_EQ(p.request_fields_size(), 1);
+  EXPECT_EQ(p.request_fields(0).type(), v1::COLUMN_TYPE_DOUBLE);
+  EXPECT_EQ(p.metrics().at("auc"), 0.9);
+  EXPECT_EQ(p.risk_thresholds(1).bucket(), "high");
+  const FeatureStatistics back = FromProto(p.feature_statistics(0));
+  EXPECT_EQ(back.bin_edges, s.bin_edges);
+  EXPECT_EQ(back.bin_counts, s.bin_counts);
+}
+
+TEST(RegistryConvertTest, TransitionRequestNeedsAStage) {
+  v1::TransitionStageRequest request;
+  request.set_model("fraud");
+  request.set_version(2);
+  EXPECT_FALSE(FromProto(request).ok());
+  request.set_stage(v1::STAGE_PRODUCTION);
+  request.set_archive_existing(true);
+  auto* r = request.add_require();
+  r->set_metric("auc");
+  r->set_min(0.9);
+  auto got = FromProto(request);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->stage, Stage::kProduction);
+  EXPECT_TRUE(got->archive_existing);
+  ASSERT_EQ(got->requirements.size(), 1u);
+  EXPECT_EQ(got->requirements[0].metric, "auc");
+}
+
+TEST(RegistryConvertTest, StateAtFillsStagesAliasesAndVersionStages) {
+  ModelStateAt state;
+  state.version_stages = {{1, Stage::kArchived}, {2, Stage::kProduction}};
+  state.stages = {{"Production", 2}, {"Archived", 1}};
+  state.aliases = {{"champion", 2}};
+  v1::GetModelHistoryResponse p;
+  ToProto(state, &p);
+  EXPECT_EQ(p.stages_at().at("Production"), 2);
+  EXPECT_EQ(p.aliases_at().at("champion"), 2);
+  EXPECT_EQ(p.version_stages_at().at(1), v1::STAGE_ARCHIVED);
+}
+
+}  // namespace
+}  // namespace fstore
