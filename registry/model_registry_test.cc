@@ -44,10 +44,10 @@ const std::string& ModelBytes(int num_features) {
 FeatureBinding Binding(int num_features) {
   FeatureBinding b;
   b.service = "fraud_v1";
-  b.service_version = 3;
+  b.service_version = "0123456789abcdef";
   for (int i = 0; i + 1 < num_features; ++i) b.feature_names.push_back(absl::StrCat("f", i));
   b.feature_names.push_back("amount");
-  b.request_fields.push_back({"amount", "DOUBLE"});
+  b.request_fields.push_back({"amount", ColumnType::kDouble});
   return b;
 }
 
@@ -224,10 +224,10 @@ TEST_F(ModelRegistryTest, CreateVersionCreatesTheModelAndStoresEveryField) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->artifact_sha256, request.artifact_sha256);
   EXPECT_EQ(got->binding.service, "fraud_v1");
-  EXPECT_EQ(got->binding.service_version, 3);
+  EXPECT_EQ(got->binding.service_version, "0123456789abcdef");
   EXPECT_EQ(got->binding.feature_names, request.binding.feature_names);
   ASSERT_EQ(got->binding.request_fields.size(), 1u);
-  EXPECT_EQ(got->binding.request_fields[0].type, "DOUBLE");
+  EXPECT_EQ(got->binding.request_fields[0].type, ColumnType::kDouble);
   EXPECT_EQ(got->metrics, request.metrics);
   EXPECT_EQ(got->params, request.params);
   ASSERT_EQ(got->risk_thresholds.size(), 3u);
@@ -360,7 +360,7 @@ TEST_F(ModelRegistryTest, FeatureCountMismatchIsRefused) {
 
 TEST_F(ModelRegistryTest, MalformedBindingsAreRefused) {
   CreateVersionRequest request = Request("fraud");
-  request.binding.request_fields.push_back({"device_age", "INT64"});
+  request.binding.request_fields.push_back({"device_age", ColumnType::kInt64});
   auto v = registry_->CreateVersion(request);
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(v.status()), HasSubstr("request field 'device_age'"));

@@ -1,0 +1,34 @@
+#include "registry/feature_binding.h"
+
+#include "gtest/gtest.h"
+
+namespace fstore {
+namespace {
+
+TEST(FeatureBindingTest, FeaturesInServiceOrderThenRequestFields) {
+  FeatureService service;
+  service.name = "fraud_v1";
+  service.features = {"account_txn:count_1h", "device:accounts_7d"};
+  service.request_fields = {{"amount", ColumnType::kDouble}, {"type_code", ColumnType::kInt64}};
+  const FeatureBinding binding = BindFeatureService(service);
+  EXPECT_EQ(binding.service, "fraud_v1");
+  EXPECT_EQ(binding.service_version, ContentHash(service));
+  EXPECT_EQ(binding.feature_names,
+            (std::vector<std::string>{"account_txn:count_1h", "device:accounts_7d", "amount",
+                                      "type_code"}));
+  ASSERT_EQ(binding.request_fields.size(), 2u);
+  EXPECT_EQ(binding.request_fields[1].name, "type_code");
+  EXPECT_EQ(binding.request_fields[1].type, ColumnType::kInt64);
+}
+
+TEST(FeatureBindingTest, VersionChangesWithTheServiceContent) {
+  FeatureService service;
+  service.name = "s";
+  service.features = {"v:a"};
+  const std::string before = BindFeatureService(service).service_version;
+  service.features.push_back("v:b");
+  EXPECT_NE(BindFeatureService(service).service_version, before);
+}
+
+}  // namespace
+}  // namespace fstore
