@@ -2,12 +2,14 @@
 
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -25,6 +27,12 @@ absl::Status FromXgboost(int rc, absl::StatusCode code, absl::string_view contex
 absl::Status XgbInternal(int rc, absl::string_view context) {
   return FromXgboost(rc, absl::StatusCode::kInternal, context);
 }
+
+// XGBoosterPredict's option_mask bits.
+constexpr int kOptionNone = 0;
+constexpr int kOptionOutputMargin = 1;
+constexpr int kOptionContributions = 4;
+constexpr int kOptionApproximateContributions = 8;
 
 // Owns a DMatrixHandle.
 class DMatrix {
@@ -74,6 +82,50 @@ absl::StatusOr<std::string> SaveToBuffer(BoosterHandle handle, absl::string_view
   FSTORE_RETURN_IF_ERROR(XgbInternal(XGBoosterSaveModelToBuffer(handle, config, &size, &data),
                                      "saving XGBoost model"));
   return std::string(data, size);
+}
+
+using ParamList = std::vector<std::pair<std::string, std::string>>;
+
+// Trains `rounds` rounds on `num_rows` dense rows of `num_features` (NaN is
+// missing) with `params` applied in order; `feature_types` (one per feature,
+// "q" or "c") when not empty. Returns the model serialized as `format`.
+absl::StatusOr<std::string> TrainDense(const std::vector<float>& data,
+                                       const std::vector<float>& labels, int num_rows,
+                                       int num_features,
+                                       const std::vector<std::string>& feature_types,
+                                       const ParamList& params, int rounds,
+                                       absl::string_view format) {
+  DMatrix train;
+  FSTORE_RETURN_IF_ERROR(
+      XgbInternal(XGDMatrixCreateFromMat(data.data(), static_cast<bst_ulong>(num_rows),
+                                         static_cast<bst_ulong>(num_features),
+                                         std::numeric_limits<float>::quiet_NaN(), train.out()),
+                  "building the training matrix"));
+  FSTORE_RETURN_IF_ERROR(XgbInternal(
+      XGDMatrixSetFloatInfo(train.get(), "label", labels.data(), static_cast<bst_ulong>(num_rows)),
+      "setting labels"));
+  if (!feature_types.empty()) {
+    std::vector<const char*> types;
+    for (const std::string& type : feature_types) types.push_back(type.c_str());
+    FSTORE_RETURN_IF_ERROR(
+        XgbInternal(XGDMatrixSetStrFeatureInfo(train.get(), "feature_type", types.data(),
+                                               static_cast<bst_ulong>(types.size())),
+                    "setting feature types"));
+  }
+  BoosterOwner booster;
+  DMatrixHandle matrices[] = {train.get()};
+  FSTORE_RETURN_IF_ERROR(
+      XgbInternal(XGBoosterCreate(matrices, 1, booster.out()), "creating an XGBoost booster"));
+  for (const auto& [name, value] : params) {
+    FSTORE_RETURN_IF_ERROR(
+        XgbInternal(XGBoosterSetParam(booster.get(), name.c_str(), value.c_str()),
+                    absl::StrCat("setting parameter ", name, "=", value)));
+  }
+  for (int i = 0; i < rounds; ++i) {
+    FSTORE_RETURN_IF_ERROR(XgbInternal(XGBoosterUpdateOneIter(booster.get(), i, train.get()),
+                                       absl::StrCat("training round ", i)));
+  }
+  return SaveToBuffer(booster.get(), format);
 }
 
 }  // namespace
@@ -127,6 +179,23 @@ XgboostBooster::~XgboostBooster() {
 
 absl::StatusOr<std::vector<float>> XgboostBooster::Predict(const std::vector<float>& rows,
                                                            int num_rows, int num_cols) const {
+  return PredictWithOptions(rows, num_rows, num_cols, kOptionNone);
+}
+
+absl::StatusOr<std::vector<float>> XgboostBooster::PredictMargin(const std::vector<float>& rows,
+                                                                 int num_rows, int num_cols) const {
+  return PredictWithOptions(rows, num_rows, num_cols, kOptionOutputMargin);
+}
+
+absl::StatusOr<std::vector<float>> XgboostBooster::PredictContributions(
+    const std::vector<float>& rows, int num_rows, int num_cols, bool approximate) const {
+  return PredictWithOptions(
+      rows, num_rows, num_cols,
+      kOptionContributions | (approximate ? kOptionApproximateContributions : kOptionNone));
+}
+
+absl::StatusOr<std::vector<float>> XgboostBooster::PredictWithOptions(
+    const std::vector<float>& rows, int num_rows, int num_cols, int option_mask) const {
   if (num_rows < 0 || num_cols < 0 ||
       rows.size() != static_cast<size_t>(num_rows) * static_cast<size_t>(num_cols)) {
     return absl::InvalidArgumentError(absl::StrCat("predict: ", rows.size(), " values are not ",
@@ -147,8 +216,8 @@ absl::StatusOr<std::vector<float>> XgboostBooster::Predict(const std::vector<flo
   bst_ulong size = 0;
   const float* out = nullptr;
   FSTORE_RETURN_IF_ERROR(
-      XgbInternal(XGBoosterPredict(handle_, matrix.get(), /*option_mask=*/0, /*ntree_limit=*/0,
-                                   /*training=*/0, &size, &out),
+      XgbInternal(XGBoosterPredict(handle_, matrix.get(), option_mask,
+                                   /*ntree_limit=*/0, /*training=*/0, &size, &out),
                   "predicting"));
   return std::vector<float>(out, out + size);
 }
@@ -175,33 +244,104 @@ absl::StatusOr<std::string> TrainBoosterForTesting(int num_features, int rounds,
     const float signal = num_features >= 2 ? row[0] + row[1] : 2 * row[0];
     labels[r] = signal + 0.2f * (uniform(rng) - 0.5f) > 1.0f ? 1.0f : 0.0f;
   }
-  DMatrix train;
-  FSTORE_RETURN_IF_ERROR(
-      XgbInternal(XGDMatrixCreateFromMat(data.data(), kRows, static_cast<bst_ulong>(num_features),
-                                         std::numeric_limits<float>::quiet_NaN(), train.out()),
-                  "building the training matrix"));
-  FSTORE_RETURN_IF_ERROR(XgbInternal(
-      XGDMatrixSetFloatInfo(train.get(), "label", labels.data(), kRows), "setting labels"));
-  BoosterOwner booster;
-  DMatrixHandle matrices[] = {train.get()};
-  FSTORE_RETURN_IF_ERROR(
-      XgbInternal(XGBoosterCreate(matrices, 1, booster.out()), "creating an XGBoost booster"));
-  const std::string seed_text = std::to_string(seed % 1000000007);
-  const std::pair<const char*, const char*> params[] = {{"objective", "binary:logistic"},
-                                                        {"max_depth", "3"},
-                                                        {"eta", "0.3"},
-                                                        {"nthread", "1"},
-                                                        {"verbosity", "0"},
-                                                        {"seed", seed_text.c_str()}};
-  for (const auto& [name, value] : params) {
-    FSTORE_RETURN_IF_ERROR(XgbInternal(XGBoosterSetParam(booster.get(), name, value),
-                                       absl::StrCat("setting parameter ", name)));
+  const ParamList params = {{"objective", "binary:logistic"},
+                            {"max_depth", "3"},
+                            {"eta", "0.3"},
+                            {"nthread", "1"},
+                            {"verbosity", "0"},
+                            {"seed", std::to_string(seed % 1000000007)}};
+  return TrainDense(data, labels, kRows, num_features, /*feature_types=*/{}, params, rounds,
+                    format);
+}
+
+absl::StatusOr<std::string> TrainBoosterForTesting(const TestBoosterSpec& spec) {
+  if (spec.num_features < 1 || spec.num_rows < 2 || spec.rounds < 1 || spec.max_depth < 0 ||
+      spec.num_categorical < 0 || spec.num_categorical > spec.num_features ||
+      !(spec.missing_fraction >= 0.0 && spec.missing_fraction < 1.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TrainBoosterForTesting: num_features ", spec.num_features, ", num_rows ", spec.num_rows,
+        ", rounds ", spec.rounds, ", max_depth ", spec.max_depth, ", num_categorical ",
+        spec.num_categorical, " or missing_fraction ", spec.missing_fraction, " out of range"));
   }
-  for (int i = 0; i < rounds; ++i) {
-    FSTORE_RETURN_IF_ERROR(XgbInternal(XGBoosterUpdateOneIter(booster.get(), i, train.get()),
-                                       absl::StrCat("training round ", i)));
+  const int num_features = spec.num_features;
+  const int num_rows = spec.num_rows;
+  std::mt19937_64 rng(spec.seed);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  std::vector<float> weights(num_features);
+  for (int c = 0; c < num_features; ++c) weights[c] = c < 2 ? 1.5f : 2.0f * uniform(rng) - 1.0f;
+
+  // Each feature adds its weight times a shape that depends on its index:
+  // linear, a wave, a bowl or a step; a missing cell adds a fixed 0.3.
+  std::vector<float> data(static_cast<size_t>(num_rows) * num_features);
+  std::vector<float> signals(num_rows);
+  for (int r = 0; r < num_rows; ++r) {
+    float* row = &data[static_cast<size_t>(r) * num_features];
+    float signal = 0.0f;
+    for (int c = 0; c < num_features; ++c) {
+      const bool categorical = c < spec.num_categorical;
+      const float x = categorical ? std::floor(6.0f * uniform(rng)) : uniform(rng);
+      const bool missing = uniform(rng) < spec.missing_fraction;
+      row[c] = missing ? std::numeric_limits<float>::quiet_NaN() : x;
+      float shape = 0.3f;
+      if (!missing && categorical) {
+        shape = static_cast<float>((static_cast<int>(x) * 7) % 5) / 4.0f - 0.5f;
+      } else if (!missing) {
+        switch (c % 4) {
+          case 0:
+            shape = x;
+            break;
+          case 1:
+            shape = std::sin(6.0f * x);
+            break;
+          case 2:
+            shape = 4.0f * (x - 0.5f) * (x - 0.5f);
+            break;
+          default:
+            shape = x > 0.7f ? 1.0f : 0.0f;
+            break;
+        }
+      }
+      signal += weights[c] * shape;
+    }
+    signals[r] = signal + noise(rng);
   }
-  return SaveToBuffer(booster.get(), format);
+  std::vector<float> sorted = signals;
+  std::sort(sorted.begin(), sorted.end());
+  const float median = sorted[num_rows / 2];
+  const float lower_third = sorted[num_rows / 3];
+  const float upper_third = sorted[2 * num_rows / 3];
+  const bool multiclass = absl::StartsWith(spec.objective, "multi:");
+  const bool regression = spec.objective == "reg:squarederror";
+  std::vector<float> labels(num_rows);
+  for (int r = 0; r < num_rows; ++r) {
+    const float s = signals[r];
+    if (regression) {
+      labels[r] = s;
+    } else if (multiclass) {
+      labels[r] = s < lower_third ? 0.0f : (s < upper_third ? 1.0f : 2.0f);
+    } else {
+      labels[r] = s > median ? 1.0f : 0.0f;
+    }
+  }
+
+  ParamList params = {{"objective", spec.objective},
+                      {"max_depth", std::to_string(spec.max_depth)},
+                      {"eta", "0.3"},
+                      {"nthread", "1"},
+                      {"verbosity", "0"},
+                      {"seed", std::to_string(spec.seed % 1000000007)}};
+  if (multiclass) params.emplace_back("num_class", "3");
+  std::vector<std::string> feature_types;
+  if (spec.num_categorical > 0) {
+    params.emplace_back("tree_method", "hist");
+    for (int c = 0; c < num_features; ++c) {
+      feature_types.push_back(c < spec.num_categorical ? "c" : "q");
+    }
+  }
+  params.insert(params.end(), spec.params.begin(), spec.params.end());
+  return TrainDense(data, labels, num_rows, num_features, feature_types, params, spec.rounds,
+                    spec.format);
 }
 
 }  // namespace fstore

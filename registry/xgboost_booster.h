@@ -7,7 +7,7 @@
 // that validates artifacts at registration, the reference for parity tests,
 // and the trainer.
 //
-// Thread-safety: Load, DetectModelFormat and TrainBoosterForTesting may be
+// Thread-safety: Load, DetectModelFormat and the TrainBoosterForTesting overloads may be
 // called from any thread. One XgboostBooster is not safe for concurrent use:
 // give each thread its own, or synchronize externally.
 #ifndef FSTORE_REGISTRY_XGBOOST_BOOSTER_H_
@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,6 +57,19 @@ class XgboostBooster {
   absl::StatusOr<std::vector<float>> Predict(const std::vector<float>& rows, int num_rows,
                                              int num_cols) const;
 
+  // Like Predict, but the untransformed margins (XGBoost's output_margin):
+  // the sum of the trees' leaf values and the base margin.
+  absl::StatusOr<std::vector<float>> PredictMargin(const std::vector<float>& rows, int num_rows,
+                                                   int num_cols) const;
+
+  // Per-feature contributions to the margin (XGBoost's pred_contribs), row
+  // after row, NumFeatures() + 1 values per row, the last being the bias.
+  // `approximate` selects Saabas path attribution (approx_contribs);
+  // otherwise TreeSHAP. Same errors as Predict.
+  absl::StatusOr<std::vector<float>> PredictContributions(const std::vector<float>& rows,
+                                                          int num_rows, int num_cols,
+                                                          bool approximate) const;
+
   // The model serialized as "json" or "ubjson" (e.g. to turn an UBJSON
   // artifact into the JSON that tree flattening reads).
   absl::StatusOr<std::string> Save(absl::string_view format) const;
@@ -64,6 +78,12 @@ class XgboostBooster {
   // `handle` is a BoosterHandle (void*), kept opaque so that this header does
   // not include <xgboost/c_api.h>.
   XgboostBooster(void* handle, int64_t num_features);
+
+  // Predict with XGBoost's option_mask bits (1 margin, 4 contributions,
+  // 8 approximate contributions).
+  absl::StatusOr<std::vector<float>> PredictWithOptions(const std::vector<float>& rows,
+                                                        int num_rows, int num_cols,
+                                                        int option_mask) const;
 
   void* handle_ = nullptr;  // owned; null after a move
   int64_t num_features_ = 0;
@@ -77,6 +97,37 @@ class XgboostBooster {
 // this exists here because only this file may include XGBoost's C API.
 absl::StatusOr<std::string> TrainBoosterForTesting(int num_features, int rounds, uint64_t seed,
                                                    absl::string_view format = "json");
+
+// FOR TESTS AND BENCHMARKS ONLY: what the second TrainBoosterForTesting
+// trains. Rows are pseudo-random (deterministic for a seed) with a label that
+// depends non-linearly on every feature, so that deep trees use many
+// features; missing cells train the default directions.
+struct TestBoosterSpec {
+  int num_features = 4;
+  int num_rows = 512;  // training rows
+  int rounds = 4;
+  int max_depth = 3;
+  uint64_t seed = 1;
+  // Fraction of training cells that are NaN (missing), in [0, 1).
+  double missing_fraction = 0.0;
+  // binary:logistic, reg:logistic and binary:logitraw train on 0/1 labels,
+  // reg:squarederror on a continuous one, multi:softprob and multi:softmax on
+  // three classes (num_class is set to 3). Other objectives are passed as is.
+  std::string objective = "binary:logistic";
+  // The first `num_categorical` features hold category codes 0..5 and are
+  // declared categorical ("c"); XGBoost then needs tree_method hist or approx.
+  int num_categorical = 0;
+  // Further XGBoost parameters, applied last, e.g. {"booster", "dart"},
+  // {"base_score", "0.3"}, {"tree_method", "hist"}.
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string format = "json";  // or "ubjson"
+};
+
+// FOR TESTS AND BENCHMARKS ONLY: trains a booster as `spec` says,
+// single-threaded, and returns it serialized as spec.format. InvalidArgument
+// for sizes out of range; Internal (with XGBoost's message) when XGBoost
+// refuses a parameter.
+absl::StatusOr<std::string> TrainBoosterForTesting(const TestBoosterSpec& spec);
 
 }  // namespace fstore
 

@@ -3,8 +3,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -133,6 +135,90 @@ TEST(XgboostBoosterTest, MovedFromBoosterIsEmptyAndMovedToOneWorks) {
   assigned = std::move(moved);
   EXPECT_EQ(assigned.NumFeatures(), 3);
   EXPECT_TRUE(assigned.Predict(HighAndLowRows(3), 2, 3).ok());
+}
+
+TEST(XgboostBoosterTest, MarginIsTheLogitOfTheProbability) {
+  auto booster = XgboostBooster::Load(*TrainBoosterForTesting(3, 10, 7));
+  ASSERT_TRUE(booster.ok()) << booster.status();
+  auto probabilities = booster->Predict(HighAndLowRows(3), 2, 3);
+  auto margins = booster->PredictMargin(HighAndLowRows(3), 2, 3);
+  ASSERT_TRUE(probabilities.ok() && margins.ok());
+  ASSERT_EQ(margins->size(), 2u);
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_NEAR((*probabilities)[r], 1.0 / (1.0 + std::exp(-(*margins)[r])), 1e-6);
+  }
+  EXPECT_EQ(booster->PredictMargin({1, 2}, 1, 2).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(XgboostBoosterTest, ContributionsHaveABiasColumnAndSumToTheMargin) {
+  auto booster = XgboostBooster::Load(*TrainBoosterForTesting(3, 10, 7));
+  ASSERT_TRUE(booster.ok()) << booster.status();
+  const std::vector<float> rows = HighAndLowRows(3);
+  auto margins = booster->PredictMargin(rows, 2, 3);
+  ASSERT_TRUE(margins.ok()) << margins.status();
+  for (bool approximate : {true, false}) {
+    auto contributions = booster->PredictContributions(rows, 2, 3, approximate);
+    ASSERT_TRUE(contributions.ok()) << contributions.status();
+    ASSERT_EQ(contributions->size(), 2u * 4u);
+    for (int r = 0; r < 2; ++r) {
+      float sum = 0;
+      for (int c = 0; c < 4; ++c) sum += (*contributions)[r * 4 + c];
+      EXPECT_NEAR(sum, (*margins)[r], 1e-5) << "approximate " << approximate;
+    }
+    // The label depends on the first two features only.
+    EXPECT_GT(std::abs((*contributions)[0]), std::abs((*contributions)[2]));
+  }
+  EXPECT_EQ(booster->PredictContributions({1, 2, 3}, 2, 3, true).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(XgboostBoosterTest, SpecTrainsWhatItSays) {
+  TestBoosterSpec spec;
+  spec.num_features = 6;
+  spec.rounds = 7;
+  spec.max_depth = 5;
+  spec.missing_fraction = 0.2;
+  spec.params = {{"base_score", "0.3"}, {"tree_method", "hist"}};
+  auto json = TrainBoosterForTesting(spec);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, HasSubstr("\"num_trees\":\"7\""));
+  EXPECT_THAT(*json, HasSubstr("\"base_score\":\"3E-1\""));
+  EXPECT_THAT(*json, HasSubstr("\"num_feature\":\"6\""));
+  EXPECT_EQ(*TrainBoosterForTesting(spec), *json);  // deterministic
+
+  spec.format = "ubjson";
+  auto ubjson = TrainBoosterForTesting(spec);
+  ASSERT_TRUE(ubjson.ok()) << ubjson.status();
+  EXPECT_EQ(*DetectModelFormat(*ubjson), "ubjson");
+}
+
+TEST(XgboostBoosterTest, SpecTrainsOtherObjectivesAndBoosters) {
+  for (const auto& [objective, booster] :
+       std::vector<std::pair<std::string, std::string>>{{"reg:squarederror", "gbtree"},
+                                                        {"multi:softprob", "gbtree"},
+                                                        {"binary:logistic", "dart"}}) {
+    TestBoosterSpec spec;
+    spec.objective = objective;
+    spec.params = {{"booster", booster}};
+    auto json = TrainBoosterForTesting(spec);
+    ASSERT_TRUE(json.ok()) << objective << " " << json.status();
+    EXPECT_THAT(*json, HasSubstr(absl::StrCat("\"name\":\"", objective, "\"")));
+    EXPECT_THAT(*json, HasSubstr(absl::StrCat("\"name\":\"", booster, "\"")));
+  }
+}
+
+TEST(XgboostBoosterTest, SpecOutOfRangeIsInvalidArgument) {
+  TestBoosterSpec spec;
+  spec.missing_fraction = 1.0;
+  EXPECT_EQ(TrainBoosterForTesting(spec).status().code(), absl::StatusCode::kInvalidArgument);
+  spec = TestBoosterSpec();
+  spec.num_categorical = 5;  // more than num_features
+  EXPECT_EQ(TrainBoosterForTesting(spec).status().code(), absl::StatusCode::kInvalidArgument);
+  spec = TestBoosterSpec();
+  spec.params = {{"max_depth", "not a number"}};
+  auto refused = TrainBoosterForTesting(spec);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInternal);
 }
 
 }  // namespace
