@@ -20,6 +20,7 @@
 #include "client/csv_reader.h"
 #include "client/file_io.h"
 #include "client/json_writer.h"
+#include "common/status_macros.h"
 #include "common/time_util.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -461,6 +462,27 @@ absl::Status SnapshotDeleteCommand(Invocation& inv) {
   return absl::OkStatus();
 }
 
+absl::Status ReadEntitiesFile(const std::string& path, v1::HistoricalHeader* header,
+                              std::vector<std::vector<std::string>>* rows) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  CsvReader reader(in);
+  std::vector<std::string> columns;
+  absl::Status csv_error;
+  if (!reader.Next(&columns, &csv_error) || !csv_error.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no header row"));
+  }
+  for (const std::string& c : columns) header->add_columns(c);
+  std::vector<std::string> cells;
+  while (reader.Next(&cells, &csv_error)) {
+    if (!csv_error.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", csv_error.message()));
+    }
+    rows->push_back(cells);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DatasetBuildCommand(Invocation& inv) {
   const std::optional<std::string> service = inv.args.Get("service");
   const std::optional<std::string> refs = inv.args.Get("features");
@@ -483,21 +505,8 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
   header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
   if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) header.set_snapshot(*snapshot);
 
-  std::ifstream in(*entities_path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", *entities_path));
-  CsvReader reader(in);
-  std::vector<std::string> columns;
-  absl::Status csv_error;
-  if (!reader.Next(&columns, &csv_error) || !csv_error.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(*entities_path, ": no header row"));
-  }
-  for (const std::string& c : columns) header.add_columns(c);
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> cells;
-  while (reader.Next(&cells, &csv_error)) {
-    if (!csv_error.ok()) return absl::InvalidArgumentError(absl::StrCat(*entities_path, ": ", csv_error.message()));
-    rows.push_back(cells);
-  }
+  FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*entities_path, &header, &rows));
   AtomicFile out(*out_path);
   if (absl::Status s = out.status(); !s.ok()) return s;
   absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(

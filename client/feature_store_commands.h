@@ -5,7 +5,11 @@
 #define FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
 
 #include "absl/status/status.h"
+#include <string>
+#include <vector>
+
 #include "client/invocation.h"
+#include "fstore/v1/feature_store.pb.h"
 
 namespace fstore::cli {
 
@@ -19,6 +23,11 @@ absl::Status SnapshotListCommand(Invocation& inv);
 absl::Status SnapshotDeleteCommand(Invocation& inv);
 absl::Status DatasetBuildCommand(Invocation& inv);
 absl::Status ExportCommand(Invocation& inv);
+
+// Reads an entities file (header row, then entity rows) for historical
+// retrieval: its header names header->columns, its rows go to *rows.
+absl::Status ReadEntitiesFile(const std::string& path, v1::HistoricalHeader* header,
+                              std::vector<std::vector<std::string>>* rows);
 
 }  // namespace fstore::cli
 

@@ -13,6 +13,8 @@
 #include "client/feature_store_commands.h"
 #include "client/fstore_client.h"
 #include "client/registry_commands.h"
+#include "client/serving_commands.h"
+#include "client/train_command.h"
 #include "client/invocation.h"
 #include "client/json_writer.h"
 #include "common/time_util.h"
@@ -126,9 +128,18 @@ const std::vector<Command>& Commands() {
         {"out", "FILE.csv", "Output file."}},
        1, 1, ExportCommand},
       {{"train"}, "", "Train an XGBoost model from the store and register it.",
-       "Builds the training set with point-in-time retrieval, runs stratified\n"
-       "k-fold cross-validation, trains the final model and registers it.\n\n"
-       "  fsctl train --service fraud_v1 --labels labels.csv --model fraud",
+       "Builds the training set with point-in-time retrieval (features as of\n"
+       "each label row's ts, strictly before it) at a snapshot, runs stratified\n"
+       "k-fold cross-validation with early stopping (binary:logistic, hist,\n"
+       "scale_pos_weight from the class balance), trains the final model on\n"
+       "every row and registers it as the next version of --model with its\n"
+       "snapshot, dataset fingerprint, params, metrics, feature statistics and\n"
+       "risk thresholds (high = top 1%, medium = top 5% of out-of-fold scores).\n"
+       "The labels file holds the service's entity keys, ts, label (0/1) and\n"
+       "its request fields. Same labels, snapshot and seed: same model bytes.\n\n"
+       "  fsctl train --service fraud_v1 --labels labels.csv --model fraud\n"
+       "  fsctl --output=json train --service fraud_v1 --labels labels.csv \\\n"
+       "      --model fraud --snapshot train-2026-01 --folds 3 --seed 7",
        {{"service", "NAME", "Feature service the model consumes."},
         {"labels", "FILE.csv", "Entity keys, ts, label and request fields."},
         {"model", "NAME", "Registered model to add a version to."},
@@ -137,8 +148,11 @@ const std::vector<Command>& Commands() {
         {"rounds", "N", "Most boosting rounds. Default: 200."},
         {"max-depth", "D", "Tree depth. Default: 6."},
         {"eta", "E", "Learning rate. Default: 0.1."},
-        {"seed", "N", "Random seed. Default: 42."}},
-       0, 0, {}},
+        {"seed", "N", "Random seed. Default: 42."},
+        {"label-column", "NAME", "Label column of the labels file. Default: label."},
+        {"timestamp-column", "NAME", "Timestamp column of the labels file. Default: ts."},
+        {"description", "TEXT", "Description of the registered version."}},
+       0, 0, TrainCommand},
       {{"register"}, "", "Register an XGBoost model file as the next version of a model.",
        "Uploads the model (JSON or UBJSON, as XGBoost saves it), stores it by its\n"
        "sha256 and creates the next version (1, 2, ...; never reused) in stage\n"
@@ -199,22 +213,53 @@ const std::vector<Command>& Commands() {
        {{"out", "FILE", "Where to write it (written only once verified)."}}, 1, 1,
        ArtifactGetCommand},
       {{"score"}, "MODELREF", "Score one event with features joined in by the server.",
-       "MODELREF is NAME@STAGE, NAME@ALIAS or NAME:VERSION.\n\n"
+       "MODELREF is NAME@STAGE, NAME@ALIAS or NAME:VERSION. The server reads the\n"
+       "online features of every entity the model's feature service needs, as\n"
+       "of now, adds the request fields and evaluates the trees. Field values\n"
+       "are typed as written: true/false, integers, numbers, else text.\n"
+       "--explain fast gives path attributions, exact gives TreeSHAP values,\n"
+       "both in log-odds units.\n\n"
        "  fsctl score fraud@Production --entity account_id=A-1 --entity device_id=D-9 \\\n"
        "      --field amount=120.5 --field type=TRANSFER --explain fast",
        {{"entity", "KEY=VALUE", "A join key; repeat for each entity.", true},
         {"field", "KEY=VALUE", "A request-time field; repeat for each.", true},
         {"explain", "fast|exact", "Return the top feature contributions."}},
-       1, 1, {}},
+       1, 1, ScoreCommand},
       {{"batch-score"}, "MODELREF", "Score every entity active in a lookback window into the scores table.",
-       "  fsctl batch-score fraud@Production --lookback 24h",
+       "Resolves MODELREF once (the whole batch uses that version), finds the\n"
+       "entities with events in the last DURATION (each distinct combination of\n"
+       "the join keys the model's features need, as seen on one event) or reads\n"
+       "them from --entities, scores each with features as of now, and writes\n"
+       "fraud_score, risk_bucket, model version and time to the scores table\n"
+       "under a new batch id. Request fields take the --field values.\n\n"
+       "  fsctl batch-score fraud@Production --lookback 24h --field amount=0\n"
+       "  fsctl batch-score fraud:3 --entities accounts.csv --field amount=0",
        {{"lookback", "DURATION", "Entities with events in the last DURATION. Default: 1h."},
-        {"entities", "FILE.csv", "Or score these entities."}},
-       1, 1, {}},
-      {{"scores", "list"}, "", "List the scores table.", "  fsctl scores list --limit 20",
-       {{"limit", "N", "Most rows. Default: 100."}}, 0, 0, {}},
+        {"entities", "FILE.csv", "Or score these entities (a header of join keys)."},
+        {"field", "KEY=VALUE", "A request field's value for every entity.", true}},
+       1, 1, BatchScoreCommand},
+      {{"scores", "list"}, "", "List the scores table.",
+       "  fsctl scores list --limit 20\n  fsctl scores list --model fraud --batch batch-...",
+       {{"limit", "N", "Most rows; 0 for all. Default: 100."},
+        {"model", "NAME", "Only this model's scores."},
+        {"batch", "ID", "Only this batch."}},
+       0, 0, ScoresListCommand},
       {{"scores", "export"}, "", "Export the scores table to CSV.",
-       "  fsctl scores export --out scores.csv", {{"out", "FILE.csv", "Output file."}}, 0, 0, {}},
+       "Columns: the entity's join keys, fraud_score, risk_bucket, model,\n"
+       "model_version, scored_at, batch_id. The file appears only when complete.\n\n"
+       "  fsctl scores export --out scores.csv\n"
+       "  fsctl scores export --batch batch-... --out last.csv",
+       {{"out", "FILE.csv", "Output file."},
+        {"model", "NAME", "Only this model's scores."},
+        {"batch", "ID", "Only this batch."}},
+       0, 0, ScoresExportCommand},
+      {{"drift"}, "MODELREF", "Feature and prediction drift of a model against its training data.",
+       "  fsctl drift fraud@Production --window 24h",
+       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}}, 1, 1, {}},
+      {{"quality"}, "SOURCE", "Accepted and rejected rows by rule, and null rates, over time.",
+       "  fsctl quality transactions", {}, 1, 1, {}},
+      {{"feedback"}, "FILE.csv", "Send labels for scored requests (request_id,label).",
+       "  fsctl feedback chargebacks.csv", {}, 1, 1, {}},
   };
   return kCommands;
 }

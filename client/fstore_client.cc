@@ -190,6 +190,23 @@ absl::Status FstoreClient::DownloadArtifact(
   return absl::OkStatus();
 }
 
+absl::Status FstoreClient::ListScores(
+    const v1::ListScoresRequest& request,
+    const std::function<absl::Status(const v1::ListScoresResponse&)>& on_page) {
+  grpc::ClientContext context;
+  auto reader = serving_->ListScores(&context, request);
+  v1::ListScoresResponse page;
+  absl::Status sink_status;
+  while (reader->Read(&page)) {
+    if (sink_status.ok()) sink_status = on_page(page);
+    if (!sink_status.ok()) context.TryCancel();
+  }
+  const grpc::Status status = reader->Finish();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return CallError(status, "ListScores");
+  return absl::OkStatus();
+}
+
 std::unique_ptr<FstoreClient::IngestStream> FstoreClient::StartIngestStream() {
   std::unique_ptr<IngestStream> stream(new IngestStream(this));
   stream->writer_ = feature_store_->IngestStream(&stream->context_, &stream->response_);

@@ -106,6 +106,10 @@ class FstoreClient {
   absl::Status DownloadArtifact(const std::string& model_ref,
                                 const std::function<absl::Status(const std::string&)>& on_chunk);
 
+  // Streams the scores table, one page of records at a time, to `on_page`.
+  absl::Status ListScores(const v1::ListScoresRequest& request,
+                          const std::function<absl::Status(const v1::ListScoresResponse&)>& on_page);
+
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const Options& options() const { return options_; }
 

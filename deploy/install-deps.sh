@@ -11,6 +11,8 @@ PACKAGES=(
   libxgboost-dev xgboost            # XGBoost's CMake config needs the binary package too
   libspdlog-dev libgflags-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-grpcio python3-protobuf   # examples/python: a client in another language
+  python3-numpy python3-pandas      # examples/fraud data generator; bench/ pandas baseline
 )
 
 missing=()

@@ -1,5 +1,9 @@
 #include "registry/feature_binding.h"
 
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
 namespace fstore {
 
 FeatureBinding BindFeatureService(const FeatureService& service) {
@@ -12,6 +16,31 @@ FeatureBinding BindFeatureService(const FeatureService& service) {
     binding.request_fields.push_back(field);
   }
   return binding;
+}
+
+absl::StatusOr<std::vector<std::string>> JoinKeysOf(const FeatureBinding& binding,
+                                                    const Definitions& definitions) {
+  std::set<std::string> keys;
+  for (const std::string& name : binding.feature_names) {
+    const size_t colon = name.find(':');
+    if (colon == std::string::npos) continue;  // a request field
+    const std::string view_name = name.substr(0, colon);
+    const FeatureView* view = definitions.FindView(view_name);
+    if (view == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "feature ", name, " of service ", binding.service, ": view ", view_name,
+          " is no longer defined"));
+    }
+    for (const std::string& entity_name : view->entities) {
+      const Entity* entity = definitions.FindEntity(entity_name);
+      if (entity == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("view ", view_name, ": entity ", entity_name, " is no longer defined"));
+      }
+      keys.insert(entity->join_key);
+    }
+  }
+  return std::vector<std::string>(keys.begin(), keys.end());
 }
 
 }  // namespace fstore

@@ -7,12 +7,22 @@
 #ifndef FSTORE_REGISTRY_FEATURE_BINDING_H_
 #define FSTORE_REGISTRY_FEATURE_BINDING_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "featurestore/definitions.h"
 #include "registry/model_registry.h"
 
 namespace fstore {
 
 FeatureBinding BindFeatureService(const FeatureService& service);
+
+// The join keys a binding's features need (those of every entity of every
+// view they come from), sorted, without duplicates. FailedPrecondition
+// naming the view or entity when the definitions no longer hold it.
+absl::StatusOr<std::vector<std::string>> JoinKeysOf(const FeatureBinding& binding,
+                                                    const Definitions& definitions);
 
 }  // namespace fstore
 

@@ -32,3 +32,29 @@ TEST(FeatureBindingTest, VersionChangesWithTheServiceContent) {
 
 }  // namespace
 }  // namespace fstore
+
+namespace fstore {
+namespace {
+
+TEST(JoinKeysOfTest, KeysOfEveryViewSortedAndUnique) {
+  Definitions d;
+  d.entities = {{"account", "account_id", ""}, {"device", "device_id", ""}};
+  FeatureView acct;
+  acct.name = "acct";
+  acct.entities = {"account"};
+  FeatureView dev;
+  dev.name = "dev";
+  dev.entities = {"device"};
+  d.feature_views = {acct, dev};
+  FeatureBinding b;
+  b.service = "s";
+  b.feature_names = {"dev:n", "acct:n", "acct:m", "amount"};
+  EXPECT_EQ(JoinKeysOf(b, d).value(), (std::vector<std::string>{"account_id", "device_id"}));
+  b.feature_names.push_back("gone:x");
+  absl::StatusOr<std::vector<std::string>> missing = JoinKeysOf(b, d);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.status().message().find("gone"), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace fstore

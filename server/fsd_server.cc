@@ -6,7 +6,7 @@
 #include "common/status_macros.h"
 #include "server/feature_store_service.h"
 #include "server/registry_service.h"
-#include "fstore/v1/serving.grpc.pb.h"
+#include "server/serving_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -16,15 +16,17 @@
 
 namespace fstore {
 
-// The registered services. Methods that no issue has implemented yet answer
-// UNIMPLEMENTED (the generated base behaviour), so clients see exactly which
-// parts of the v1 surface exist.
+// The registered services, and the scores table batch scoring writes.
 struct FsdServer::Services {
-  Services(FeatureStore* store, ModelRegistry* models)
-      : feature_store(store), registry(models, store) {}
+  Services(Database* db, FeatureStore* store, ModelRegistry* models, const Scorer* scorer)
+      : scores(db),
+        feature_store(store),
+        registry(models, store),
+        serving(scorer, store, db, &scores) {}
+  ScoreTable scores;
   FeatureStoreService feature_store;
   RegistryService registry;
-  v1::Serving::Service serving;
+  ServingService serving;
 };
 
 namespace {
@@ -59,7 +61,9 @@ absl::Status FsdServer::Start() {
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
   FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
   FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
-  services_ = std::make_unique<Services>(feature_store_.get(), registry_.get());
+  scorer_ = Scorer::Create(registry_.get(), feature_store_.get());
+  services_ = std::make_unique<Services>(database_.get(), feature_store_.get(), registry_.get(),
+                                         scorer_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -91,6 +95,7 @@ absl::Status FsdServer::Start() {
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
+    scorer_.reset();
     registry_.reset();
     feature_store_.reset();
     database_.reset();
@@ -114,6 +119,7 @@ void FsdServer::Shutdown() {
   server_->Wait();
   server_.reset();
   services_.reset();
+  scorer_.reset();
   registry_.reset();
   feature_store_.reset();
   database_.reset();  // flushes and closes the store

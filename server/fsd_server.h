@@ -23,6 +23,7 @@
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "registry/model_registry.h"
+#include "registry/scorer.h"
 #include "grpcpp/server.h"
 
 namespace fstore {
@@ -60,6 +61,7 @@ class FsdServer {
   std::unique_ptr<Database> database_;
   std::unique_ptr<FeatureStore> feature_store_;
   std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<Scorer> scorer_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
 };

@@ -46,9 +46,9 @@ TEST(FsctlTest, HealthOfStoppedServerFailsNamingTheAddress) {
 TEST(FsctlTest, UnimplementedVerbSaysSoAndExitsThree) {
   auto fsd = FsdProcess::Start();
   ASSERT_NE(fsd, nullptr);
-  ProgramResult r = fsd->Fsctl({"scores", "list"});
+  ProgramResult r = fsd->Fsctl({"drift", "fraud@Production"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, HasSubstr("'scores list' is not implemented"));
+  EXPECT_THAT(r.err, HasSubstr("'drift' is not implemented"));
   EXPECT_EQ(r.out, "");
 }
 

@@ -7,7 +7,6 @@
 #include <fstream>
 
 #include "client/fstore_client.h"
-#include "fstore/v1/serving.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -60,19 +59,6 @@ TEST(FsdServerTest, ReflectionListsTheFstoreServices) {
   EXPECT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
-}
-
-TEST(FsdServerTest, RpcsNotYetImplementedAnswerUnimplemented) {
-  auto fsd = FsdProcess::Start();
-  ASSERT_NE(fsd, nullptr);
-  auto channel = grpc::CreateChannel(fsd->address(), grpc::InsecureChannelCredentials());
-  auto stub = v1::Serving::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  v1::BatchScoreRequest request;
-  v1::BatchScoreResponse response;
-  EXPECT_EQ(stub->BatchScore(&context, request, &response).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST(FsdServerTest, PortTakenFailsWithClearMessage) {

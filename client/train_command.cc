@@ -1,0 +1,339 @@
+#include "client/train_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/command_output.h"
+#include "client/csv_reader.h"
+#include "client/feature_store_commands.h"
+#include "client/json_writer.h"
+#include "client/model_trainer.h"
+#include "common/status_macros.h"
+
+namespace fstore::cli {
+namespace {
+
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+absl::StatusOr<int64_t> IntFlag(const Invocation& inv, absl::string_view name, int64_t fallback,
+                                int64_t min) {
+  std::optional<std::string> text = inv.args.Get(name);
+  if (!text) return fallback;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*text, &value) || value < min) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " '", *text, "' must be an integer >= ", min));
+  }
+  return value;
+}
+
+// A dataset cell as a model input: numbers as written, true/false as 1/0,
+// anything else (empty = null, text) missing.
+float InputOf(const std::string& cell) {
+  if (cell == "true") return 1.0f;
+  if (cell == "false") return 0.0f;
+  double d = 0;
+  if (!cell.empty() && absl::SimpleAtod(cell, &d) && std::isfinite(d)) {
+    return static_cast<float>(d);
+  }
+  return kMissing;
+}
+
+// The service's model inputs in binding order: features, then request
+// fields.
+absl::StatusOr<std::vector<std::string>> BindingOf(Invocation& inv, const std::string& service) {
+  v1::ListDefinitionsRequest request;
+  request.set_object_type("feature_service");
+  request.set_name(service);
+  absl::StatusOr<v1::ListDefinitionsResponse> found = inv.client().ListDefinitions(request);
+  if (!found.ok()) return found.status();
+  if (found->definitions().feature_services_size() == 0) {
+    return absl::NotFoundError(absl::StrCat("unknown feature service '", service,
+                                            "' (fsctl definitions list feature_service)"));
+  }
+  const v1::FeatureService& s = found->definitions().feature_services(0);
+  std::vector<std::string> inputs(s.features().begin(), s.features().end());
+  for (const v1::RequestField& f : s.request_fields()) inputs.push_back(f.name());
+  return inputs;
+}
+
+// The dataset CSV (input columns, then view__feature columns) as training
+// data in binding order.
+absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
+                                            const std::vector<std::string>& inputs,
+                                            const std::string& label_column,
+                                            const std::string& labels_path) {
+  std::istringstream in(csv);
+  CsvReader reader(in);
+  std::vector<std::string> header;
+  absl::Status error;
+  if (!reader.Next(&header, &error) || !error.ok()) {
+    return absl::InternalError("the training set came back without a header");
+  }
+  auto column = [&](const std::string& name) -> int {
+    auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : static_cast<int>(it - header.begin());
+  };
+  TrainingData data;
+  data.feature_names = inputs;
+  std::vector<int> columns;
+  for (const std::string& input : inputs) {
+    const size_t colon = input.find(':');
+    const std::string name = colon == std::string::npos
+                                 ? input
+                                 : absl::StrCat(input.substr(0, colon), "__",
+                                                input.substr(colon + 1));
+    const int c = column(name);
+    if (c < 0) {
+      return absl::InvalidArgumentError(
+          colon == std::string::npos
+              ? absl::StrCat(labels_path, " has no column for the request field ", input,
+                             " that the service needs")
+              : absl::StrCat("the training set has no column ", name));
+    }
+    columns.push_back(c);
+  }
+  const int label = column(label_column);
+  if (label < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels_path, " has no label column '", label_column,
+                     "' (--label-column names another)"));
+  }
+  std::vector<std::string> cells;
+  for (int64_t row = 2; reader.Next(&cells, &error); ++row) {
+    if (!error.ok()) return error;
+    const std::string& l = cells[label];
+    if (l == "1" || l == "true") {
+      data.labels.push_back(1);
+    } else if (l == "0" || l == "false") {
+      data.labels.push_back(0);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(labels_path, " row ", row, ": label '", l,
+                                                     "' is not 0/1 or false/true"));
+    }
+    for (int c : columns) data.values.push_back(InputOf(cells[c]));
+  }
+  return data;
+}
+
+void PrintProgress(std::ostream& err, bool terminal, const TrainProgress& p) {
+  using Phase = TrainProgress::Phase;
+  if (p.phase == Phase::kFoldRound || p.phase == Phase::kFinalRound) {
+    if (!terminal) return;
+    if (p.phase == Phase::kFoldRound) {
+      err << absl::StrFormat("\rfold %d/%d  round %d/%d  %s %.5f (best round %d)   ", p.fold + 1,
+                             p.folds, p.round + 1, p.max_rounds, p.metric_name, p.metric,
+                             p.best_round + 1);
+    } else {
+      err << absl::StrFormat("\rfinal model  round %d/%d                              ",
+                             p.round + 1, p.max_rounds);
+      if (p.round + 1 == p.max_rounds) err << "\n";
+    }
+    err.flush();
+    return;
+  }
+  err << (terminal ? "\r" : "")
+      << absl::StrFormat("fold %d/%d: AUC %.4f  PR-AUC %.4f  logloss %.4f  best round %d      \n",
+                         p.fold + 1, p.folds, p.auc, p.pr_auc, p.logloss, p.best_round + 1);
+}
+
+}  // namespace
+
+absl::Status TrainCommand(Invocation& inv) {
+  const std::optional<std::string> service = inv.args.Get("service");
+  const std::optional<std::string> labels_path = inv.args.Get("labels");
+  const std::optional<std::string> model = inv.args.Get("model");
+  if (!service || !labels_path || !model) {
+    return absl::InvalidArgumentError("--service, --labels and --model are required");
+  }
+  TrainOptions options;
+  FSTORE_ASSIGN_OR_RETURN(const int64_t folds, IntFlag(inv, "folds", 5, 2));
+  FSTORE_ASSIGN_OR_RETURN(const int64_t rounds, IntFlag(inv, "rounds", 200, 1));
+  FSTORE_ASSIGN_OR_RETURN(const int64_t depth, IntFlag(inv, "max-depth", 6, 1));
+  FSTORE_ASSIGN_OR_RETURN(options.seed, IntFlag(inv, "seed", 42, 0));
+  options.folds = static_cast<int>(folds);
+  options.rounds = static_cast<int>(rounds);
+  options.max_depth = static_cast<int>(depth);
+  if (std::optional<std::string> eta = inv.args.Get("eta")) {
+    if (!absl::SimpleAtod(*eta, &options.eta) || !(options.eta > 0 && options.eta <= 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("--eta '", *eta, "' must be in (0, 1]"));
+    }
+  }
+  const std::string label_column = inv.args.Get("label-column").value_or("label");
+  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> inputs, BindingOf(inv, *service));
+
+  // 1. The point-in-time training set.
+  v1::HistoricalHeader header;
+  header.mutable_selector()->set_feature_service(*service);
+  header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) {
+    header.set_snapshot(*snapshot);
+  }
+  std::vector<std::vector<std::string>> rows;
+  FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*labels_path, &header, &rows));
+  const bool terminal = !inv.json() && ::isatty(STDERR_FILENO);
+  if (!inv.json()) inv.err << "building the training set: " << rows.size() << " rows\n";
+  std::string csv;
+  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
+      header, rows, 1000, [&](const std::string& chunk) {
+        csv.append(chunk);
+        return absl::OkStatus();
+      });
+  if (!last.ok()) return last.status();
+  rows.clear();
+  FSTORE_ASSIGN_OR_RETURN(TrainingData data,
+                          ToTrainingData(csv, inputs, label_column, *labels_path));
+  csv.clear();
+  const std::string snapshot = last->header().snapshot();
+  const std::string fingerprint = last->trailer().dataset_fingerprint();
+  if (!inv.json()) {
+    inv.err << "snapshot " << snapshot << ", dataset sha256 " << fingerprint.substr(0, 16)
+            << ", " << data.labels.size() << " rows x " << inputs.size() << " inputs\n";
+  }
+
+  // 2. Cross-validation and the final model.
+  absl::StatusOr<TrainResult> trained =
+      TrainModel(data, options, [&](const TrainProgress& p) {
+        if (!inv.json()) PrintProgress(inv.err, terminal, p);
+      });
+  if (!trained.ok()) return trained.status();
+
+  // 3. Registration.
+  absl::StatusOr<v1::UploadArtifactResponse> uploaded =
+      inv.client().UploadArtifact(trained->model_json);
+  if (!uploaded.ok()) return uploaded.status();
+  v1::CreateModelVersionRequest request;
+  request.set_model(*model);
+  request.set_artifact_sha256(uploaded->sha256());
+  request.set_feature_service(*service);
+  request.set_training_snapshot(snapshot);
+  request.set_dataset_fingerprint(fingerprint);
+  request.mutable_params()->insert(trained->params.begin(), trained->params.end());
+  request.mutable_metrics()->insert(trained->metrics.begin(), trained->metrics.end());
+  for (const FeatureStatistics& s : trained->feature_statistics) {
+    v1::FeatureStatistics* p = request.add_feature_statistics();
+    p->set_feature(s.feature);
+    p->set_count(s.count);
+    p->set_missing(s.missing);
+    p->set_mean(s.mean);
+    p->set_stddev(s.stddev);
+    p->set_min(s.min);
+    p->set_max(s.max);
+    p->mutable_bin_edges()->Add(s.bin_edges.begin(), s.bin_edges.end());
+    p->mutable_bin_counts()->Add(s.bin_counts.begin(), s.bin_counts.end());
+  }
+  for (const RiskThreshold& t : trained->risk_thresholds) {
+    v1::RiskThreshold* p = request.add_risk_thresholds();
+    p->set_bucket(t.bucket);
+    p->set_min_score(t.min_score);
+  }
+  request.set_description(inv.args.Get("description").value_or(
+      absl::StrCat("trained by fsctl on ", *labels_path)));
+  absl::StatusOr<v1::ModelVersion> version =
+      inv.client().Call(&v1::Registry::Stub::CreateModelVersion, request, "CreateModelVersion");
+  if (!version.ok()) return version.status();
+
+  const auto& m = trained->metrics;
+  if (inv.json()) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("model");
+    w.String(version->model());
+    w.Key("version");
+    w.Int(version->version());
+    for (const char* key : {"auc", "pr_auc", "logloss", "oof_auc", "oof_pr_auc"}) {
+      w.Key(key);
+      w.Double(m.at(key));
+    }
+    w.Key("rows");
+    w.Int(static_cast<int64_t>(data.labels.size()));
+    w.Key("rounds");
+    w.Int(trained->rounds);
+    w.Key("snapshot");
+    w.String(snapshot);
+    w.Key("dataset_fingerprint");
+    w.String(fingerprint);
+    w.Key("artifact_sha256");
+    w.String(version->artifact_sha256());
+    w.Key("folds");
+    w.BeginArray();
+    for (const FoldResult& f : trained->folds) {
+      w.BeginObject();
+      w.Key("auc");
+      w.Double(f.auc);
+      w.Key("pr_auc");
+      w.Double(f.pr_auc);
+      w.Key("logloss");
+      w.Double(f.logloss);
+      w.Key("best_iteration");
+      w.Int(f.best_iteration);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("importance");
+    w.BeginArray();
+    for (const FeatureImportance& f : trained->importance) {
+      w.BeginObject();
+      w.Key("feature");
+      w.String(f.feature);
+      w.Key("gain");
+      w.Double(f.total_gain);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("risk_thresholds");
+    w.BeginArray();
+    for (const RiskThreshold& t : trained->risk_thresholds) {
+      w.BeginObject();
+      w.Key("bucket");
+      w.String(t.bucket);
+      w.Key("min_score");
+      w.Double(t.min_score);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    inv.out << w.str() << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> table = {{"FOLD", "AUC", "PR-AUC", "LOGLOSS", "ROUNDS"}};
+  for (size_t i = 0; i < trained->folds.size(); ++i) {
+    const FoldResult& f = trained->folds[i];
+    table.push_back({absl::StrCat(i + 1), absl::StrFormat("%.4f", f.auc),
+                     absl::StrFormat("%.4f", f.pr_auc), absl::StrFormat("%.4f", f.logloss),
+                     absl::StrCat(f.best_iteration + 1)});
+  }
+  table.push_back({"mean", absl::StrFormat("%.4f", m.at("auc")),
+                   absl::StrFormat("%.4f", m.at("pr_auc")),
+                   absl::StrFormat("%.4f", m.at("logloss")), absl::StrCat(trained->rounds)});
+  PrintTable(inv.out, table);
+  inv.out << "\ntop features by gain:\n";
+  std::vector<std::vector<std::string>> importance;
+  double total = 0;
+  for (const FeatureImportance& f : trained->importance) total += f.total_gain;
+  for (size_t i = 0; i < trained->importance.size() && i < 10; ++i) {
+    const FeatureImportance& f = trained->importance[i];
+    importance.push_back({absl::StrCat("  ", f.feature),
+                          absl::StrFormat("%5.1f%%", total > 0 ? 100 * f.total_gain / total : 0)});
+  }
+  PrintTable(inv.out, importance);
+  inv.out << "\nrisk buckets (out-of-fold scores):";
+  for (const RiskThreshold& t : trained->risk_thresholds) {
+    inv.out << "  " << t.bucket << " >= " << absl::StrFormat("%.4f", t.min_score);
+  }
+  inv.out << "\n\nregistered " << version->model() << " version " << version->version()
+          << " (snapshot " << snapshot << ", " << trained->rounds << " trees)\n";
+  return absl::OkStatus();
+}
+
+}  // namespace fstore::cli

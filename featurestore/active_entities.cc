@@ -1,0 +1,58 @@
+#include "featurestore/active_entities.h"
+
+#include <limits>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "featurestore/event_log.h"
+
+namespace fstore {
+
+absl::StatusOr<std::vector<std::map<std::string, std::string>>> ActiveEntities(
+    const Database& db, const Definitions& definitions,
+    const std::vector<std::string>& join_keys, TimestampUs since, TimestampUs until) {
+  if (join_keys.empty()) {
+    return absl::InvalidArgumentError("active entities need at least one join key");
+  }
+  std::set<std::vector<std::string>> seen;
+  bool any_source = false;
+  for (const Source& source : definitions.sources) {
+    std::vector<size_t> columns;
+    for (const std::string& key : join_keys) {
+      for (size_t c = 0; c < source.columns.size(); ++c) {
+        if (source.columns[c].name == key) columns.push_back(c);
+      }
+    }
+    if (columns.size() != join_keys.size()) continue;
+    any_source = true;
+    std::vector<std::string> tuple(join_keys.size());
+    FSTORE_RETURN_IF_ERROR(ScanEvents(
+        db, source, std::numeric_limits<uint64_t>::max(),
+        [&](TimestampUs ts, uint64_t, const std::vector<Value>& values) {
+          if (ts < since || ts >= until) return absl::OkStatus();
+          for (size_t i = 0; i < columns.size(); ++i) {
+            const Value& v = values[columns[i]];
+            if (IsNull(v)) return absl::OkStatus();
+            tuple[i] = ValueToText(v);
+          }
+          seen.insert(tuple);
+          return absl::OkStatus();
+        }));
+  }
+  if (!any_source) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no source carries every join key of ", absl::StrJoin(join_keys, ", "),
+                     ", so no event names such an entity"));
+  }
+  std::vector<std::map<std::string, std::string>> out;
+  out.reserve(seen.size());
+  for (const std::vector<std::string>& tuple : seen) {
+    std::map<std::string, std::string>& entity = out.emplace_back();
+    for (size_t i = 0; i < join_keys.size(); ++i) entity[join_keys[i]] = tuple[i];
+  }
+  return out;
+}
+
+}  // namespace fstore

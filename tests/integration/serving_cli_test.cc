@@ -1,0 +1,279 @@
+// Scoring through fsctl and the Serving RPCs against a real fsd: features
+// joined by the server, explanations, errors that name the bad value, and
+// promotions that switch versions under load without failing a request.
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "common/time_util.h"
+#include "fstore/v1/serving.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "registry/xgboost_booster.h"
+#include "tests/integration/fsd_process.h"
+
+namespace fstore::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kDefinitions = std::string(FSTORE_SOURCE_DIR) + "/tests/data/txns_features.yaml";
+
+class ServingCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fsd_ = FsdProcess::Start();
+    ASSERT_NE(fsd_, nullptr);
+    ASSERT_EQ(fsd_->Fsctl({"apply", kDefinitions}).exit_code, 0);
+    // Timestamps relative to now so that the 1h window still holds them.
+    const TimestampUs now = NowUs();
+    const std::string csv = WriteFile(
+        "txns.csv", "txn_id,account_id,device_id,ts,amount,kind\n"
+                    "t1,A-1,D-1," + FormatIsoTime(now - 30 * 60 * kMicrosPerSecond) + ",10,PAY\n"
+                    "t2,A-1,D-1," + FormatIsoTime(now - 20 * 60 * kMicrosPerSecond) + ",250,XFER\n"
+                    "t3,A-2,D-2," + FormatIsoTime(now - 120 * 60 * kMicrosPerSecond) + ",70,PAY\n");
+    ProgramResult ingest = fsd_->Fsctl({"ingest", "txns", csv});
+    ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+    for (uint64_t seed : {1, 2}) {
+      absl::StatusOr<std::string> model = TrainBoosterForTesting(5, 10, seed);
+      ASSERT_TRUE(model.ok());
+      const std::string path = WriteFile("m" + std::to_string(seed) + ".json", *model);
+      ProgramResult r = fsd_->Fsctl(
+          {"register", "--model", "fraud", "--artifact", path, "--service", "acct_svc"});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    ASSERT_EQ(fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"}).exit_code, 0);
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& content) {
+    const std::string path = files_.path() + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  TempDir files_;
+  std::unique_ptr<FsdProcess> fsd_;
+};
+
+TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
+  ProgramResult r = fsd_->Fsctl({"--output=json", "score", "fraud@Production", "--entity",
+                                 "account_id=A-1", "--field", "amount=120.5", "--explain",
+                                 "fast"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["score"].get<double>(), 0.0);
+  EXPECT_LT(j["score"].get<double>(), 1.0);
+  EXPECT_EQ(j["model"], "fraud");
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_FALSE(j["request_id"].get<std::string>().empty());
+  EXPECT_TRUE(j["missing_features"].empty());
+  ASSERT_EQ(j["contributions"].size(), 5u);
+  double margin = j["bias"].get<double>();
+  bool saw_count = false;
+  for (const auto& c : j["contributions"]) {
+    margin += c["contribution"].get<double>();
+    if (c["feature"] == "acct:n_1h") {
+      EXPECT_EQ(c["value"], 2);
+      saw_count = true;
+    }
+  }
+  EXPECT_TRUE(saw_count);
+  EXPECT_NEAR(1 / (1 + std::exp(-margin)), j["score"].get<double>(), 1e-5);
+
+  ProgramResult table = fsd_->Fsctl({"score", "fraud:2", "--entity", "account_id=NEW",
+                                     "--field", "amount=5", "--explain", "exact"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("fraud:2"));
+  EXPECT_THAT(table.out, HasSubstr("missing  acct:n_1h"));
+  EXPECT_THAT(table.out, HasSubstr("CONTRIBUTION"));
+}
+
+TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
+  auto score = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = {"score"};
+    all.insert(all.end(), args.begin(), args.end());
+    return fsd_->Fsctl(all);
+  };
+  ProgramResult unknown = score({"nosuch@Production", "--entity", "account_id=A-1", "--field",
+                                 "amount=1"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("nosuch"));
+  ProgramResult no_stage = score({"fraud@Staging", "--entity", "account_id=A-1", "--field",
+                                  "amount=1"});
+  EXPECT_EQ(no_stage.exit_code, 1);
+  EXPECT_THAT(no_stage.err, HasSubstr("Staging"));
+  ProgramResult no_key = score({"fraud@Production", "--field", "amount=1"});
+  EXPECT_EQ(no_key.exit_code, 1);
+  EXPECT_THAT(no_key.err, HasSubstr("account_id"));
+  ProgramResult no_field = score({"fraud@Production", "--entity", "account_id=A-1"});
+  EXPECT_EQ(no_field.exit_code, 1);
+  EXPECT_THAT(no_field.err, HasSubstr("amount"));
+  ProgramResult text = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
+                              "amount=lots"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_THAT(text.err, HasSubstr("'lots'"));
+  ProgramResult nan = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
+                             "amount=nan"});
+  EXPECT_EQ(nan.exit_code, 1);
+  EXPECT_THAT(nan.err, HasSubstr("finite"));
+  ProgramResult explain = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
+                                 "amount=1", "--explain", "why"});
+  EXPECT_EQ(explain.exit_code, 1);
+  EXPECT_THAT(explain.err, HasSubstr("'why'"));
+}
+
+TEST_F(ServingCliTest, PromotionsSwitchVersionsUnderLoadWithoutAFailedRequest) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> seen_v1{0}, seen_v2{0};
+  std::string first_error;
+  std::mutex error_mu;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      auto stub = v1::Serving::NewStub(
+          grpc::CreateChannel(fsd_->address(), grpc::InsecureChannelCredentials()));
+      v1::ScoreRequest request;
+      request.set_model_ref("fraud@Production");
+      (*request.mutable_entity()->mutable_values())["account_id"] = "A-1";
+      (*request.mutable_request_fields())["amount"].set_double_value(42);
+      while (!stop.load()) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        v1::ScoreResponse response;
+        grpc::Status status = stub->Score(&context, request, &response);
+        if (!status.ok()) {
+          failures.fetch_add(1);
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (first_error.empty()) first_error = status.error_message();
+        } else {
+          (response.model_version() == 1 ? seen_v1 : seen_v2).fetch_add(1);
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 6; ++i) {
+    const std::string version = i % 2 == 0 ? "2" : "1";
+    ProgramResult r = fsd_->Fsctl(
+        {"promote", "fraud", version, "--stage", "Production", "--archive-existing"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop.store(true);
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0) << first_error;
+  EXPECT_GT(seen_v1.load(), 0);
+  EXPECT_GT(seen_v2.load(), 0);
+}
+
+TEST_F(ServingCliTest, ScoreStreamAnswersInOrderAndNamesAFailingRequest) {
+  auto stub = v1::Serving::NewStub(
+      grpc::CreateChannel(fsd_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->ScoreStream(&context);
+  v1::ScoreRequest request;
+  (*request.mutable_entity()->mutable_values())["account_id"] = "A-1";
+  (*request.mutable_request_fields())["amount"].set_double_value(42);
+  for (const char* ref : {"fraud:1", "fraud:2", "fraud:1"}) {
+    request.set_model_ref(ref);
+    ASSERT_TRUE(stream->Write(request));
+  }
+  request.set_model_ref("fraud:9");
+  stream->Write(request);
+  stream->WritesDone();
+  v1::ScoreResponse response;
+  std::vector<int64_t> versions;
+  while (stream->Read(&response)) versions.push_back(response.model_version());
+  EXPECT_EQ(versions, (std::vector<int64_t>{1, 2, 1}));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("request 4"));
+}
+
+TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
+  ProgramResult recent = fsd_->Fsctl({"--output=json", "batch-score", "fraud@Production",
+                                      "--lookback", "1h", "--field", "amount=0"});
+  ASSERT_EQ(recent.exit_code, 0) << recent.err;
+  nlohmann::json a = nlohmann::json::parse(recent.out);
+  EXPECT_EQ(a["scored"], 1);  // A-2's only event is 2h old
+  EXPECT_EQ(a["version"], 1);
+  ProgramResult wider = fsd_->Fsctl({"--output=json", "batch-score", "fraud@Production",
+                                     "--lookback", "3h", "--field", "amount=0"});
+  ASSERT_EQ(wider.exit_code, 0) << wider.err;
+  nlohmann::json b = nlohmann::json::parse(wider.out);
+  EXPECT_EQ(b["scored"], 2);
+  EXPECT_NE(b["batch_id"], a["batch_id"]);
+
+  ProgramResult listed = fsd_->Fsctl({"--output=json", "scores", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  nlohmann::json scores = nlohmann::json::parse(listed.out)["scores"];
+  ASSERT_EQ(scores.size(), 3u);
+  EXPECT_EQ(scores[0]["entity"]["account_id"], "A-1");
+  EXPECT_EQ(scores[0]["model"], "fraud");
+
+  const std::string out = files_.path() + "/scores.csv";
+  ProgramResult exported =
+      fsd_->Fsctl({"scores", "export", "--batch", b["batch_id"], "--out", out});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::ifstream in(out);
+  std::string header, row1, row2, extra;
+  std::getline(in, header);
+  std::getline(in, row1);
+  std::getline(in, row2);
+  EXPECT_EQ(header, "account_id,fraud_score,risk_bucket,model,model_version,scored_at,batch_id");
+  EXPECT_THAT(row1, ::testing::StartsWith("A-1,"));
+  EXPECT_THAT(row2, ::testing::StartsWith("A-2,"));
+  EXPECT_FALSE(std::getline(in, extra));
+
+  // Explicit entities; a batch that cannot be scored writes nothing.
+  const std::string entities = WriteFile("entities.csv", "account_id\nA-2\nNEW-9\n");
+  ProgramResult listed_batch = fsd_->Fsctl({"--output=json", "batch-score", "fraud:2",
+                                            "--entities", entities, "--field", "amount=1"});
+  ASSERT_EQ(listed_batch.exit_code, 0) << listed_batch.err;
+  EXPECT_EQ(nlohmann::json::parse(listed_batch.out)["scored"], 2);
+  ProgramResult no_field =
+      fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h"});
+  EXPECT_EQ(no_field.exit_code, 1);
+  EXPECT_THAT(no_field.err, HasSubstr("amount"));
+  EXPECT_THAT(no_field.err, HasSubstr("nothing was written"));
+  ProgramResult both = fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h",
+                                    "--entities", entities});
+  EXPECT_EQ(both.exit_code, 1);
+  ProgramResult all = fsd_->Fsctl({"--output=json", "scores", "list", "--limit", "0"});
+  EXPECT_EQ(nlohmann::json::parse(all.out)["scores"].size(), 5u);
+}
+
+TEST_F(ServingCliTest, APythonClientScoresThroughTheGeneratedStubs) {
+  const std::string script = std::string(FSTORE_SOURCE_DIR) + "/examples/python/score.py";
+  ProgramResult r = RunProgram({"/usr/bin/env", std::string("PYTHONPATH=") + PYTHON_STUBS_DIR,
+                                "/usr/bin/python3", script, "--server", fsd_->address(),
+                                "--model", "fraud@Production", "--entity", "account_id=A-1",
+                                "--field", "amount=120.5", "--explain", "fast"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["model"], "fraud");
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_GT(j["score"].get<double>(), 0.0);
+  EXPECT_EQ(j["contributions"].size(), 5u);
+  // The same event through fsctl gets the same score.
+  ProgramResult cli = fsd_->Fsctl({"--output=json", "score", "fraud@Production", "--entity",
+                                   "account_id=A-1", "--field", "amount=120.5"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(cli.out)["score"].get<double>(),
+                   j["score"].get<double>());
+
+  ProgramResult refused = RunProgram(
+      {"/usr/bin/env", std::string("PYTHONPATH=") + PYTHON_STUBS_DIR, "/usr/bin/python3", script,
+       "--server", fsd_->address(), "--model", "nosuch@Production", "--entity", "account_id=A-1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("NOT_FOUND"));
+}
+
+}  // namespace
+}  // namespace fstore::testing
