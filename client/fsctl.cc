@@ -223,7 +223,8 @@ const std::vector<Command>& Commands() {
        "      --field amount=120.5 --field type=TRANSFER --explain fast",
        {{"entity", "KEY=VALUE", "A join key; repeat for each entity.", true},
         {"field", "KEY=VALUE", "A request-time field; repeat for each.", true},
-        {"explain", "fast|exact", "Return the top feature contributions."}},
+        {"explain", "fast|exact", "Return the top feature contributions."},
+        {"at", "TIME", "Features as of this time (replaying a past event). Default: now."}},
        1, 1, ScoreCommand},
       {{"batch-score"}, "MODELREF", "Score every entity active in a lookback window into the scores table.",
        "Resolves MODELREF once (the whole batch uses that version), finds the\n"

@@ -51,6 +51,11 @@ absl::Status ScoreCommand(Invocation& inv) {
     FSTORE_ASSIGN_OR_RETURN(auto kv, ParseKeyValue(field, "field"));
     (*request.mutable_request_fields())[kv.first] = ParseFieldValue(kv.second);
   }
+  if (std::optional<std::string> at = inv.args.Get("at")) {
+    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at ", t.status().message()));
+    request.set_at_us(*t);
+  }
   if (std::optional<std::string> explain = inv.args.Get("explain")) {
     if (*explain == "fast") {
       request.set_explain(v1::EXPLAIN_FAST);

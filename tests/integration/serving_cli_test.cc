@@ -93,6 +93,23 @@ TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
   EXPECT_THAT(table.out, HasSubstr("CONTRIBUTION"));
 }
 
+TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
+  // 25 minutes ago only t1 (30 minutes ago) had happened.
+  ProgramResult r = fsd_->Fsctl({"--output=json", "score", "fraud:1", "--entity",
+                                 "account_id=A-1", "--field", "amount=1", "--explain", "fast",
+                                 "--at", "now-25m"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& c : nlohmann::json::parse(r.out)["contributions"]) {
+    if (c["feature"] == "acct:n_1h") {
+      EXPECT_EQ(c["value"], 1);
+    }
+  }
+  ProgramResult bad = fsd_->Fsctl({"score", "fraud:1", "--entity", "account_id=A-1", "--field",
+                                   "amount=1", "--at", "yesterday"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("yesterday"));
+}
+
 TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
   auto score = [&](std::vector<std::string> args) {
     std::vector<std::string> all = {"score"};
