@@ -13,7 +13,12 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-protobuf   # examples/python: a client in another language
   python3-numpy python3-pandas      # examples/fraud data generator; bench/ pandas baseline
+  prometheus                        # tests/integration/metrics_test.cc scrapes fsd with it
 )
+# On a host running systemd, Debian's prometheus package also enables and
+# starts a system service listening on :9090. The tests never use that port
+# (they start their own prometheus on a free loopback port); stop it with
+# `systemctl disable --now prometheus` if it is not wanted.
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,93 @@
+#include "server/metrics.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "google/protobuf/descriptor.h"
+
+namespace fstore {
+namespace {
+
+std::vector<GaugeSample<1>> OnlineEntities(const FeatureStore& store) {
+  std::vector<GaugeSample<1>> samples;
+  for (const auto& [view, entities] : store.OnlineEntityCounts()) {
+    samples.push_back({{view}, static_cast<double>(entities)});
+  }
+  return samples;
+}
+
+std::vector<GaugeSample<3>> ModelStages(const ModelRegistry& registry) {
+  std::vector<GaugeSample<3>> samples;
+  for (const RegisteredModel& model : registry.ListModels()) {
+    absl::StatusOr<std::vector<ModelVersion>> versions = registry.ListVersions(model.name);
+    if (!versions.ok()) continue;  // deleted since ListModels
+    for (const ModelVersion& v : *versions) {
+      samples.push_back(
+          {{model.name, std::string(StageName(v.stage)), absl::StrCat(v.version)}, 1.0});
+    }
+  }
+  return samples;
+}
+
+}  // namespace
+
+std::vector<std::string> FsdRpcMethods(absl::Span<const char* const> services) {
+  std::vector<std::string> paths;
+  const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
+  std::vector<std::string> names(services.begin(), services.end());
+  names.push_back("grpc.reflection.v1alpha.ServerReflection");
+  for (const std::string& name : names) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      paths.push_back(absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  // gRPC's default health service is not built from the C++ protobuf.
+  paths.push_back("/grpc.health.v1.Health/Check");
+  paths.push_back("/grpc.health.v1.Health/Watch");
+  return paths;
+}
+
+absl::StatusOr<std::unique_ptr<FsdMetrics>> FsdMetrics::Create(
+    const FeatureStore* store, const ModelRegistry* registry,
+    const std::vector<std::string>& rpc_methods) {
+  std::unique_ptr<FsdMetrics> m(new FsdMetrics());
+  MetricsRegistry& r = m->registry_;
+  FSTORE_ASSIGN_OR_RETURN(m->rpc_, RpcMetrics::Create(&r, rpc_methods));
+  FSTORE_ASSIGN_OR_RETURN(
+      m->ingest_rows_,
+      r.AddCounter("fstore_ingest_rows_total",
+                   "Rows ingested, by source and result: accepted (stored), rejected (failed "
+                   "validation, kept as a dead letter) or duplicate (event id seen before).",
+                   {"source", "result"}));
+  FSTORE_RETURN_IF_ERROR(r.AddGaugeCallback<1>(
+      "fstore_online_entities", "Entities holding online feature state, by feature view.", {"view"},
+      [store] { return OnlineEntities(*store); }));
+  FSTORE_RETURN_IF_ERROR(r.AddGaugeCallback<3>(
+      "fstore_model_stage_info",
+      "1 for every live model version, labelled with its stage (None, Staging, Production, "
+      "Archived).",
+      {"model", "stage", "version"}, [registry] { return ModelStages(*registry); }));
+  FSTORE_ASSIGN_OR_RETURN(
+      m->drift_psi_,
+      r.AddGauge("fstore_feature_drift_psi",
+                 "Population stability index of a Production model's input feature: serving "
+                 "traffic against the version's training statistics.",
+                 {"model", "version", "feature"}));
+  return m;
+}
+
+void FsdMetrics::RecordIngest(absl::string_view source, int64_t accepted, int64_t rejected,
+                              int64_t duplicates) {
+  // All three series exist once a source is ingested, so rates start at 0.
+  const std::string s(source);
+  const std::pair<const char*, int64_t> counts[] = {
+      {"accepted", accepted}, {"rejected", rejected}, {"duplicate", duplicates}};
+  for (const auto& [result, n] : counts) {
+    ingest_rows_->WithLabels({s, result})->Increment(n > 0 ? static_cast<uint64_t>(n) : 0);
+  }
+}
+
+}  // namespace fstore
