@@ -19,17 +19,23 @@
 //      and entities.csv (account_id, ts, label: --rows rows at random times
 //      for random accounts) into --dir.
 //   4. Takes a snapshot and runs GetHistoricalFeatures for the entity rows
-//      twice at it (the output is hashed by the library and then discarded
-//      by a sink that counts bytes, or written to --output); prints the wall
-//      time, rows/s and fingerprint of each run, fails if the fingerprints
-//      differ, and checks the first --verify_rows output rows against a
-//      brute-force computation from the generated events.
-//   5. Prints one line for scripts, with the best of the two runs by wall
+//      --runs times (default 2) at it (the output is hashed by the library
+//      and then discarded by a sink that counts bytes, or written to
+//      --output); prints the wall time, CPU time (all threads), rows/s and
+//      fingerprint of each run, fails if the fingerprints differ, and
+//      checks the first --verify_rows output rows against a brute-force
+//      computation from the generated events.
+//   5. Prints one line for scripts, with the best of the runs by wall
 //      time and by CPU time:
 //      fstore_rows_per_s=... fstore_rows_per_cpu_s=... ...
 //
-// The store (in a temp directory) is always removed at the end; the CSVs
-// (in --dir, or the temp directory without it) are kept with --keep.
+// The store (in a temp directory) is removed at the end unless --store names
+// where to keep it; a kept store is reused by the next run with the same
+// --events, --accounts and --seed, which then skips step 2 (for profiling
+// the retrieval alone: perf record build/bench/historical_bench --store=DIR
+// --runs=3, after one run that fills DIR; add --perf_control to leave the
+// store's opening out of the profile). The CSVs (in --dir, or the temp
+// directory without it) are kept with --keep.
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +57,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "gflags/gflags.h"
@@ -64,6 +71,14 @@ DEFINE_bool(keep, false, "keep the CSVs after the run (the store is always remov
 DEFINE_string(output, "", "write the retrieval CSV to this file (default: count and discard)");
 DEFINE_int64(verify_rows, 2000, "output rows checked against a brute-force computation");
 DEFINE_uint64(seed, 1, "random seed");
+DEFINE_string(store, "",
+              "keep the store in this directory and reuse it when it holds the events of the same "
+              "--events, --accounts and --seed (skips ingest; for profiling the retrieval alone)");
+DEFINE_int32(runs, 2, "retrieval runs at the snapshot (the best is reported)");
+DEFINE_string(perf_control, "",
+              "a perf control FIFO: 'enable' is written to it before each retrieval run and "
+              "'disable' after, so that perf record -D -1 --control=fifo:FIFO profiles the runs "
+              "alone");
 
 namespace fstore {
 namespace {
@@ -73,6 +88,9 @@ constexpr TimestampUs kT0 = 1767607200LL * kMicrosPerSecond;
 constexpr DurationUs kDay = 86400 * kMicrosPerSecond;
 constexpr DurationUs kSpan = 30 * kDay;
 constexpr int kChunk = 10000;
+// The first output bytes kept for verification (at least --verify_rows
+// lines of about 100 bytes).
+constexpr size_t kHeadBytes = 1 << 20;
 
 constexpr const char* kKinds[] = {"PAY", "XFER", "REFUND", "FEE"};
 
@@ -206,7 +224,7 @@ int64_t Verify(const std::string& head, const Events& events,
   auto bad = [&](int64_t row, const std::string& what) {
     if (++mismatches <= 5) std::cerr << "verify: row " << row << ": " << what << "\n";
   };
-  // lines[0] is the header; the last line of a chunk may be partial.
+  // lines[0] is the header; the last line of the kept bytes may be partial.
   for (size_t l = 1; l + 1 < lines.size() && checked < rows; ++l, ++checked) {
     std::vector<std::string> cells = absl::StrSplit(lines[l], ',');
     if (cells.size() != 3 + 4 * std::size(kWindows)) {
@@ -245,6 +263,47 @@ int64_t Verify(const std::string& head, const Events& events,
   return checked == 0 && rows > 0 ? 1 : mismatches;
 }
 
+// Ingests `events` through WriteValues in chunks of kChunk, timing only
+// those calls, then flushes and compacts the event log.
+absl::Status IngestAndSettle(FeatureStore& fs, Database& db, const Events& events,
+                             double* ingest_rate) {
+  // Ingest, timing only the WriteValues calls.
+  auto writer = fs.StartIngest("ev", {"id", "account_id", "ts", "amount", "kind"});
+  if (!writer.ok()) return writer.status();
+  double ingest_seconds = 0;
+  std::vector<std::vector<Value>> chunk;
+  for (int64_t first = 0; first < FLAGS_events; first += kChunk) {
+    const int64_t end = std::min<int64_t>(FLAGS_events, first + kChunk);
+    chunk.clear();
+    for (int64_t i = first; i < end; ++i) {
+      chunk.push_back({absl::StrCat("e", i), AccountId(events.account[i]), events.ts[i],
+                       events.amount[i], std::string(kKinds[events.kind[i]])});
+    }
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status written = (*writer)->WriteValues(chunk, 0);
+    ingest_seconds += Seconds(start);
+    if (!written.ok()) return written;
+  }
+  const IngestSummary& summary = (*writer)->summary();
+  if (summary.accepted != FLAGS_events) {
+    return absl::InternalError(absl::StrCat("ingest: only ", summary.accepted, " of ", FLAGS_events,
+                                            " events accepted (", summary.rejected, " rejected)"));
+  }
+  *ingest_rate = FLAGS_events / ingest_seconds;
+  std::cout << absl::StrFormat(
+      "ingest: %d events, %d accounts, 20 features, chunks of %d: %.2f s, %.0f events/s\n",
+      summary.accepted, FLAGS_accounts, kChunk, ingest_seconds, *ingest_rate);
+
+  // Settle the event log: flush memtables, compact the events column family.
+  auto settle_start = std::chrono::steady_clock::now();
+  FSTORE_RETURN_IF_ERROR(db.Flush());
+  rocksdb::Status compacted = db.db()->CompactRange(
+      rocksdb::CompactRangeOptions(), db.handle(ColumnFamily::kEvents), nullptr, nullptr);
+  if (!compacted.ok()) return absl::InternalError("compact: " + compacted.ToString());
+  std::cout << absl::StrFormat("flush + compact events: %.2f s\n", Seconds(settle_start));
+  return absl::OkStatus();
+}
+
 int Run() {
   if (FLAGS_events <= 0 || FLAGS_accounts <= 0 || FLAGS_rows <= 0) {
     std::cerr << "--events, --accounts and --rows must be positive\n";
@@ -264,7 +323,7 @@ int Run() {
     std::string work, csv_dir;
     ~Cleanup() {
       std::error_code ignored;
-      std::filesystem::remove_all(work + "/data", ignored);
+      if (FLAGS_store.empty()) std::filesystem::remove_all(work + "/data", ignored);
       if (!FLAGS_keep) {
         std::filesystem::remove(csv_dir + "/events.csv", ignored);
         std::filesystem::remove(csv_dir + "/entities.csv", ignored);
@@ -274,7 +333,22 @@ int Run() {
   } cleanup{work, csv_dir};
   std::mt19937_64 rng(FLAGS_seed);
 
-  auto db = Database::Open(work + "/data");
+  // A kept store is reused when its marker names the same events.
+  const std::string params = absl::StrCat("events=", FLAGS_events, " accounts=", FLAGS_accounts,
+                                          " seed=", FLAGS_seed, "\n");
+  std::string data_dir = work + "/data";
+  bool reuse = false;
+  if (!FLAGS_store.empty()) {
+    data_dir = FLAGS_store + "/data";
+    std::ifstream marker(FLAGS_store + "/params.txt");
+    std::string line;
+    reuse = std::getline(marker, line) && line + "\n" == params;
+    if (!reuse) {
+      std::filesystem::remove_all(FLAGS_store);
+      std::filesystem::create_directories(FLAGS_store);
+    }
+  }
+  auto db = Database::Open(data_dir);
   if (!db.ok()) {
     std::cerr << db.status() << "\n";
     return 1;
@@ -290,54 +364,18 @@ int Run() {
     return 1;
   }
 
-  // Ingest, timing only the WriteValues calls.
   const Events events = MakeEvents(FLAGS_events, FLAGS_accounts, &rng);
-  auto writer = fs.StartIngest("ev", {"id", "account_id", "ts", "amount", "kind"});
-  if (!writer.ok()) {
-    std::cerr << writer.status() << "\n";
-    return 1;
-  }
-  double ingest_seconds = 0;
-  std::vector<std::vector<Value>> chunk;
-  for (int64_t first = 0; first < FLAGS_events; first += kChunk) {
-    const int64_t end = std::min<int64_t>(FLAGS_events, first + kChunk);
-    chunk.clear();
-    for (int64_t i = first; i < end; ++i) {
-      chunk.push_back({absl::StrCat("e", i), AccountId(events.account[i]), events.ts[i],
-                       events.amount[i], std::string(kKinds[events.kind[i]])});
-    }
-    const auto start = std::chrono::steady_clock::now();
-    absl::Status written = (*writer)->WriteValues(chunk, 0);
-    ingest_seconds += Seconds(start);
-    if (!written.ok()) {
-      std::cerr << "ingest: " << written << "\n";
+  double ingest_rate = 0;
+  if (reuse) {
+    std::cout << "reusing the store in " << FLAGS_store << " (no ingest)\n";
+  } else {
+    absl::Status ingested = IngestAndSettle(fs, **db, events, &ingest_rate);
+    if (!ingested.ok()) {
+      std::cerr << ingested << "\n";
       return 1;
     }
+    if (!FLAGS_store.empty() && !WriteFile(FLAGS_store + "/params.txt", params)) return 1;
   }
-  const IngestSummary& summary = (*writer)->summary();
-  if (summary.accepted != FLAGS_events) {
-    std::cerr << "ingest: only " << summary.accepted << " of " << FLAGS_events
-              << " events accepted (" << summary.rejected << " rejected)\n";
-    return 1;
-  }
-  const double ingest_rate = FLAGS_events / ingest_seconds;
-  std::cout << absl::StrFormat(
-      "ingest: %d events, %d accounts, 20 features, chunks of %d: %.2f s, %.0f events/s\n",
-      summary.accepted, FLAGS_accounts, kChunk, ingest_seconds, ingest_rate);
-
-  // Settle the event log: flush memtables, compact the events column family.
-  auto settle_start = std::chrono::steady_clock::now();
-  if (absl::Status flushed = (*db)->Flush(); !flushed.ok()) {
-    std::cerr << "flush: " << flushed << "\n";
-    return 1;
-  }
-  rocksdb::Status compacted = (*db)->db()->CompactRange(
-      rocksdb::CompactRangeOptions(), (*db)->handle(ColumnFamily::kEvents), nullptr, nullptr);
-  if (!compacted.ok()) {
-    std::cerr << "compact: " << compacted.ToString() << "\n";
-    return 1;
-  }
-  std::cout << absl::StrFormat("flush + compact events: %.2f s\n", Seconds(settle_start));
 
   // The CSVs for pandas, and the entity rows.
   std::string text = "account_id,ts,amount\n";
@@ -370,7 +408,8 @@ int Run() {
   std::string().swap(text);
   std::cout << "wrote " << events_csv << " and " << entities_csv << "\n";
 
-  auto snapshot = fs.CreateSnapshot("historical-bench");
+  // A reused store already has the named snapshot: take a generated name.
+  auto snapshot = fs.CreateSnapshot(reuse ? "" : "historical-bench");
   if (!snapshot.ok()) {
     std::cerr << snapshot.status() << "\n";
     return 1;
@@ -378,18 +417,21 @@ int Run() {
   const FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
   const double rss_before = CurrentRssMiB();
 
-  // Two runs at the same snapshot; the first keeps its first chunk for
+  // --runs runs at the same snapshot; the first keeps its first bytes for
   // verification.
   std::string head;
   double best = 0, best_cpu = 0;
-  std::string fingerprints[2];
-  for (int run = 0; run < 2; ++run) {
+  const int runs = std::max(FLAGS_runs, 1);
+  std::ofstream perf_control;
+  if (!FLAGS_perf_control.empty()) perf_control.open(FLAGS_perf_control);
+  std::vector<std::string> fingerprints(runs);
+  for (int run = 0; run < runs; ++run) {
     int64_t bytes = 0;
     std::unique_ptr<std::ofstream> out;
     if (!FLAGS_output.empty())
       out = std::make_unique<std::ofstream>(FLAGS_output, std::ios::binary);
     const CsvSink sink = [&](absl::string_view chunk_bytes) -> absl::Status {
-      if (run == 0 && head.empty()) head = std::string(chunk_bytes);
+      if (run == 0 && head.size() < kHeadBytes) head.append(chunk_bytes.data(), chunk_bytes.size());
       bytes += static_cast<int64_t>(chunk_bytes.size());
       if (out != nullptr) {
         out->write(chunk_bytes.data(), static_cast<std::streamsize>(chunk_bytes.size()));
@@ -397,11 +439,13 @@ int Run() {
       }
       return absl::OkStatus();
     };
+    if (perf_control) perf_control << "enable" << std::endl;
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = CpuSeconds();
     auto result = fs.GetHistoricalFeatures(selector, entity_rows, snapshot->name, sink);
     const double seconds = Seconds(start);
     const double cpu_seconds = CpuSeconds() - cpu_start;
+    if (perf_control) perf_control << "disable" << std::endl;
     if (!result.ok()) {
       std::cerr << "historical: " << result.status() << "\n";
       return 1;
@@ -416,7 +460,8 @@ int Run() {
         run + 1, result->join.row_count, result->join.columns.size() - 3, bytes, seconds,
         cpu_seconds, rate, result->join.fingerprint);
   }
-  if (fingerprints[0] != fingerprints[1]) {
+  if (std::count(fingerprints.begin(), fingerprints.end(), fingerprints[0]) !=
+      static_cast<int64_t>(fingerprints.size())) {
     std::cerr << "fingerprints differ between runs at the same snapshot\n";
     return 1;
   }

@@ -5,9 +5,10 @@
 # then, from the repository root:
 #   bash bench/run_historical.sh [ROWS [EVENTS [ACCOUNTS]]]
 # Defaults: 1,000,000 entity rows, 2,000,000 events, 100,000 accounts.
-# Env: BUILD (build directory, default build), PANDAS_REPEAT (timed pandas
-# runs, best reported; default 2, as fstore's two runs), KEEP_DIR (keep the
-# CSVs there instead of a temp dir that is removed).
+# Env: BUILD (build directory, default build), RUNS (timed fstore runs, best
+# reported; default 2), PANDAS_REPEAT (timed pandas runs, best reported;
+# default 2), KEEP_DIR (keep the CSVs there instead of a temp dir that is
+# removed).
 # Prints both programs' output, then the ratio fstore rows/s / pandas rows/s,
 # by wall time and by CPU time (the latter stays meaningful when other
 # processes compete for the cores).
@@ -49,7 +50,7 @@ run() {  # run LOG CMD...: CMD's output to the terminal and LOG
 
 echo "== fstore: $ROWS rows, $EVENTS events, $ACCOUNTS accounts (CSVs in $DIR)"
 run "$DIR/fstore.log" "$BENCH" --events="$EVENTS" --accounts="$ACCOUNTS" --rows="$ROWS" \
-  --dir="$DIR" --keep
+  --dir="$DIR" --keep --runs="${RUNS:-2}"
 echo "== pandas"
 run "$DIR/pandas.log" "$PYTHON" bench/historical_pandas.py --dir="$DIR" \
   --repeat="${PANDAS_REPEAT:-2}"

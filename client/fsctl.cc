@@ -12,6 +12,7 @@
 #include "client/command_line.h"
 #include "client/feature_store_commands.h"
 #include "client/fstore_client.h"
+#include "client/monitoring_commands.h"
 #include "client/registry_commands.h"
 #include "client/serving_commands.h"
 #include "client/train_command.h"
@@ -255,8 +256,17 @@ const std::vector<Command>& Commands() {
         {"batch", "ID", "Only this batch."}},
        0, 0, ScoresExportCommand},
       {{"drift"}, "MODELREF", "Feature and prediction drift of a model against its training data.",
-       "  fsctl drift fraud@Production --window 24h",
-       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}}, 1, 1, {}},
+       "Compares the inputs the version was served in the window (every Score\n"
+       "is logged) with the training statistics recorded when it was\n"
+       "registered: per feature the PSI over the training histogram's bins and\n"
+       "the Kolmogorov-Smirnov statistic with its p-value, missing rates, and\n"
+       "the same for the predictions. Flags: drift at PSI >= 0.2 (or KS p <\n"
+       "0.01 with D >= 0.1), warn at PSI >= 0.1. The window may not reach past\n"
+       "the serving log's retention.\n\n"
+       "  fsctl drift fraud@Production --window 24h\n"
+       "  fsctl --output=json drift fraud:3 --window 1h",
+       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}}, 1, 1,
+       DriftCommand},
       {{"quality"}, "SOURCE", "Accepted and rejected rows by rule, and null rates, over time.",
        "  fsctl quality transactions", {}, 1, 1, {}},
       {{"feedback"}, "FILE.csv", "Send labels for scored requests (request_id,label).",

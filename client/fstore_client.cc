@@ -28,7 +28,8 @@ FstoreClient::FstoreClient(Options options)
       health_(grpc::health::v1::Health::NewStub(channel_)),
       feature_store_(v1::FeatureStore::NewStub(channel_)),
       registry_(v1::Registry::NewStub(channel_)),
-      serving_(v1::Serving::NewStub(channel_)) {}
+      serving_(v1::Serving::NewStub(channel_)),
+      monitoring_(v1::Monitoring::NewStub(channel_)) {}
 
 
 void FstoreClient::Prepare(grpc::ClientContext* context) const {

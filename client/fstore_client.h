@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "fstore/v1/feature_store.grpc.pb.h"
 #include "fstore/v1/registry.grpc.pb.h"
+#include "fstore/v1/monitoring.grpc.pb.h"
 #include "fstore/v1/serving.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
@@ -85,7 +86,7 @@ class FstoreClient {
   };
   std::unique_ptr<IngestStream> StartIngestStream();
 
-  // Any unary Registry or Serving RPC, e.g.
+  // Any unary Registry, Serving or Monitoring RPC, e.g.
   //   client.Call(&v1::Registry::Stub::GetModel, request, "GetModel").
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(
@@ -98,6 +99,13 @@ class FstoreClient {
       grpc::Status (v1::Serving::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
       const Request& request, const char* name) const {
     return CallUnary(serving_.get(), method, request, name);
+  }
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::Monitoring::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                   Response*),
+      const Request& request, const char* name) const {
+    return CallUnary(monitoring_.get(), method, request, name);
   }
 
   // Uploads artifact bytes in 1 MiB chunks; the reply names their sha256.
@@ -137,6 +145,7 @@ class FstoreClient {
   std::unique_ptr<v1::FeatureStore::Stub> feature_store_;
   std::unique_ptr<v1::Registry::Stub> registry_;
   std::unique_ptr<v1::Serving::Stub> serving_;
+  std::unique_ptr<v1::Monitoring::Stub> monitoring_;
 };
 
 }  // namespace fstore

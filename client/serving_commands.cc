@@ -112,7 +112,9 @@ absl::Status ScoreCommand(Invocation& inv) {
   inv.out << "\nmodel    " << r->model() << ":" << r->model_version() << "\n";
   if (r->missing_features_size() > 0) {
     inv.out << "missing  " << absl::StrJoin(r->missing_features(), ", ")
-            << " (no data for the entity; scored as missing)\n";
+            << "\n         (no events for the entity in the window: counts and sums\n"
+               "         enter the model as 0, values without data as missing,\n"
+               "         exactly as in training)\n";
   }
   if (r->contributions_size() > 0) {
     inv.out << "\nwhy (log-odds contributions, bias " << absl::StrFormat("%+.4f", r->bias())

@@ -19,6 +19,7 @@
 #include "client/json_writer.h"
 #include "client/model_trainer.h"
 #include "common/status_macros.h"
+#include "registry/drift_report.h"
 
 namespace fstore::cli {
 namespace {
@@ -126,6 +127,18 @@ absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
   return data;
 }
 
+void ToProto(const FeatureStatistics& s, v1::FeatureStatistics* p) {
+  p->set_feature(s.feature);
+  p->set_count(s.count);
+  p->set_missing(s.missing);
+  p->set_mean(s.mean);
+  p->set_stddev(s.stddev);
+  p->set_min(s.min);
+  p->set_max(s.max);
+  p->mutable_bin_edges()->Add(s.bin_edges.begin(), s.bin_edges.end());
+  p->mutable_bin_counts()->Add(s.bin_counts.begin(), s.bin_counts.end());
+}
+
 void PrintProgress(std::ostream& err, bool terminal, const TrainProgress& p) {
   using Phase = TrainProgress::Phase;
   if (p.phase == Phase::kFoldRound || p.phase == Phase::kFinalRound) {
@@ -221,17 +234,12 @@ absl::Status TrainCommand(Invocation& inv) {
   request.mutable_params()->insert(trained->params.begin(), trained->params.end());
   request.mutable_metrics()->insert(trained->metrics.begin(), trained->metrics.end());
   for (const FeatureStatistics& s : trained->feature_statistics) {
-    v1::FeatureStatistics* p = request.add_feature_statistics();
-    p->set_feature(s.feature);
-    p->set_count(s.count);
-    p->set_missing(s.missing);
-    p->set_mean(s.mean);
-    p->set_stddev(s.stddev);
-    p->set_min(s.min);
-    p->set_max(s.max);
-    p->mutable_bin_edges()->Add(s.bin_edges.begin(), s.bin_edges.end());
-    p->mutable_bin_counts()->Add(s.bin_counts.begin(), s.bin_counts.end());
+    ToProto(s, request.add_feature_statistics());
   }
+  // The training predictions, for prediction drift (registry/drift_report.h).
+  ToProto(ComputeFeatureStatistics(trained->oof_predictions, 1, 0,
+                                   std::string(kPredictionStatistics), options.histogram_bins),
+          request.add_feature_statistics());
   for (const RiskThreshold& t : trained->risk_thresholds) {
     v1::RiskThreshold* p = request.add_risk_thresholds();
     p->set_bucket(t.bucket);

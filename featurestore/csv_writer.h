@@ -14,6 +14,9 @@ namespace fstore {
 
 void AppendCsvField(std::string* out, absl::string_view field);
 void AppendCsvValue(std::string* out, const Value& value);
+// The values comma-separated, as AppendCsvValue of each with commas between
+// (numbers are formatted into a local buffer and appended together).
+void AppendCsvValues(std::string* out, absl::Span<const Value* const> values);
 // A whole line of text fields, with its LF.
 void AppendCsvLine(std::string* out, absl::Span<const std::string> fields);
 

@@ -61,7 +61,9 @@
 #include <variant>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 
 namespace fstore {
@@ -142,6 +144,10 @@ class StringPool {
     return id;
   }
   const std::string& Get(uint32_t id) const { return by_id_[id]; }
+  void Clear() {
+    ids_.clear();
+    by_id_.clear();
+  }
 
  private:
   std::deque<std::string> by_id_;                         // never relocates its elements
@@ -457,6 +463,9 @@ struct FeaturePlan {
   DurationUs ttl = 0;
   int filter = -1;  // into filters; -1: every event matches
   int index = -1;   // into numerics, distincts or lasts, per function
+  // Into Impl::windows: the aggregations with window > 0; -1 for the others
+  // (LAST, and aggregations over nothing).
+  int window_index = -1;
 };
 
 }  // namespace
@@ -464,14 +473,43 @@ struct FeaturePlan {
 struct EntityTimeline::Impl {
   explicit Impl(std::shared_ptr<const TimelineSchema> s);
 
-  // First position in [lo, hi) whose ts is >= t.
+  // First position in [lo, hi) whose ts is >= t (hi when none is): a binary
+  // search whose steps compile to conditional moves, as the outcome of each
+  // comparison is unpredictable.
   size_t LowerBound(size_t lo, size_t hi, TimestampUs t) const {
-    return std::lower_bound(ts.begin() + lo, ts.begin() + hi, t) - ts.begin();
+    if (lo >= hi) return lo;
+    const TimestampUs* base = ts.data() + lo;
+    for (size_t n = hi - lo; n > 1;) {
+      const size_t half = n / 2;
+      base = base[half] < t ? base + half : base;
+      n -= half;
+    }
+    return static_cast<size_t>(base - ts.data()) + (*base < t ? 1 : 0);
   }
+  // The end of the events with ts < at: positions [begin, End(at)).
+  size_t End(TimestampUs at) const {
+    const size_t n = ts.size();
+    // Serving reads "now", past the newest event: no search needed.
+    return n > begin && at > ts[n - 1] ? n : LowerBound(begin, n, at);
+  }
+  // The start of the window `window` > 0 as of `at`, whose end is hi.
+  size_t WindowStart(DurationUs window, TimestampUs at, size_t hi) const {
+    return LowerBound(begin, hi, SaturatingSub(at, window));
+  }
+  // Sets *out to the value of `plan` as of `at` over the events [lo, hi):
+  // hi = End(at), lo the start of its window (ignored by LAST; lo = hi
+  // without a window). Small, to be inlined into the read loops; LAST and
+  // DISTINCT_COUNT are answered out of line.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Compute(const FeaturePlan& plan, TimestampUs at, size_t lo,
+                                            size_t hi, Value* out) const;
+  void ComputeLast(const FeaturePlan& plan, TimestampUs at, size_t hi, Value* out) const;
   // Where an event (t, s) goes: after every event ordered before or equal.
   size_t InsertPosition(TimestampUs t, uint64_t s) const;
   bool Matches(int filter, size_t i) const { return filter < 0 || filters[filter].match[i] != 0; }
 
+  // Insert without SealIndexes: the min/max trees' inner nodes are stale
+  // until the next SealIndexes.
+  void InsertUnsealed(TimestampUs t, uint64_t s, absl::Span<const Value> values);
   void InsertBase(size_t k, TimestampUs t, uint64_t s, absl::Span<const Value> values);
   void TruncateIndexes(size_t k);
   void AppendToIndexes(size_t i);
@@ -484,6 +522,7 @@ struct EntityTimeline::Impl {
 
   std::shared_ptr<const TimelineSchema> schema;
   std::vector<FeaturePlan> plans;
+  std::vector<DurationUs> windows;  // distinct, of the plans with a window
   std::vector<Filter> filters;
   std::vector<uint32_t> column_of_slot;  // kNoColumn: slot not stored
   std::vector<SlotColumn> columns;
@@ -542,6 +581,11 @@ EntityTimeline::Impl::Impl(std::shared_ptr<const TimelineSchema> s) : schema(std
     plan.window = f.window;
     plan.ttl = f.ttl;
     plan.filter = filter_for(f);
+    if (f.function != AggregateFunction::kLast && f.window > 0) {
+      auto w = std::find(windows.begin(), windows.end(), f.window);
+      if (w == windows.end()) w = windows.insert(w, f.window);
+      plan.window_index = static_cast<int>(w - windows.begin());
+    }
     switch (f.function) {
       case AggregateFunction::kCount:
         break;
@@ -769,60 +813,117 @@ EntityTimeline::EntityTimeline(EntityTimeline&&) noexcept = default;
 EntityTimeline& EntityTimeline::operator=(EntityTimeline&&) noexcept = default;
 EntityTimeline::~EntityTimeline() = default;
 
+void EntityTimeline::Impl::InsertUnsealed(TimestampUs t, uint64_t s,
+                                          absl::Span<const Value> values) {
+  const size_t k = InsertPosition(t, s);
+  const size_t n = ts.size();
+  InsertBase(k, t, s, values);
+  if (k < n) TruncateIndexes(k);
+  for (size_t i = k; i <= n; ++i) AppendToIndexes(i);
+}
+
 void EntityTimeline::Insert(TimestampUs ts, uint64_t seq, absl::Span<const Value> values) {
-  Impl& m = *impl_;
-  const size_t k = m.InsertPosition(ts, seq);
-  const size_t n = m.ts.size();
-  m.InsertBase(k, ts, seq, values);
-  if (k < n) m.TruncateIndexes(k);
-  for (size_t i = k; i <= n; ++i) m.AppendToIndexes(i);
-  m.SealIndexes();
+  impl_->InsertUnsealed(ts, seq, values);
+  impl_->SealIndexes();
+}
+
+void EntityTimeline::InsertBatch(
+    size_t count,
+    absl::FunctionRef<absl::Span<const Value>(size_t, TimestampUs*, uint64_t*)> event) {
+  // Inserting only writes the min/max trees' leaves (and marks them dirty);
+  // no step reads their inner nodes, so one Seal at the end suffices.
+  for (size_t i = 0; i < count; ++i) {
+    TimestampUs ts = 0;
+    uint64_t seq = 0;
+    const absl::Span<const Value> values = event(i, &ts, &seq);
+    impl_->InsertUnsealed(ts, seq, values);
+  }
+  impl_->SealIndexes();
+}
+
+inline void EntityTimeline::Impl::Compute(const FeaturePlan& plan, TimestampUs at, size_t lo,
+                                          size_t hi, Value* out) const {
+  switch (plan.function) {
+    case AggregateFunction::kCount:
+      if (plan.filter < 0) {
+        *out = static_cast<int64_t>(hi - lo);
+      } else {
+        const std::vector<uint32_t>& count = filters[plan.filter].count;
+        *out = static_cast<int64_t>(count[hi] - count[lo]);
+      }
+      return;
+    case AggregateFunction::kSum:
+      *out = WindowSum(numerics[plan.index], lo, hi);
+      return;
+    case AggregateFunction::kMean:
+    case AggregateFunction::kMin:
+    case AggregateFunction::kMax: {
+      const NumericIndex& index = numerics[plan.index];
+      const uint32_t count = index.count[hi] - index.count[lo];
+      if (count == 0) {
+        *out = std::monostate{};
+      } else if (plan.function == AggregateFunction::kMean) {
+        *out = WindowSum(index, lo, hi) / count;
+      } else if (plan.function == AggregateFunction::kMin) {
+        *out = index.min->Query(lo, hi);
+      } else {
+        *out = index.max->Query(lo, hi);
+      }
+      return;
+    }
+    case AggregateFunction::kDistinctCount:
+      *out = Distinct(distincts[plan.index], lo, hi);
+      return;
+    case AggregateFunction::kLast:
+      ComputeLast(plan, at, hi, out);
+      return;
+  }
+  *out = std::monostate{};
+}
+
+void EntityTimeline::Impl::ComputeLast(const FeaturePlan& plan, TimestampUs at, size_t hi,
+                                       Value* out) const {
+  const LastIndex& index = lasts[plan.index];
+  auto it = std::lower_bound(index.positions.begin(), index.positions.end(), hi);
+  const size_t p = it == index.positions.begin() ? kNoPosition : *(it - 1);
+  if (p == kNoPosition || p < begin || (plan.ttl > 0 && ts[p] < SaturatingSub(at, plan.ttl))) {
+    *out = std::monostate{};
+  } else {
+    *out = columns[index.column].Get(p, strings);
+  }
 }
 
 Value EntityTimeline::Evaluate(size_t feature, TimestampUs at) const {
   const Impl& m = *impl_;
   if (feature >= m.plans.size()) return std::monostate{};
   const FeaturePlan& plan = m.plans[feature];
-  const size_t n = m.ts.size();
-  // Serving reads "now", past the newest event: no search needed.
-  const size_t hi = n > m.begin && at > m.ts[n - 1] ? n : m.LowerBound(m.begin, n, at);
+  const size_t hi = m.End(at);
+  const size_t lo = plan.window_index >= 0 ? m.WindowStart(plan.window, at, hi) : hi;
+  Value value;
+  m.Compute(plan, at, lo, hi, &value);
+  return value;
+}
 
-  if (plan.function == AggregateFunction::kLast) {
-    const LastIndex& index = m.lasts[plan.index];
-    auto it = std::lower_bound(index.positions.begin(), index.positions.end(), hi);
-    if (it == index.positions.begin()) return std::monostate{};
-    const size_t p = *(it - 1);
-    if (p < m.begin) return std::monostate{};
-    if (plan.ttl > 0 && m.ts[p] < SaturatingSub(at, plan.ttl)) return std::monostate{};
-    return m.columns[index.column].Get(p, m.strings);
-  }
-
-  const size_t lo =
-      plan.window > 0 ? m.LowerBound(m.begin, hi, SaturatingSub(at, plan.window)) : hi;
-  switch (plan.function) {
-    case AggregateFunction::kCount: {
-      if (plan.filter < 0) return static_cast<int64_t>(hi - lo);
-      const std::vector<uint32_t>& count = m.filters[plan.filter].count;
-      return static_cast<int64_t>(count[hi] - count[lo]);
+void EntityTimeline::EvaluateMany(absl::Span<const size_t> features, TimestampUs at,
+                                  absl::Span<Value> out) const {
+  const Impl& m = *impl_;
+  const size_t hi = m.End(at);
+  // The start of each distinct window, searched when first needed.
+  absl::InlinedVector<size_t, 8> starts(m.windows.size(), kNoPosition);
+  for (size_t i = 0; i < features.size() && i < out.size(); ++i) {
+    if (features[i] >= m.plans.size()) {
+      out[i] = std::monostate{};
+      continue;
     }
-    case AggregateFunction::kSum:
-      return m.WindowSum(m.numerics[plan.index], lo, hi);
-    case AggregateFunction::kMean:
-    case AggregateFunction::kMin:
-    case AggregateFunction::kMax: {
-      const NumericIndex& index = m.numerics[plan.index];
-      const uint32_t count = index.count[hi] - index.count[lo];
-      if (count == 0) return std::monostate{};
-      if (plan.function == AggregateFunction::kMean) return m.WindowSum(index, lo, hi) / count;
-      if (plan.function == AggregateFunction::kMin) return index.min->Query(lo, hi);
-      return index.max->Query(lo, hi);
+    const FeaturePlan& plan = m.plans[features[i]];
+    size_t lo = hi;
+    if (plan.window_index >= 0) {
+      size_t& start = starts[plan.window_index];
+      if (start == kNoPosition) start = m.WindowStart(plan.window, at, hi);
+      lo = start;
     }
-    case AggregateFunction::kDistinctCount:
-      return m.Distinct(m.distincts[plan.index], lo, hi);
-    case AggregateFunction::kLast:
-      break;  // answered above
+    m.Compute(plan, at, lo, hi, &out[i]);
   }
-  return std::monostate{};
 }
 
 std::optional<TimestampUs> EntityTimeline::NewestBefore(TimestampUs at) const {
@@ -840,6 +941,26 @@ size_t EntityTimeline::EvictBefore(TimestampUs cutoff) {
   // O(1) index work per dropped event, and at most twice the live memory.
   if (dropped > 0 && m.begin >= m.ts.size() - m.begin) m.Compact();
   return dropped;
+}
+
+void EntityTimeline::Clear() {
+  Impl& m = *impl_;
+  m.begin = 0;
+  m.ts.clear();
+  m.seq.clear();
+  for (SlotColumn& column : m.columns) {
+    column.payload.clear();
+    column.tag.clear();
+  }
+  for (Filter& filter : m.filters) filter.match.clear();
+  m.strings.Clear();
+  for (DistinctIndex& index : m.distincts) {
+    index.value_ids.clear();
+    index.positions.clear();
+    index.last_position.clear();
+  }
+  m.TruncateIndexes(0);
+  m.SealIndexes();
 }
 
 size_t EntityTimeline::size() const { return impl_->ts.size() - impl_->begin; }

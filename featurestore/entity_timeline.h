@@ -22,9 +22,11 @@
 //
 // Cost: Insert is O(log n) amortized for events in time order and O(n) for
 // a late event that lands before newer ones; Evaluate is O(log n) for every
-// function. DISTINCT_COUNT is O(log n) when `at` is past the newest event
-// (serving reads "now"); for earlier times it is O(d log n), d the entity's
-// distinct values (less when few events follow `at`).
+// function; EvaluateMany searches `at` once and each distinct window's start
+// once (O(log n) each), then costs O(1) to O(log n) per feature.
+// DISTINCT_COUNT is O(log n) when `at` is past the newest event (serving
+// reads "now"); for earlier times it is O(d log n), d the entity's distinct
+// values (less when few events follow `at`).
 //
 // Thread-safety: none; the owner serializes writers against readers. Const
 // methods may run concurrently with each other.
@@ -38,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/types/span.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
@@ -75,14 +78,32 @@ class EntityTimeline {
   // `seq` is the ingestion sequence number, unique per store.
   void Insert(TimestampUs ts, uint64_t seq, absl::Span<const Value> values);
 
+  // As Insert of `count` events in turn, where event(i, &ts, &seq) gives the
+  // i-th (its values valid until the next call), with some index upkeep
+  // done once at the end rather than per event: for filling a timeline.
+  void InsertBatch(
+      size_t count,
+      absl::FunctionRef<absl::Span<const Value>(size_t, TimestampUs*, uint64_t*)> event);
+
   // The value of schema.features[feature] as of `at` (see header comment).
   Value Evaluate(size_t feature, TimestampUs at) const;
+
+  // Several features as of one time: out[i] = Evaluate(features[i], at) for
+  // every i (`out` has features.size() entries), with the search for `at`
+  // done once and the start of each distinct window once, instead of once
+  // per feature. What batch reads (historical retrieval, export) use.
+  void EvaluateMany(absl::Span<const size_t> features, TimestampUs at, absl::Span<Value> out) const;
 
   // The greatest ts < at, if any event is that old.
   std::optional<TimestampUs> NewestBefore(TimestampUs at) const;
 
   // Drops every event with ts < cutoff; returns how many were dropped.
   size_t EvictBefore(TimestampUs cutoff);
+
+  // Drops every event: the timeline then reads as a new one of the same
+  // schema, keeping the memory it has allocated, so that one timeline can be
+  // refilled entity after entity without allocating again.
+  void Clear();
 
   size_t size() const;
   const TimelineSchema& schema() const;

@@ -951,6 +951,136 @@ std::string StreamName(const ::testing::TestParamInfo<StreamParams>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Streams, RandomStreamTest, ::testing::ValuesIn(StreamCases()), StreamName);
 
+// ------------------------------------------------------------ batch reads
+
+// Equal values with equal text: tells -0.0 from 0.0, as CSV output does.
+bool Identical(const Value& a, const Value& b) {
+  return a.index() == b.index() && a == b && ValueToText(a) == ValueToText(b);
+}
+
+// A random stream of one entity, arriving out of time order, inserted into
+// `timelines` (and evicted from all of them alike when `evict`).
+std::vector<Event> InsertRandomStream(RandomStream& random, int count, bool evict,
+                                      const std::vector<EntityTimeline*>& timelines) {
+  std::vector<Event> events;
+  std::vector<TimestampUs> times;
+  for (int i = 0; i < count; ++i) {
+    const TimestampUs ts = random.Timestamp(times);
+    times.push_back(ts);
+    events.push_back(Event{ts, static_cast<uint64_t>(random.Uniform(0, 1 << 30)), random.Values()});
+    for (EntityTimeline* t : timelines) t->Insert(ts, events.back().seq, events.back().values);
+    if (evict && random.Chance(0.01)) {
+      const TimestampUs cutoff = times[random.Uniform(0, times.size() - 1)];
+      for (EntityTimeline* t : timelines) t->EvictBefore(cutoff);
+    }
+  }
+  return events;
+}
+
+TEST(EntityTimelineTest, EvaluateManyAgreesWithEvaluateFeatureByFeature) {
+  const std::shared_ptr<const TimelineSchema> schema = RandomStreamSchema();
+  const size_t n = schema->features.size();
+  for (uint32_t seed : {7u, 8u, 9u}) {
+    RandomStream random(seed);
+    EntityTimeline timeline(schema);
+    const std::vector<Event> events =
+        InsertRandomStream(random, 1500, /*evict=*/seed == 9, {&timeline});
+    // Every feature in schema order; and a selection with repeats, in any
+    // order, with an index past the schema (null).
+    std::vector<size_t> all(n);
+    for (size_t f = 0; f < n; ++f) all[f] = f;
+    std::vector<size_t> some;
+    for (int k = 0; k < 25; ++k) some.push_back(random.Uniform(0, n));
+    int mismatches = 0;
+    for (TimestampUs at : InterestingTimes(events, random, 20)) {
+      for (const std::vector<size_t>* features : {&all, &some}) {
+        std::vector<Value> out(features->size(), Str("stale"));
+        timeline.EvaluateMany(*features, at, absl::MakeSpan(out));
+        for (size_t i = 0; i < features->size(); ++i) {
+          const Value expected = timeline.Evaluate((*features)[i], at);
+          if (!Identical(out[i], expected) && ++mismatches <= 10) {
+            ADD_FAILURE() << "seed " << seed << ": feature " << (*features)[i] << " as of " << at
+                          << ": EvaluateMany " << ValueToText(out[i]) << ", Evaluate "
+                          << ValueToText(expected);
+          }
+        }
+      }
+    }
+    EXPECT_EQ(mismatches, 0);
+  }
+}
+
+TEST(EntityTimelineTest, InsertBatchEqualsInsertingOneByOne) {
+  const std::shared_ptr<const TimelineSchema> schema = RandomStreamSchema();
+  RandomStream random(13);
+  for (int round = 0; round < 4; ++round) {
+    // Events out of time order (a batch may hold late events), with ties;
+    // the batch goes into a timeline that already holds some.
+    EntityTimeline one_by_one(schema);
+    EntityTimeline batched(schema);
+    const std::vector<Event> before = InsertRandomStream(random, 200, false, {&one_by_one, &batched});
+    std::vector<Event> events;
+    std::vector<TimestampUs> times;
+    for (int i = 0; i < 300 * round; ++i) {
+      const TimestampUs ts = random.Timestamp(times);
+      times.push_back(ts);
+      events.push_back(Event{ts, static_cast<uint64_t>(random.Uniform(0, 1 << 30)), random.Values()});
+      one_by_one.Insert(events.back().ts, events.back().seq, events.back().values);
+    }
+    batched.InsertBatch(events.size(), [&](size_t i, TimestampUs* ts, uint64_t* seq) {
+      *ts = events[i].ts;
+      *seq = events[i].seq;
+      return absl::Span<const Value>(events[i].values);
+    });
+    ASSERT_EQ(batched.size(), one_by_one.size());
+    events.insert(events.end(), before.begin(), before.end());
+    int mismatches = 0;
+    for (TimestampUs at : InterestingTimes(events, random, 10)) {
+      for (size_t f = 0; f < schema->features.size(); ++f) {
+        const Value got = batched.Evaluate(f, at);
+        const Value want = one_by_one.Evaluate(f, at);
+        if (!Identical(got, want) && ++mismatches <= 10) {
+          ADD_FAILURE() << "round " << round << ": feature " << f << " as of " << at << ": batched "
+                        << ValueToText(got) << ", one by one " << ValueToText(want);
+        }
+      }
+    }
+    EXPECT_EQ(mismatches, 0) << "round " << round;
+  }
+}
+
+TEST(EntityTimelineTest, ClearedTimelineReadsAsANewOneAndRefillsLikeOne) {
+  const std::shared_ptr<const TimelineSchema> schema = RandomStreamSchema();
+  RandomStream random(11);
+  EntityTimeline reused(schema);
+  // Rounds of different sizes, some evicting (a compacted timeline is
+  // cleared too), one empty.
+  const int counts[] = {300, 800, 0, 1, 500, 50};
+  for (int round = 0; round < 6; ++round) {
+    reused.Clear();
+    EXPECT_EQ(reused.size(), 0u);
+    EntityTimeline fresh(schema);
+    const std::vector<Event> events =
+        InsertRandomStream(random, counts[round], /*evict=*/round % 2 == 1, {&reused, &fresh});
+    ASSERT_EQ(reused.size(), fresh.size()) << "round " << round;
+    std::vector<TimestampUs> times = InterestingTimes(events, random, 10);
+    times.push_back(kT0);
+    int mismatches = 0;
+    for (TimestampUs at : times) {
+      ASSERT_EQ(reused.NewestBefore(at), fresh.NewestBefore(at)) << "round " << round;
+      for (size_t f = 0; f < schema->features.size(); ++f) {
+        const Value got = reused.Evaluate(f, at);
+        const Value want = fresh.Evaluate(f, at);
+        if (!Identical(got, want) && ++mismatches <= 10) {
+          ADD_FAILURE() << "round " << round << ": feature " << f << " as of " << at << ": reused "
+                        << ValueToText(got) << ", fresh " << ValueToText(want);
+        }
+      }
+    }
+    EXPECT_EQ(mismatches, 0) << "round " << round;
+  }
+}
+
 // ------------------------------------------------------------ concurrency
 
 TEST(EntityTimelineTest, ConcurrentEvaluatesAgreeWithASingleReader) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/time_util.h"
@@ -24,14 +25,34 @@ namespace fstore {
 std::string EventKey(absl::string_view source, uint64_t seq);
 void EncodeEvent(TimestampUs ts, absl::Span<const Value> values, std::string* out);
 
+using EventFn = std::function<absl::Status(TimestampUs, uint64_t, const std::vector<Value>&)>;
+
 // Calls `fn(ts, seq, values)` for every event of `source` with sequence <
 // `high_water_mark`, in sequence order. `values` has one entry per current
 // source column (events stored before columns were appended read null
 // there). Stops at the first error `fn` returns. DataLoss for a malformed
 // record.
-absl::Status ScanEvents(
-    const Database& db, const Source& source, uint64_t high_water_mark,
-    const std::function<absl::Status(TimestampUs, uint64_t, const std::vector<Value>&)>& fn);
+absl::Status ScanEvents(const Database& db, const Source& source, uint64_t high_water_mark,
+                        const EventFn& fn);
+
+// Sequences [begin, end).
+struct SequenceRange {
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// Cuts the sequences of `source`'s events below `high_water_mark` into at
+// most `parts` consecutive ranges, of about equal spans of sequence numbers,
+// that together hold every such event: for scans that run concurrently.
+// Empty when the source has no such event.
+absl::StatusOr<std::vector<SequenceRange>> SplitEventSequences(const Database& db,
+                                                               const Source& source,
+                                                               uint64_t high_water_mark, int parts);
+
+// As ScanEvents, over the events with sequence in `range`. Safe to call
+// from several threads at once.
+absl::Status ScanEventRange(const Database& db, const Source& source, SequenceRange range,
+                            const EventFn& fn);
 
 }  // namespace fstore
 

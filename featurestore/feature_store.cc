@@ -10,6 +10,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -133,7 +135,18 @@ class FeatureStore::Impl {
   absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
       const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
       TimestampUs at) const;
+  // Resolves `prepared` now and registers it for resolving again on Apply.
+  absl::Status Prepare(const std::shared_ptr<PreparedSelection>& prepared);
+  absl::Status GetOnlineFeatures(const PreparedSelection& prepared,
+                                 const std::map<std::string, std::string>& entity,
+                                 TimestampUs at, OnlineFeatures* out) const;
   uint64_t NextSequence() const { return next_seq_.load(); }
+  std::map<std::string, int64_t> OnlineEntityCounts() const {
+    absl::ReaderMutexLock lock(&mu_);
+    std::map<std::string, int64_t> counts;
+    for (const auto& [view, state] : views_) counts[view] = state.timelines.size();
+    return counts;
+  }
 
   absl::StatusOr<Snapshot> CreateSnapshot(absl::string_view name);
   absl::StatusOr<Snapshot> GetSnapshot(absl::string_view name) const;
@@ -159,13 +172,18 @@ class FeatureStore::Impl {
   }
   const Options& options() const { return options_; }
 
- private:
+  // The online state of one view (public for PreparedSelection::Plan).
   struct ViewState {
     std::shared_ptr<const CompiledView> compiled;
     absl::flat_hash_map<std::string, EntityTimeline> timelines;
     TimestampUs newest = kMinTime;
     TimestampUs reclaimed_before = kMinTime;
   };
+  // Keyed by view name. A node map: plans point at its values, which stay
+  // put while others are added (none is ever erased).
+  using ViewStates = absl::node_hash_map<std::string, ViewState>;
+
+ private:
 
   absl::Status LoadDefinitions(Definitions* out);
   absl::Status LoadCounters();
@@ -178,6 +196,14 @@ class FeatureStore::Impl {
   // Drops window state beyond the horizon for the given timelines.
   void Reclaim(ViewState& state, const std::vector<std::string>& entities,
                rocksdb::WriteBatch* deletes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Resolves `selector` against `catalog` and the current online state.
+  PreparedSelection::Plan MakePlan(std::shared_ptr<const Catalog> catalog,
+                                   const FeatureSelector& selector) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Reads a plan's features for `entity` as of `at` into `out`.
+  absl::Status ReadPlan(const PreparedSelection::Plan& plan,
+                        const std::map<std::string, std::string>& entity, TimestampUs at,
+                        OnlineFeatures* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   Database* const db_;
   const Options options_;
@@ -194,8 +220,35 @@ class FeatureStore::Impl {
   // Guards what readers see.
   mutable absl::Mutex mu_;
   std::shared_ptr<const Catalog> catalog_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, ViewState> views_ ABSL_GUARDED_BY(mu_);
+  ViewStates views_ ABSL_GUARDED_BY(mu_);
+  // Live prepared selections; each one's plan_ is guarded by mu_ and
+  // replaced whenever catalog_ is.
+  std::vector<std::weak_ptr<PreparedSelection>> prepared_ ABSL_GUARDED_BY(mu_);
 };
+
+// A selection resolved against one catalog: the views it reads, in the
+// order their features first appear, each with the online state it reads
+// and the features it contributes.
+struct PreparedSelection::Plan {
+  std::shared_ptr<const Catalog> catalog;  // keeps the compiled views alive
+  absl::Status status;                     // not OK: the selection does not resolve
+  std::vector<std::string> names;          // output names, in selection order
+  struct ViewRead {
+    const CompiledView* view = nullptr;
+    // Null when the view has no online state (it reads as empty).
+    const FeatureStore::Impl::ViewState* state = nullptr;
+    // Views with the same join keys share one entity key.
+    size_t key_group = 0;
+    // (feature of the view, output position), in selection order.
+    std::vector<std::pair<size_t, size_t>> features;
+  };
+  std::vector<ViewRead> views;
+  size_t key_groups = 0;
+};
+
+PreparedSelection::PreparedSelection(const void* store, FeatureSelector selector)
+    : store_(store), selector_(std::move(selector)) {}
+PreparedSelection::~PreparedSelection() = default;
 
 absl::Status FeatureStore::Impl::LoadDefinitions(Definitions* out) {
   std::unique_ptr<rocksdb::Iterator> it(
@@ -271,7 +324,7 @@ absl::Status FeatureStore::Impl::LoadEventIds() {
 
 absl::Status FeatureStore::Impl::LoadOnline(const Catalog& catalog) {
   absl::MutexLock write_lock(&write_mu_);
-  absl::flat_hash_map<std::string, ViewState> views;
+  ViewStates views;
   for (const auto& [name, compiled] : catalog.views) {
     ViewState& state = views[name];
     state.compiled = std::make_shared<const CompiledView>(compiled);
@@ -476,6 +529,16 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
     }
   }
   catalog_ = std::move(next);
+  // Prepared selections follow the new definitions (and online state).
+  prepared_.erase(std::remove_if(prepared_.begin(), prepared_.end(),
+                                 [](const auto& weak) { return weak.expired(); }),
+                  prepared_.end());
+  for (const std::weak_ptr<PreparedSelection>& weak : prepared_) {
+    if (std::shared_ptr<PreparedSelection> prepared = weak.lock()) {
+      prepared->plan_ = std::make_unique<const PreparedSelection::Plan>(
+          MakePlan(catalog_, prepared->selector()));
+    }
+  }
   return result;
 }
 
@@ -755,6 +818,85 @@ absl::StatusOr<DeadLetterPage> FeatureStore::Impl::ListDeadLetters(
   return page;
 }
 
+PreparedSelection::Plan FeatureStore::Impl::MakePlan(std::shared_ptr<const Catalog> catalog,
+                                                     const FeatureSelector& selector) const {
+  PreparedSelection::Plan plan;
+  plan.catalog = std::move(catalog);
+  absl::StatusOr<std::vector<SelectedFeature>> items =
+      SelectFeatures(*plan.catalog, selector, /*always_prefix=*/false);
+  if (!items.ok()) {
+    plan.status = items.status();
+    return plan;
+  }
+  std::vector<const std::vector<std::string>*> key_groups;
+  plan.names.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    SelectedFeature& item = (*items)[i];
+    plan.names.push_back(std::move(item.name));
+    auto read = std::find_if(plan.views.begin(), plan.views.end(),
+                             [&](const auto& r) { return r.view == item.view; });
+    if (read == plan.views.end()) {
+      PreparedSelection::Plan::ViewRead added;
+      added.view = item.view;
+      auto state = views_.find(item.view->def->name);
+      if (state != views_.end()) added.state = &state->second;
+      auto group = std::find_if(key_groups.begin(), key_groups.end(),
+                                [&](const auto* keys) { return *keys == item.view->key_names; });
+      added.key_group = group - key_groups.begin();
+      if (group == key_groups.end()) key_groups.push_back(&item.view->key_names);
+      plan.views.push_back(std::move(added));
+      read = plan.views.end() - 1;
+    }
+    read->features.emplace_back(item.feature, i);
+  }
+  plan.key_groups = key_groups.size();
+  return plan;
+}
+
+absl::Status FeatureStore::Impl::ReadPlan(const PreparedSelection::Plan& plan,
+                                          const std::map<std::string, std::string>& entity,
+                                          TimestampUs at, OnlineFeatures* out) const {
+  FSTORE_RETURN_IF_ERROR(plan.status);
+  out->at = at;
+  out->features.resize(plan.names.size());
+  out->freshness.resize(plan.views.size());
+  absl::InlinedVector<std::string, 4> keys(plan.key_groups);
+  absl::InlinedVector<bool, 4> have_key(plan.key_groups, false);
+  for (size_t v = 0; v < plan.views.size(); ++v) {
+    const PreparedSelection::Plan::ViewRead& read = plan.views[v];
+    const std::string& name = read.view->def->name;
+    if (!have_key[read.key_group]) {
+      FSTORE_ASSIGN_OR_RETURN(keys[read.key_group], EntityKeyFromNames(*read.view, entity));
+      have_key[read.key_group] = true;
+    }
+    // An entity without events reads like an empty timeline.
+    const EntityTimeline* timeline = read.view->empty_timeline.get();
+    if (read.state != nullptr) {
+      const ViewState& vs = *read.state;
+      if (vs.compiled->horizon >= 0 && vs.reclaimed_before != kMinTime &&
+          at - vs.compiled->horizon < vs.reclaimed_before) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "feature view ", name, " keeps online state from ",
+            FormatIsoTime(vs.reclaimed_before), " on; ", FormatIsoTime(at),
+            " needs older events (use historical retrieval)"));
+      }
+      auto t = vs.timelines.find(keys[read.key_group]);
+      if (t != vs.timelines.end()) timeline = &t->second;
+    }
+    out->freshness[v].view.assign(name);
+    out->freshness[v].newest_event = timeline->NewestBefore(at).value_or(TimestampUs{0});
+    for (const auto& [feature, position] : read.features) {
+      NamedValue& f = out->features[position];
+      f.name.assign(plan.names[position]);
+      f.value = timeline->Evaluate(feature, at);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The same reads as ReadPlan, resolving the selector on the way (no plan to
+// build: this path serves one-off lookups, which should not pay for one).
+// PreparedReadsEqualSelectorReads (feature_store_test) keeps the two equal.
 absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
     const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
     TimestampUs at) const {
@@ -796,6 +938,31 @@ absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
     out.features.push_back({item.name, timeline->Evaluate(item.feature, at)});
   }
   return out;
+}
+
+absl::Status FeatureStore::Impl::Prepare(const std::shared_ptr<PreparedSelection>& prepared) {
+  absl::MutexLock lock(&mu_);
+  auto plan = std::make_unique<const PreparedSelection::Plan>(
+      MakePlan(catalog_, prepared->selector()));
+  FSTORE_RETURN_IF_ERROR(plan->status);
+  prepared->plan_ = std::move(plan);
+  // Forget selections nobody holds any more.
+  prepared_.erase(std::remove_if(prepared_.begin(), prepared_.end(),
+                                 [](const auto& weak) { return weak.expired(); }),
+                  prepared_.end());
+  prepared_.push_back(prepared);
+  return absl::OkStatus();
+}
+
+absl::Status FeatureStore::Impl::GetOnlineFeatures(const PreparedSelection& prepared,
+                                                   const std::map<std::string, std::string>& entity,
+                                                   TimestampUs at, OnlineFeatures* out) const {
+  if (prepared.store_ != this) {
+    return absl::InvalidArgumentError("a prepared selection is read by the store that made it");
+  }
+  if (at == 0) at = NowUs();
+  absl::ReaderMutexLock lock(&mu_);
+  return ReadPlan(*prepared.plan_, entity, at, out);
 }
 
 // -------------------------------------------------------------- snapshots
@@ -935,7 +1102,24 @@ absl::StatusOr<OnlineFeatures> FeatureStore::GetOnlineFeatures(
   return impl_->GetOnlineFeatures(selector, entity, at);
 }
 
+absl::StatusOr<std::shared_ptr<const PreparedSelection>> FeatureStore::PrepareSelection(
+    const FeatureSelector& selector) const {
+  std::shared_ptr<PreparedSelection> prepared(new PreparedSelection(impl_.get(), selector));
+  FSTORE_RETURN_IF_ERROR(impl_->Prepare(prepared));
+  return std::shared_ptr<const PreparedSelection>(std::move(prepared));
+}
+
+absl::Status FeatureStore::GetOnlineFeatures(const PreparedSelection& prepared,
+                                             const std::map<std::string, std::string>& entity,
+                                             TimestampUs at, OnlineFeatures* out) const {
+  return impl_->GetOnlineFeatures(prepared, entity, at, out);
+}
+
 uint64_t FeatureStore::NextSequence() const { return impl_->NextSequence(); }
+
+std::map<std::string, int64_t> FeatureStore::OnlineEntityCounts() const {
+  return impl_->OnlineEntityCounts();
+}
 
 }  // namespace fstore
 

@@ -100,10 +100,14 @@ struct ViewFreshness {
 };
 
 struct OnlineFeatures {
-  std::vector<NamedValue> features;
+  std::vector<NamedValue> features;  // in selection order
+  // One entry per view of the selection, in the order the views' features
+  // first appear in it.
   std::vector<ViewFreshness> freshness;
   TimestampUs at = 0;
 };
+
+class PreparedSelection;
 
 class FeatureStore {
  public:
@@ -161,6 +165,19 @@ class FeatureStore {
       const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
       TimestampUs at) const;
 
+  // Resolves `selector` for repeated reads (PreparedSelection); fails as
+  // GetOnlineFeatures(selector) would when it does not resolve now.
+  absl::StatusOr<std::shared_ptr<const PreparedSelection>> PrepareSelection(
+      const FeatureSelector& selector) const;
+  // GetOnlineFeatures(prepared.selector(), entity, at), written over `out`
+  // and reusing the memory it holds: a caller that keeps one OnlineFeatures
+  // per thread allocates nothing once warm (an out-parameter for that
+  // reason). On error `out` holds unspecified values. InvalidArgument when
+  // `prepared` was made by another store.
+  absl::Status GetOnlineFeatures(const PreparedSelection& prepared,
+                                 const std::map<std::string, std::string>& entity,
+                                 TimestampUs at, OnlineFeatures* out) const;
+
   // Snapshots. Names are [A-Za-z0-9_.-]{1,128}; an empty name on create
   // generates one ("snap-20260105T100000.000000Z"). AlreadyExists / NotFound
   // naming the snapshot.
@@ -186,11 +203,44 @@ class FeatureStore {
   // The ingestion sequence number the next accepted event will get.
   uint64_t NextSequence() const;
 
+  // Feature view name -> entities holding online state in memory.
+  std::map<std::string, int64_t> OnlineEntityCounts() const;
+
   class Impl;
 
  private:
   explicit FeatureStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// A selection resolved once for online reads that repeat it (serving reads
+// a model's features on every request). Made by FeatureStore::
+// PrepareSelection and read by its GetOnlineFeatures overload; the store
+// resolves it again whenever definitions change, so a read through it gives
+// exactly what GetOnlineFeatures(selector()) gives at that moment, errors
+// included. Immutable to its holders; safe to share between threads. The
+// store keeps it current for as long as anyone holds it; reading it needs
+// the store that made it.
+class PreparedSelection {
+ public:
+  PreparedSelection(const PreparedSelection&) = delete;
+  PreparedSelection& operator=(const PreparedSelection&) = delete;
+  ~PreparedSelection();
+
+  const FeatureSelector& selector() const { return selector_; }
+
+  struct Plan;  // implementation detail
+
+ private:
+  friend class FeatureStore;
+  friend class FeatureStore::Impl;
+  PreparedSelection(const void* store, FeatureSelector selector);
+
+  const void* const store_;  // the store that made it
+  const FeatureSelector selector_;
+  // The resolution against the current definitions; replaced by the store
+  // under its lock (when definitions change), read under it.
+  std::unique_ptr<const Plan> plan_;
 };
 
 }  // namespace fstore

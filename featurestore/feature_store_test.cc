@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -313,6 +314,165 @@ TEST_F(FeatureStoreTest, StateBeyondTheHorizonIsReclaimed) {
   EXPECT_EQ(Features("A", kT0 + 10 * 24 * kHour + 1)["amt_max_7d"], Value(1.0));
   EXPECT_EQ(store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status().code(),
             absl::StatusCode::kOutOfRange);
+}
+
+// ---- Prepared selections ----
+
+// Two reads agree: the same features (names and values), freshness and time.
+void ExpectSameRead(const absl::StatusOr<OnlineFeatures>& expected, const absl::Status& status,
+                    const OnlineFeatures& got, const std::string& context) {
+  ASSERT_EQ(status, expected.status()) << context;
+  if (!status.ok()) return;
+  ASSERT_EQ(got.features.size(), expected->features.size()) << context;
+  for (size_t i = 0; i < got.features.size(); ++i) {
+    EXPECT_EQ(got.features[i].name, expected->features[i].name) << context;
+    EXPECT_EQ(got.features[i].value, expected->features[i].value) << context << " " << i;
+  }
+  ASSERT_EQ(got.freshness.size(), expected->freshness.size()) << context;
+  for (size_t i = 0; i < got.freshness.size(); ++i) {
+    EXPECT_EQ(got.freshness[i].view, expected->freshness[i].view) << context;
+    EXPECT_EQ(got.freshness[i].newest_event, expected->freshness[i].newest_event) << context;
+  }
+  EXPECT_EQ(got.at, expected->at) << context;
+}
+
+TEST_F(FeatureStoreTest, PreparedReadsEqualSelectorReads) {
+  ASSERT_TRUE(store_->Apply(R"yaml(
+feature_views:
+  - name: dev
+    entities: [device]
+    source: txns
+    features:
+      - {name: n_1h, function: COUNT, window: 1h}
+      - {name: accounts_7d, function: DISTINCT_COUNT, column: account_id, window: 7d}
+  - name: acct_dev
+    entities: [account, device]
+    source: txns
+    features:
+      - {name: n_24h, function: COUNT, window: 24h}
+feature_services:
+  - name: mixed
+    features: [acct:n_1h, dev:n_1h, acct:last_amt]
+)yaml", "yaml", false).ok());
+  Ingest({Txn("t1", "A", kT0, 4, "PAY", "D-1"), Txn("t2", "B", kT0 + kMinute, 1, "XFER", "D-1"),
+          Txn("t3", "A", kT0 + kHour, 7, "XFER", "D-2"),
+          Txn("t4", "A", kT0 + 3 * kHour, 2, "PAY", "D-1")});
+  const std::vector<FeatureSelector> selectors = {
+      {FeatureSelector::Kind::kView, "acct", {}},
+      {FeatureSelector::Kind::kView, "acct_dev", {}},
+      {FeatureSelector::Kind::kService, "mixed", {}},
+      {FeatureSelector::Kind::kService, "acct_svc", {}},
+      // Views interleaved, one of them twice.
+      {FeatureSelector::Kind::kRefs,
+       "",
+       {"dev:accounts_7d", "acct:amt_sum_24h", "acct_dev:n_24h", "acct:last_amt", "dev:n_1h"}},
+  };
+  const std::vector<std::map<std::string, std::string>> entities = {
+      {{"account_id", "A"}, {"device_id", "D-1"}},
+      {{"account_id", "B"}, {"device_id", "D-2"}},
+      {{"account_id", "NEW"}, {"device_id", "NEW"}},
+      {{"account_id", "A"}},  // no device: views keyed by device fail
+  };
+  OnlineFeatures out;  // reused across every read, whatever it held before
+  for (size_t s = 0; s < selectors.size(); ++s) {
+    auto prepared = store_->PrepareSelection(selectors[s]);
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    EXPECT_EQ((*prepared)->selector().name, selectors[s].name);
+    for (size_t e = 0; e < entities.size(); ++e) {
+      for (TimestampUs at : {kT0, kT0 + 1, kT0 + kHour + 1, kT0 + 5 * kHour}) {
+        const std::string context = absl::StrCat("selector ", s, " entity ", e, " at ", at);
+        absl::StatusOr<OnlineFeatures> expected =
+            store_->GetOnlineFeatures(selectors[s], entities[e], at);
+        absl::Status status = store_->GetOnlineFeatures(**prepared, entities[e], at, &out);
+        ExpectSameRead(expected, status, out, context);
+      }
+    }
+  }
+}
+
+TEST_F(FeatureStoreTest, PrepareFailsLikeAReadWouldAndRefusesOtherStores) {
+  for (const FeatureSelector& selector :
+       {FeatureSelector{FeatureSelector::Kind::kView, "nope", {}},
+        FeatureSelector{FeatureSelector::Kind::kRefs, "", {"acct:nope"}},
+        FeatureSelector{FeatureSelector::Kind::kRefs, "", {"no_colon"}},
+        FeatureSelector{FeatureSelector::Kind::kRefs, "", {}}}) {
+    EXPECT_EQ(store_->PrepareSelection(selector).status(),
+              store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0).status());
+  }
+  auto db = Database::Open(dir_ + "/other");
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto other = FeatureStore::Open(db->get());
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)->Apply(kDefinitions, "yaml", false).ok());
+  auto prepared =
+      (*other)->PrepareSelection(FeatureSelector{FeatureSelector::Kind::kView, "acct", {}});
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  OnlineFeatures out;
+  EXPECT_EQ(store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0, &out).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(FeatureStoreTest, PreparedSelectionsFollowDefinitionChanges) {
+  FeatureSelector selector{FeatureSelector::Kind::kRefs, "", {"acct:n_1h", "acct:amt_sum_24h"}};
+  auto prepared = store_->PrepareSelection(selector);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  Ingest({Txn("t1", "A", kT0, 10), Txn("t2", "A", kT0 + 2 * kHour, 5)});
+  const std::map<std::string, std::string> entity = {{"account_id", "A"}};
+  const TimestampUs at = kT0 + 2 * kHour + 1;
+  OnlineFeatures out;
+  ASSERT_TRUE(store_->GetOnlineFeatures(**prepared, entity, at, &out).ok());
+  EXPECT_EQ(out.features[0].value, Value(int64_t{1}));
+
+  // n_1h becomes a 24h count: the view is rebuilt, the selection follows.
+  auto acct = [](const char* n_window, bool with_sum) {
+    return absl::StrCat(R"yaml(
+feature_views:
+  - name: acct
+    entities: [account]
+    source: txns
+    features:
+      - {name: n_1h, function: COUNT, window: )yaml",
+                        n_window, "}\n",
+                        with_sum ? "      - {name: amt_sum_24h, function: SUM, column: amount, "
+                                   "window: 24h}\n"
+                                 : "",
+                        "      - {name: xfer_n_24h, function: COUNT, window: 24h, where: "
+                        "{column: kind, equals: XFER}}\n"
+                        "      - {name: last_amt, function: LAST, column: amount, ttl: 48h}\n"
+                        // acct_svc may not name a feature that is gone.
+                        "feature_services:\n"
+                        "  - name: acct_svc\n"
+                        "    features: [acct:n_1h, acct:last_amt]\n");
+  };
+  auto applied = store_->Apply(acct("24h", true), "yaml", false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_TRUE(store_->GetOnlineFeatures(**prepared, entity, at, &out).ok());
+  EXPECT_EQ(out.features[0].value, Value(int64_t{2}));
+  ExpectSameRead(store_->GetOnlineFeatures(selector, entity, at), absl::OkStatus(), out, "24h");
+
+  // A feature it reads goes away: reads fail as a selector read does...
+  ASSERT_TRUE(store_->Apply(acct("24h", false), "yaml", false).ok());
+  absl::Status gone = store_->GetOnlineFeatures(**prepared, entity, at, &out);
+  EXPECT_EQ(gone.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(gone, store_->GetOnlineFeatures(selector, entity, at).status());
+  // ...and work again once it is back.
+  ASSERT_TRUE(store_->Apply(acct("1h", true), "yaml", false).ok());
+  ASSERT_TRUE(store_->GetOnlineFeatures(**prepared, entity, at, &out).ok());
+  EXPECT_EQ(out.features[0].value, Value(int64_t{1}));
+  EXPECT_EQ(out.features[1].value, Value(15.0));
+}
+
+TEST_F(FeatureStoreTest, PreparedReadsRefuseReclaimedTimesLikeSelectorReads) {
+  FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
+  auto prepared = store_->PrepareSelection(selector);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  Ingest({Txn("old", "A", kT0, 10)});
+  Ingest({Txn("new", "A", kT0 + 10 * 24 * kHour, 1)});
+  OnlineFeatures out;
+  const absl::Status old = store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0 + 1,
+                                                     &out);
+  EXPECT_EQ(old.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(old, store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status());
 }
 
 }  // namespace

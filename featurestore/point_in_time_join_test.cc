@@ -2,11 +2,16 @@
 // the parity contract between training and serving: for any entity and T,
 // online, historical and a brute-force recomputation agree exactly.
 #include <filesystem>
-#include <set>
+#include <map>
 #include <random>
+#include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "featurestore/catalog.h"
+#include "featurestore/csv_writer.h"
 #include "featurestore/feature_store.h"
+#include "featurestore/point_in_time_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -154,6 +159,100 @@ class PointInTimeTest : public ::testing::Test {
   std::unique_ptr<FeatureStore> store_;
 };
 
+// A store in a temp directory with the given definitions, and direct calls
+// of JoinHistorical / ExportAsOf with a chosen number of threads.
+class JoinFixture : public ::testing::Test {
+ protected:
+  void Open(const char* definitions) {
+    char tmpl[] = "/tmp/fstore-pit-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    db_ = *Database::Open(dir_ + "/data");
+    store_ = *FeatureStore::Open(db_.get());
+    auto applied = store_->Apply(definitions, "yaml", false);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    auto catalog = BuildCatalog(store_->GetDefinitions());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    catalog_ = *catalog;
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Ingest(const std::string& source, const std::vector<std::string>& columns,
+              const std::vector<std::vector<std::string>>& rows) {
+    auto writer = store_->StartIngest(source, columns);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE((*writer)->WriteText(rows, 0).ok());
+    ASSERT_EQ((*writer)->summary().accepted + (*writer)->summary().duplicates,
+              static_cast<int64_t>(rows.size()));
+  }
+
+  std::vector<SelectedFeature> Select(const FeatureSelector& selector) {
+    auto features = SelectFeatures(*catalog_, selector, /*always_prefix=*/true);
+    EXPECT_TRUE(features.ok()) << features.status();
+    return features.ok() ? *features : std::vector<SelectedFeature>();
+  }
+
+  // The CSV of JoinHistorical on `threads` threads at the current end of
+  // the event log.
+  std::string Join(const FeatureSelector& selector, const EntityRows& rows, int threads,
+                   std::string* fingerprint) {
+    std::string csv;
+    auto result = JoinHistorical(*db_, Select(selector), store_->NextSequence(), rows,
+                                 [&](absl::string_view chunk) {
+                                   csv.append(chunk.data(), chunk.size());
+                                   return absl::OkStatus();
+                                 },
+                                 JoinOptions{threads});
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return "";
+    EXPECT_EQ(result->row_count, static_cast<int64_t>(rows.rows.size()));
+    *fingerprint = result->fingerprint;
+    return csv;
+  }
+
+  std::string Export(const FeatureSelector& selector, TimestampUs at, int threads,
+                     std::string* fingerprint) {
+    std::string csv;
+    auto result = ExportAsOf(*db_, Select(selector), store_->NextSequence(), at,
+                             [&](absl::string_view chunk) {
+                               csv.append(chunk.data(), chunk.size());
+                               return absl::OkStatus();
+                             },
+                             JoinOptions{threads});
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return "";
+    *fingerprint = result->fingerprint;
+    return csv;
+  }
+
+  // The CSV line historical retrieval must give for `cells` (the row's
+  // input cells) from the online values of `selector` as of `at`.
+  std::string OnlineLine(const FeatureSelector& selector,
+                         const std::map<std::string, std::string>& entity, TimestampUs at,
+                         const std::vector<std::string>& cells) {
+    std::string line;
+    AppendCsvLine(&line, cells);
+    line.pop_back();
+    auto online = store_->GetOnlineFeatures(selector, entity, at);
+    EXPECT_TRUE(online.ok()) << online.status();
+    if (!online.ok()) return "";
+    for (const NamedValue& f : online->features) {
+      line.push_back(',');
+      AppendCsvValue(&line, f.value);
+    }
+    return line;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<FeatureStore> store_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
 TEST_F(PointInTimeTest, OneRowPerInputRowInInputOrderWithViewPrefixedColumns) {
   Ingest({{"e1", "A", kT0, 5.0, "X"}, {"e2", "B", kT0, 7.0, "Y"}});
   const std::string csv = Historical({{"B", kT0 + 1}, {"A", kT0}, {"A", kT0 + 1}});
@@ -289,6 +388,259 @@ TEST_F(PointInTimeTest, OnlineHistoricalAndBruteForceAgreeOnRandomStreams) {
           << names[f] << " historical, " << account << " at " << FormatIsoTime(at);
     }
   }
+}
+
+// Many entities, late and replayed events: enough rows and events for the
+// work to be cut into several blocks and scanned in several ranges.
+class ManyEntitiesJoinTest : public JoinFixture {
+ protected:
+  void SetUp() override {
+    Open(kDefinitions);
+    std::mt19937 rng(77);
+    std::vector<std::vector<std::string>> rows;
+    for (int i = 0; i < 30000; ++i) {
+      const int id = i < 28000 ? i : static_cast<int>(rng() % 28000);  // replays
+      const TimestampUs ts = kT0 + static_cast<int64_t>(rng() % (6 * 3600)) * kMicrosPerSecond;
+      const std::string amount = rng() % 8 == 0 ? "" : std::to_string(rng() % 200);
+      rows.push_back({"e" + std::to_string(id), "A" + std::to_string(rng() % kAccounts),
+                      FormatIsoTime(ts), amount, std::string(1, static_cast<char>('X' + rng() % 3))});
+    }
+    // In chunks, not sorted by time: many events arrive late.
+    for (size_t i = 0; i < rows.size(); i += 5000) {
+      Ingest("ev", {"id", "account_id", "ts", "amount", "kind"},
+             std::vector<std::vector<std::string>>(rows.begin() + i, rows.begin() + i + 5000));
+    }
+    points_.columns = {"label", "account_id", "ts"};
+    for (int i = 0; i < 6000; ++i) {
+      // Some accounts have no events; times around and beyond the events'.
+      const std::string account = "A" + std::to_string(rng() % (kAccounts + 20));
+      const TimestampUs at =
+          kT0 + static_cast<int64_t>(rng() % (8 * 3600)) * kMicrosPerSecond - 3600 * kMicrosPerSecond;
+      points_.rows.push_back({"row " + std::to_string(i), account, std::to_string(at)});
+      times_.push_back(at);
+    }
+  }
+
+  static constexpr int kAccounts = 400;
+  EntityRows points_;
+  std::vector<TimestampUs> times_;
+};
+
+TEST_F(ManyEntitiesJoinTest, OutputDoesNotDependOnTheNumberOfThreads) {
+  const FeatureSelector view{FeatureSelector::Kind::kView, "acct", {}};
+  std::string f1;
+  const std::string one = Join(view, points_, 1, &f1);
+  ASSERT_EQ(std::count(one.begin(), one.end(), '\n'), 6001);
+  for (int threads : {2, 3, 8}) {
+    std::string f;
+    EXPECT_EQ(Join(view, points_, threads, &f), one) << threads << " threads";
+    EXPECT_EQ(f, f1) << threads << " threads";
+  }
+  // Through the store, which picks the number of threads.
+  std::string through_store;
+  auto result = store_->GetHistoricalFeatures(view, points_, "", [&](absl::string_view chunk) {
+    through_store.append(chunk.data(), chunk.size());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(through_store, one);
+  EXPECT_EQ(result->join.fingerprint, f1);
+}
+
+TEST_F(ManyEntitiesJoinTest, TheFirstBadRowFailsTheJoinWhateverTheThreads) {
+  EntityRows rows = points_;
+  for (int i = 0; i < 20000; ++i) rows.rows.push_back(points_.rows[i % points_.rows.size()]);
+  rows.rows[17000][2] = "soon";
+  rows.rows[9000][2] = "later";
+  rows.rows[12000].pop_back();
+  for (int threads : {1, 3}) {
+    std::string csv;
+    auto result = JoinHistorical(*db_, Select({FeatureSelector::Kind::kView, "acct", {}}),
+                                 store_->NextSequence(), rows,
+                                 [&](absl::string_view chunk) {
+                                   csv.append(chunk.data(), chunk.size());
+                                   return absl::OkStatus();
+                                 },
+                                 JoinOptions{threads});
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(result.status().message()), HasSubstr("entity row 9001"));
+    EXPECT_THAT(std::string(result.status().message()), HasSubstr("'later'"));
+    EXPECT_EQ(csv, "") << "no output before the rows are checked";
+  }
+}
+
+TEST_F(ManyEntitiesJoinTest, ASinkErrorStopsTheJoinAndIsReturned) {
+  EntityRows rows = points_;
+  for (int i = 0; i < 60000; ++i) rows.rows.push_back(points_.rows[i % points_.rows.size()]);
+  for (int threads : {1, 2}) {
+    int calls = 0;
+    auto result = JoinHistorical(*db_, Select({FeatureSelector::Kind::kView, "acct", {}}),
+                                 store_->NextSequence(), rows,
+                                 [&](absl::string_view) {
+                                   return ++calls == 3 ? absl::UnavailableError("client went away")
+                                                       : absl::OkStatus();
+                                 },
+                                 JoinOptions{threads});
+    EXPECT_EQ(result.status(), absl::UnavailableError("client went away"));
+    EXPECT_EQ(calls, 3) << "no chunk after the failing one";
+  }
+}
+
+TEST_F(ManyEntitiesJoinTest, EveryRowEqualsTheOnlineRead) {
+  const FeatureSelector view{FeatureSelector::Kind::kView, "acct", {}};
+  std::string fingerprint;
+  const std::string csv = Join(view, points_, 3, &fingerprint);
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), points_.rows.size() + 1);
+  int mismatches = 0;
+  for (size_t r = 0; r < points_.rows.size(); ++r) {
+    const std::vector<std::string>& row = points_.rows[r];
+    const std::string want = OnlineLine(view, {{"account_id", row[1]}}, times_[r], row);
+    if (lines[r + 1] != want && ++mismatches <= 5) {
+      ADD_FAILURE() << "row " << r + 1 << ": historical " << lines[r + 1] << ", online " << want;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
+TEST_F(ManyEntitiesJoinTest, ExportEqualsOnlineReadsWhateverTheThreads) {
+  const FeatureSelector view{FeatureSelector::Kind::kView, "acct", {}};
+  const TimestampUs at = kT0 + 3 * 3600 * kMicrosPerSecond + 1;
+  std::string f1;
+  const std::string one = Export(view, at, 1, &f1);
+  for (int threads : {2, 5}) {
+    std::string f;
+    EXPECT_EQ(Export(view, at, threads, &f), one) << threads << " threads";
+    EXPECT_EQ(f, f1);
+  }
+  std::vector<std::string> lines = absl::StrSplit(one, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), kAccounts + 1u);  // every account has events
+  std::string previous;
+  for (size_t l = 1; l < lines.size(); ++l) {
+    const std::string account = lines[l].substr(0, lines[l].find(','));
+    EXPECT_LT(previous, account) << "export is ordered by key";
+    previous = account;
+    std::string want;
+    AppendCsvField(&want, account);
+    auto online = store_->GetOnlineFeatures(view, {{"account_id", account}}, at);
+    ASSERT_TRUE(online.ok()) << online.status();
+    for (const NamedValue& f : online->features) {
+      want.push_back(',');
+      AppendCsvValue(&want, f.value);
+    }
+    EXPECT_EQ(lines[l], want);
+  }
+}
+
+// Two entities, a composite key, two sources, and a service whose features
+// alternate between views keyed differently.
+constexpr char kServiceDefinitions[] = R"yaml(
+entities:
+  - {name: account, join_key: account_id}
+  - {name: device, join_key: device_id}
+sources:
+  - name: tx
+    timestamp_column: ts
+    event_id_column: id
+    columns:
+      - {name: id, type: STRING}
+      - {name: account_id, type: STRING}
+      - {name: device_id, type: STRING}
+      - {name: ts, type: TIMESTAMP}
+      - {name: amount, type: DOUBLE, nullable: true}
+      - {name: kind, type: STRING}
+  - name: logins
+    timestamp_column: ts
+    columns:
+      - {name: device_id, type: STRING}
+      - {name: ts, type: TIMESTAMP}
+feature_views:
+  - name: acct
+    entities: [account]
+    source: tx
+    features:
+      - {name: n_1h, function: COUNT, window: 1h}
+      - {name: sum_1h, function: SUM, column: amount, window: 1h}
+      - {name: last_kind, function: LAST, column: kind}
+  - name: dev
+    entities: [device]
+    source: tx
+    features:
+      - {name: accounts_1h, function: DISTINCT_COUNT, column: account_id, window: 1h}
+      - {name: max_10m, function: MAX, column: amount, window: 10m}
+  - name: dev_logins
+    entities: [device]
+    source: logins
+    features:
+      - {name: n_1h, function: COUNT, window: 1h}
+  - name: pair
+    entities: [account, device]
+    source: tx
+    features:
+      - {name: n_1h, function: COUNT, window: 1h}
+      - {name: last_amount, function: LAST, column: amount, ttl: 20m}
+feature_services:
+  - name: svc
+    features: [acct:n_1h, dev:accounts_1h, acct:last_kind, pair:n_1h, dev_logins:n_1h,
+               dev:max_10m, acct:sum_1h, pair:last_amount]
+)yaml";
+
+TEST_F(JoinFixture, ServiceOfSeveralEntityKeysEqualsOnlineReadsWhateverTheThreads) {
+  Open(kServiceDefinitions);
+  std::mt19937 rng(3);
+  // Kinds that CSV must quote.
+  const std::vector<std::string> kinds = {"X", "Y,Z", "say \"hi\""};
+  std::vector<std::vector<std::string>> tx, logins;
+  for (int i = 0; i < 3000; ++i) {
+    const TimestampUs ts = kT0 + static_cast<int64_t>(rng() % (3 * 3600)) * kMicrosPerSecond;
+    tx.push_back({"t" + std::to_string(rng() % 2800), "A" + std::to_string(rng() % 30),
+                  "D" + std::to_string(rng() % 12), std::to_string(ts),
+                  rng() % 6 == 0 ? "" : std::to_string(rng() % 500), kinds[rng() % kinds.size()]});
+    if (i % 2 == 0) {
+      logins.push_back({"D" + std::to_string(rng() % 14),
+                        std::to_string(kT0 + static_cast<int64_t>(rng() % (3 * 3600)) *
+                                                 kMicrosPerSecond)});
+    }
+  }
+  for (size_t i = 0; i < tx.size(); i += 500) {
+    Ingest("tx", {"id", "account_id", "device_id", "ts", "amount", "kind"},
+           std::vector<std::vector<std::string>>(tx.begin() + i, tx.begin() + i + 500));
+  }
+  Ingest("logins", {"device_id", "ts"}, logins);
+
+  EntityRows rows;
+  rows.columns = {"device_id", "when", "account_id", "note"};
+  rows.timestamp_column = "when";
+  std::vector<TimestampUs> times;
+  for (int i = 0; i < 1500; ++i) {
+    const TimestampUs at = kT0 + static_cast<int64_t>(rng() % (4 * 3600)) * kMicrosPerSecond;
+    times.push_back(at);
+    rows.rows.push_back({"D" + std::to_string(rng() % 14), FormatIsoTime(at),
+                         "A" + std::to_string(rng() % 32), i % 7 == 0 ? "a, b" : "n"});
+  }
+  const FeatureSelector service{FeatureSelector::Kind::kService, "svc", {}};
+  std::string f1;
+  const std::string csv = Join(service, rows, 1, &f1);
+  for (int threads : {2, 4}) {
+    std::string f;
+    EXPECT_EQ(Join(service, rows, threads, &f), csv) << threads << " threads";
+    EXPECT_EQ(f, f1);
+  }
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), rows.rows.size() + 1);
+  EXPECT_EQ(lines[0],
+            "device_id,when,account_id,note,acct__n_1h,dev__accounts_1h,acct__last_kind,"
+            "pair__n_1h,dev_logins__n_1h,dev__max_10m,acct__sum_1h,pair__last_amount");
+  int mismatches = 0;
+  for (size_t r = 0; r < rows.rows.size(); ++r) {
+    const std::vector<std::string>& row = rows.rows[r];
+    const std::string want =
+        OnlineLine(service, {{"device_id", row[0]}, {"account_id", row[2]}}, times[r], row);
+    if (lines[r + 1] != want && ++mismatches <= 5) {
+      ADD_FAILURE() << "row " << r + 1 << ": historical " << lines[r + 1] << ", online " << want;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
 }
 
 }  // namespace

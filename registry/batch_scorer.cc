@@ -44,6 +44,7 @@ absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable
                                        EntityText(spec.entities[i]), " (nothing was written): ",
                                        result.status().message()));
     }
+    if (spec.on_scored) spec.on_scored(request, *result, summary.batch_id);
     ScoreRecord& r = records.emplace_back();
     r.entity = spec.entities[i];
     r.fraud_score = result->score;

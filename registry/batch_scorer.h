@@ -29,6 +29,9 @@ struct BatchScoreSpec {
   // has no triggering event).
   std::map<std::string, Value> request_fields;
   TimestampUs at = 0;  // features as of; 0 = now
+  // Called for each entity scored, with the batch id (e.g. to log it).
+  std::function<void(const ScoreRequest&, const ScoreResult&, const std::string& batch_id)>
+      on_scored;
 };
 
 struct BatchScoreSummary {

@@ -597,6 +597,8 @@ class ModelRegistryImpl final : public ModelRegistry {
   absl::Status DeleteVersion(absl::string_view model, int64_t version,
                              absl::string_view actor) override;
   absl::StatusOr<ModelVersion> Resolve(const ModelRef& ref) const override;
+  absl::StatusOr<std::shared_ptr<const ModelVersion>> ResolveShared(
+      const ModelRef& ref) const override;
   absl::StatusOr<ModelVersion> TransitionStage(const StageTransitionRequest& request) override;
   absl::Status SetAlias(absl::string_view model, absl::string_view alias, int64_t version,
                         absl::string_view actor) override;
@@ -922,36 +924,50 @@ absl::Status ModelRegistryImpl::DeleteVersionLocked(absl::string_view model, int
 }
 
 absl::StatusOr<ModelVersion> ModelRegistryImpl::Resolve(const ModelRef& ref) const {
-  std::shared_ptr<const RegistryState> state = Snapshot();
-  const std::string text = ref.ToString();
-  const ModelEntry* entry = state->Find(ref.model);
-  if (entry == nullptr) {
-    return absl::NotFoundError(absl::StrCat(text, ": model ", ref.model, " not found"));
+  FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const ModelVersion> version, ResolveShared(ref));
+  return *version;
+}
+
+absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelRegistryImpl::ResolveShared(
+    const ModelRef& ref) const {
+  const std::shared_ptr<const RegistryState> state = Snapshot();
+  auto model = state->models.find(ref.model);
+  if (model == state->models.end()) {
+    return absl::NotFoundError(absl::StrCat(ref.ToString(), ": model ", ref.model, " not found"));
   }
+  const ModelEntry& entry = *model->second;
+  // The version shares ownership of its (immutable) entry.
+  auto shared = [&](const ModelVersion& version) {
+    return std::shared_ptr<const ModelVersion>(model->second, &version);
+  };
   switch (ref.kind) {
     case ModelRef::Kind::kVersion: {
-      absl::StatusOr<const ModelVersion*> v = FindVersion(*entry, ref.version);
-      if (!v.ok()) return absl::NotFoundError(absl::StrCat(text, ": ", v.status().message()));
-      return **v;
+      absl::StatusOr<const ModelVersion*> v = FindVersion(entry, ref.version);
+      if (!v.ok()) {
+        return absl::NotFoundError(absl::StrCat(ref.ToString(), ": ", v.status().message()));
+      }
+      return shared(**v);
     }
     case ModelRef::Kind::kStage:
-      for (auto it = entry->versions.rbegin(); it != entry->versions.rend(); ++it) {
-        if (it->second.stage == ref.stage) return it->second;
+      for (auto it = entry.versions.rbegin(); it != entry.versions.rend(); ++it) {
+        if (it->second.stage == ref.stage) return shared(it->second);
       }
-      return absl::NotFoundError(absl::StrCat(text, ": no version of model ", ref.model,
+      return absl::NotFoundError(absl::StrCat(ref.ToString(), ": no version of model ", ref.model,
                                               " is in stage ", StageName(ref.stage)));
     case ModelRef::Kind::kAlias: {
-      auto alias = entry->record.aliases.find(ref.alias);
-      if (alias == entry->record.aliases.end()) {
+      auto alias = entry.record.aliases.find(ref.alias);
+      if (alias == entry.record.aliases.end()) {
         return absl::NotFoundError(
-            absl::StrCat(text, ": model ", ref.model, " has no alias ", ref.alias));
+            absl::StrCat(ref.ToString(), ": model ", ref.model, " has no alias ", ref.alias));
       }
-      absl::StatusOr<const ModelVersion*> v = FindVersion(*entry, alias->second);
-      if (!v.ok()) return absl::NotFoundError(absl::StrCat(text, ": ", v.status().message()));
-      return **v;
+      absl::StatusOr<const ModelVersion*> v = FindVersion(entry, alias->second);
+      if (!v.ok()) {
+        return absl::NotFoundError(absl::StrCat(ref.ToString(), ": ", v.status().message()));
+      }
+      return shared(**v);
     }
   }
-  return absl::InternalError(absl::StrCat(text, ": unknown reference kind"));
+  return absl::InternalError(absl::StrCat(ref.ToString(), ": unknown reference kind"));
 }
 
 // ---- Stages ----

@@ -274,6 +274,12 @@ class ModelRegistry {
   // one). NotFound naming the ref when the model, version, alias or stage
   // holds no version.
   virtual absl::StatusOr<ModelVersion> Resolve(const ModelRef& ref) const = 0;
+  // Resolve without copying the version: the registry's own immutable
+  // record, which the pointer keeps alive after later changes replace it
+  // (it then describes the version as it was when resolved). Same errors as
+  // Resolve. What serving calls on every request.
+  virtual absl::StatusOr<std::shared_ptr<const ModelVersion>> ResolveShared(
+      const ModelRef& ref) const = 0;
 
   // ---- Stages ----
 

@@ -567,6 +567,38 @@ TEST_F(ModelRegistryTest, ResolveErrorsAreNotFoundNamingTheRef) {
   EXPECT_THAT(Message(Resolve("fraud:1").status()), HasSubstr("was deleted"));
 }
 
+TEST_F(ModelRegistryTest, ResolveSharedAgreesWithResolveAndOutlivesLaterChanges) {
+  NewVersion("fraud");
+  NewVersion("fraud");
+  ASSERT_TRUE(Move("fraud", 1, Stage::kProduction).ok());
+  ASSERT_TRUE(registry_->SetAlias("fraud", "champion", 2, "alice").ok());
+  for (const char* text : {"fraud@Production", "fraud@champion", "fraud:2", "fraud@Staging",
+                           "fraud@nosuch", "fraud:9", "other@Production"}) {
+    const ModelRef ref = ParseModelRef(text).value();
+    absl::StatusOr<ModelVersion> copied = registry_->Resolve(ref);
+    absl::StatusOr<std::shared_ptr<const ModelVersion>> shared = registry_->ResolveShared(ref);
+    ASSERT_EQ(copied.ok(), shared.ok()) << text;
+    if (!copied.ok()) {
+      EXPECT_EQ(shared.status(), copied.status()) << text;
+      continue;
+    }
+    EXPECT_EQ((*shared)->version, copied->version) << text;
+    EXPECT_EQ((*shared)->stage, copied->stage) << text;
+    EXPECT_EQ((*shared)->aliases, copied->aliases) << text;
+    EXPECT_EQ((*shared)->artifact_sha256, copied->artifact_sha256) << text;
+  }
+
+  // A resolved version stays readable, as it was, after the registry moves on.
+  std::shared_ptr<const ModelVersion> before =
+      registry_->ResolveShared(ParseModelRef("fraud@Production").value()).value();
+  ASSERT_TRUE(Move("fraud", 1, Stage::kArchived).ok());
+  ASSERT_TRUE(registry_->DeleteVersion("fraud", 1, "alice").ok());
+  EXPECT_EQ(before->version, 1);
+  EXPECT_EQ(before->stage, Stage::kProduction);
+  EXPECT_EQ(registry_->ResolveShared(ParseModelRef("fraud@Production").value()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 // ---- History and time travel ----
 
 TEST_F(ModelRegistryTest, HistoryAndStateAtFollowAPinnedClock) {

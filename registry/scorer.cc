@@ -25,13 +25,23 @@ struct LoadedModel {
   TreeEnsemble trees;
   // The bound features read from the store, in binding order.
   FeatureSelector selector;
+  // `selector` prepared in the store (which re-resolves it when definitions
+  // change); null when it did not resolve at load, and reads then go
+  // through `selector` itself, failing or not as the store says.
+  std::shared_ptr<const PreparedSelection> prepared;
   // For each model input: >= 0 an index into the selector's features,
   // < 0 the request field -(i + 1) of `request_fields`.
   std::vector<int> sources;
   std::vector<RequestField> request_fields;
+  // The views of the selector's features in the order they first appear
+  // (how the store lays out OnlineFeatures::freshness), and for each
+  // selected feature the index of its view there.
+  std::vector<std::string> views;
+  std::vector<size_t> feature_views;
 };
 
 absl::StatusOr<std::shared_ptr<const LoadedModel>> LoadModel(const ModelRegistry& registry,
+                                                             const FeatureStore& store,
                                                              const ModelVersion& version) {
   FSTORE_ASSIGN_OR_RETURN(std::string bytes, registry.GetArtifact(version.artifact_sha256));
   if (version.artifact_format == "ubjson") {
@@ -43,7 +53,8 @@ absl::StatusOr<std::shared_ptr<const LoadedModel>> LoadModel(const ModelRegistry
     return absl::FailedPreconditionError(absl::StrCat(
         version.model, ":", version.version, " cannot be served: ", trees.status().message()));
   }
-  auto model = std::make_shared<LoadedModel>(LoadedModel{version, *std::move(trees), {}, {}, {}});
+  auto model = std::make_shared<LoadedModel>(
+      LoadedModel{version, *std::move(trees), {}, nullptr, {}, {}, {}, {}});
   const FeatureBinding& binding = version.binding;
   if (model->trees.num_features() != static_cast<int>(binding.feature_names.size())) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -60,7 +71,16 @@ absl::StatusOr<std::shared_ptr<const LoadedModel>> LoadModel(const ModelRegistry
     } else {
       model->sources.push_back(static_cast<int>(model->selector.refs.size()));
       model->selector.refs.push_back(name);
+      const std::string view = name.substr(0, name.find(':'));
+      auto known = std::find(model->views.begin(), model->views.end(), view);
+      model->feature_views.push_back(known - model->views.begin());
+      if (known == model->views.end()) model->views.push_back(view);
     }
+  }
+  if (!model->selector.refs.empty()) {
+    absl::StatusOr<std::shared_ptr<const PreparedSelection>> prepared =
+        store.PrepareSelection(model->selector);
+    if (prepared.ok()) model->prepared = *std::move(prepared);
   }
   return std::shared_ptr<const LoadedModel>(std::move(model));
 }
@@ -117,17 +137,6 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
   return wrong("an unknown value");
 }
 
-// Whether the entity had no event in the view of `ref` ("view:feature")
-// before the read time: its counts read 0, as in training, but the caller
-// is told.
-bool HasNoData(const OnlineFeatures& features, absl::string_view ref) {
-  const absl::string_view view = ref.substr(0, ref.find(':'));
-  for (const ViewFreshness& f : features.freshness) {
-    if (f.view == view) return f.newest_event == 0;
-  }
-  return false;
-}
-
 class ScorerImpl final : public Scorer {
  public:
   ScorerImpl(ModelRegistry* registry, const FeatureStore* store, const Options& options)
@@ -139,8 +148,11 @@ class ScorerImpl final : public Scorer {
   }
 
   absl::StatusOr<ScoreResult> Score(const ScoreRequest& request) const override {
-    FSTORE_ASSIGN_OR_RETURN(const ModelVersion version, ResolveVersion(request.model_ref));
-    return ScoreVersion(version, request);
+    FSTORE_ASSIGN_OR_RETURN(const ModelRef ref, ParseModelRef(request.model_ref));
+    // The registry's own record: no copy of the version per request.
+    FSTORE_ASSIGN_OR_RETURN(const std::shared_ptr<const ModelVersion> version,
+                            registry_->ResolveShared(ref));
+    return ScoreVersion(*version, request);
   }
 
   absl::StatusOr<ModelVersion> ResolveVersion(absl::string_view model_ref) const override {
@@ -151,13 +163,16 @@ class ScorerImpl final : public Scorer {
   absl::StatusOr<ScoreResult> ScoreVersion(const ModelVersion& version,
                                            const ScoreRequest& request) const override {
     FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const LoadedModel> model, Load(version));
+    // Buffers reused by every request of this thread.
+    thread_local Scratch scratch;
     ScoreResult result;
     result.model = version.model;
     result.version = version.version;
     result.at = request.at == 0 ? NowUs() : request.at;
 
     // Request fields first: a bad request fails before any read.
-    std::vector<float> fields(model->request_fields.size());
+    std::vector<float>& fields = scratch.fields;
+    fields.resize(model->request_fields.size());
     for (size_t i = 0; i < model->request_fields.size(); ++i) {
       const RequestField& field = model->request_fields[i];
       auto it = request.request_fields.find(field.name);
@@ -168,19 +183,41 @@ class ScorerImpl final : public Scorer {
       }
       FSTORE_ASSIGN_OR_RETURN(fields[i], RequestInput(field, it->second, version));
     }
-    OnlineFeatures features;
+    OnlineFeatures& features = scratch.features;
     if (!model->selector.refs.empty()) {
-      absl::StatusOr<OnlineFeatures> read =
-          store_->GetOnlineFeatures(model->selector, request.entity, result.at);
+      absl::Status read;
+      if (model->prepared != nullptr) {
+        read = store_->GetOnlineFeatures(*model->prepared, request.entity, result.at, &features);
+      } else {
+        absl::StatusOr<OnlineFeatures> unprepared =
+            store_->GetOnlineFeatures(model->selector, request.entity, result.at);
+        read = unprepared.status();
+        if (unprepared.ok()) features = *std::move(unprepared);
+      }
       if (!read.ok()) {
-        if (absl::IsNotFound(read.status())) {
+        if (absl::IsNotFound(read)) {
           return absl::FailedPreconditionError(absl::StrCat(
               version.model, ":", version.version, " is bound to features the store no longer "
-              "defines: ", read.status().message()));
+              "defines: ", read.message()));
         }
-        return read.status();
+        return read;
       }
-      features = *std::move(read);
+    } else {
+      features.features.clear();
+      features.freshness.clear();
+    }
+    // Which views had no event of their entity before `at`: their features
+    // are named missing. The store lists views in the order computed at
+    // load; a search covers any other order.
+    std::vector<char>& no_data = scratch.no_data;
+    no_data.assign(model->views.size(), 0);
+    for (size_t v = 0; v < model->views.size(); ++v) {
+      const std::vector<ViewFreshness>& fresh = features.freshness;
+      auto f = v < fresh.size() && fresh[v].view == model->views[v]
+                   ? fresh.begin() + v
+                   : std::find_if(fresh.begin(), fresh.end(),
+                                  [&](const ViewFreshness& x) { return x.view == model->views[v]; });
+      no_data[v] = f != fresh.end() && f->newest_event == 0;
     }
     const FeatureBinding& binding = version.binding;
     result.inputs.resize(model->sources.size());
@@ -189,8 +226,7 @@ class ScorerImpl final : public Scorer {
       if (source >= 0) {
         const Value& v = features.features[source].value;
         result.inputs[i] = InputOf(v);
-        if (std::isnan(result.inputs[i]) ||
-            HasNoData(features, binding.feature_names[i])) {
+        if (std::isnan(result.inputs[i]) || no_data[model->feature_views[source]]) {
           result.missing_features.push_back(binding.feature_names[i]);
         }
       } else {
@@ -201,20 +237,23 @@ class ScorerImpl final : public Scorer {
     if (request.explain == Explain::kNone) {
       result.score = model->trees.Predict(result.inputs.data());
     } else {
-      std::vector<float> contributions(result.inputs.size() + 1);
+      std::vector<float>& contributions = scratch.contributions;
+      contributions.resize(result.inputs.size() + 1);
       result.score = request.explain == Explain::kFast
                          ? model->trees.PredictWithFastContributions(result.inputs.data(),
                                                                      contributions.data())
                          : model->trees.PredictWithExactContributions(result.inputs.data(),
                                                                       contributions.data());
       result.bias = contributions.back();
-      std::vector<size_t> order(result.inputs.size());
+      std::vector<size_t>& order = scratch.order;
+      order.resize(result.inputs.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       const size_t top = std::min(order.size(), static_cast<size_t>(options_.top_contributions));
       std::partial_sort(order.begin(), order.begin() + top, order.end(), [&](size_t a, size_t b) {
         const float ca = std::fabs(contributions[a]), cb = std::fabs(contributions[b]);
         return ca != cb ? ca > cb : a < b;
       });
+      result.contributions.reserve(top);
       for (size_t k = 0; k < top; ++k) {
         const size_t i = order[k];
         const int source = model->sources[i];
@@ -236,6 +275,15 @@ class ScorerImpl final : public Scorer {
  private:
   using Key = std::pair<std::string, int64_t>;
 
+  // Per-thread buffers of ScoreVersion, kept between requests.
+  struct Scratch {
+    OnlineFeatures features;
+    std::vector<float> fields;
+    std::vector<char> no_data;
+    std::vector<float> contributions;
+    std::vector<size_t> order;
+  };
+
   absl::StatusOr<std::shared_ptr<const LoadedModel>> Load(const ModelVersion& version) const {
     const Key key(version.model, version.version);
     {
@@ -248,7 +296,7 @@ class ScorerImpl final : public Scorer {
     // Loads happen outside the lock; two racing loads of one version both
     // succeed and the first stored wins.
     FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const LoadedModel> loaded,
-                            LoadModel(*registry_, version));
+                            LoadModel(*registry_, *store_, version));
     absl::MutexLock lock(&mu_);
     auto [it, inserted] = cache_.emplace(key, loaded);
     if (!inserted) it->second = loaded;

@@ -17,8 +17,11 @@
 // (client/model_trainer) treats them the same way.
 //
 // Versions are loaded once (artifact verified by sha256, UBJSON converted to
-// JSON, trees flattened) and cached by (model, version); concurrent requests
-// share a loaded model without copying it. A version is loaded when first
+// JSON, trees flattened, bound features prepared in the store, which
+// resolves them again when definitions change) and cached by (model,
+// version); concurrent requests share a loaded model without copying it,
+// and resolving a reference copies nothing either (ModelRegistry::
+// ResolveShared), so a request allocates little beyond its result. A version is loaded when first
 // scored, or as soon as a stage or alias moves to it (a registry watch), so
 // a promotion does not make the next request pay for the load. Deleted
 // versions are dropped from the cache.

@@ -250,6 +250,57 @@ TEST_F(ScorerTest, APromotionTakesEffectOnTheNextRequestAndIsPreloaded) {
   EXPECT_EQ(scorer_->Score(Request("fraud:2"))->version, v2);
 }
 
+// The acct view with n_1h counting over `n_window`, with or without
+// amt_sum_24h (acct_svc then drops it too).
+std::string AcctView(const std::string& n_window, bool with_sum) {
+  std::string yaml = R"yaml(
+feature_views:
+  - name: acct
+    entities: [account]
+    source: txns
+    features:
+      - {name: n_1h, function: COUNT, window: )yaml" + n_window + "}\n";
+  if (with_sum) yaml += "      - {name: amt_sum_24h, function: SUM, column: amount, window: 24h}\n";
+  yaml += R"yaml(      - {name: xfer_n_24h, function: COUNT, window: 24h, where: {column: kind, equals: XFER}}
+      - {name: last_amt, function: LAST, column: amount, ttl: 48h}
+feature_services:
+  - name: acct_svc
+    features: [acct:n_1h, )yaml";
+  if (with_sum) yaml += "acct:amt_sum_24h, ";
+  yaml += "acct:xfer_n_24h, acct:last_amt]\n    request_fields: [{name: amount, type: DOUBLE}]\n";
+  return yaml;
+}
+
+TEST_F(ScorerTest, DefinitionChangesTakeEffectOnTheNextRequest) {
+  Promote(Register(7));  // loaded now, its features resolved in the store
+  ASSERT_EQ(scorer_->Score(Request())->inputs, (std::vector<float>{3, 300, 2, 40, 120}));
+
+  // n_1h now counts the last 5 minutes only (nothing before kT0 + 10m).
+  ASSERT_TRUE(store_->Apply(AcctView("5m", true), "yaml", false).ok());
+  EXPECT_EQ(scorer_->Score(Request())->inputs, (std::vector<float>{0, 300, 2, 40, 120}));
+
+  // A bound feature goes away, then comes back.
+  ASSERT_TRUE(store_->Apply(AcctView("1h", false), "yaml", false).ok());
+  absl::StatusOr<ScoreResult> gone = scorer_->Score(Request());
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kFailedPrecondition) << gone.status();
+  EXPECT_THAT(std::string(gone.status().message()), HasSubstr("amt_sum_24h"));
+  ASSERT_TRUE(store_->Apply(AcctView("1h", true), "yaml", false).ok());
+  EXPECT_EQ(scorer_->Score(Request())->inputs, (std::vector<float>{3, 300, 2, 40, 120}));
+}
+
+TEST_F(ScorerTest, AVersionLoadedWhileItsFeaturesAreMissingScoresOnceTheyAreBack) {
+  Register(7);
+  ASSERT_TRUE(store_->Apply(AcctView("1h", false), "yaml", false).ok());
+  absl::StatusOr<ScoreResult> gone = scorer_->Score(Request("fraud:1"));
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kFailedPrecondition) << gone.status();
+  EXPECT_EQ(scorer_->CachedVersions(), 1u);
+  ASSERT_TRUE(store_->Apply(AcctView("1h", true), "yaml", false).ok());
+  absl::StatusOr<ScoreResult> back = scorer_->Score(Request("fraud:1"));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->inputs, (std::vector<float>{3, 300, 2, 40, 120}));
+  EXPECT_NEAR(back->score, Reference(7, back->inputs), 1e-6);
+}
+
 TEST_F(ScorerTest, NoRequestFailsWhileVersionsAreSwappedUnderLoad) {
   const int64_t v1 = Register(7);
   const int64_t v2 = Register(8);

@@ -1,7 +1,5 @@
 #include "registry/xgboost_booster.h"
 
-#include <xgboost/c_api.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -12,60 +10,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "registry/xgboost_c_api.h"
 
 namespace fstore {
 namespace {
-
-// The one conversion of an XGBoost C API result into absl::Status: 0 is OK,
-// anything else carries XGBGetLastError() (thread-local in XGBoost).
-absl::Status FromXgboost(int rc, absl::StatusCode code, absl::string_view context) {
-  if (rc == 0) return absl::OkStatus();
-  const char* error = XGBGetLastError();
-  return absl::Status(code, absl::StrCat(context, ": ", error != nullptr ? error : "(no message)"));
-}
-
-absl::Status XgbInternal(int rc, absl::string_view context) {
-  return FromXgboost(rc, absl::StatusCode::kInternal, context);
-}
 
 // XGBoosterPredict's option_mask bits.
 constexpr int kOptionNone = 0;
 constexpr int kOptionOutputMargin = 1;
 constexpr int kOptionContributions = 4;
 constexpr int kOptionApproximateContributions = 8;
-
-// Owns a DMatrixHandle.
-class DMatrix {
- public:
-  DMatrix() = default;
-  DMatrix(const DMatrix&) = delete;
-  DMatrix& operator=(const DMatrix&) = delete;
-  ~DMatrix() {
-    if (handle_ != nullptr) XGDMatrixFree(handle_);
-  }
-  DMatrixHandle* out() { return &handle_; }
-  DMatrixHandle get() const { return handle_; }
-
- private:
-  DMatrixHandle handle_ = nullptr;
-};
-
-// Owns a BoosterHandle until released.
-class BoosterOwner {
- public:
-  BoosterOwner() = default;
-  BoosterOwner(const BoosterOwner&) = delete;
-  BoosterOwner& operator=(const BoosterOwner&) = delete;
-  ~BoosterOwner() {
-    if (handle_ != nullptr) XGBoosterFree(handle_);
-  }
-  BoosterHandle* out() { return &handle_; }
-  BoosterHandle get() const { return handle_; }
-  BoosterHandle Release() { return std::exchange(handle_, nullptr); }
-
- private:
-  BoosterHandle handle_ = nullptr;
-};
 
 absl::StatusOr<std::string> SaveToBuffer(BoosterHandle handle, absl::string_view format) {
   const char* config = nullptr;
@@ -95,7 +49,7 @@ absl::StatusOr<std::string> TrainDense(const std::vector<float>& data,
                                        const std::vector<std::string>& feature_types,
                                        const ParamList& params, int rounds,
                                        absl::string_view format) {
-  DMatrix train;
+  OwnedDMatrix train;
   FSTORE_RETURN_IF_ERROR(
       XgbInternal(XGDMatrixCreateFromMat(data.data(), static_cast<bst_ulong>(num_rows),
                                          static_cast<bst_ulong>(num_features),
@@ -112,7 +66,7 @@ absl::StatusOr<std::string> TrainDense(const std::vector<float>& data,
                                                static_cast<bst_ulong>(types.size())),
                     "setting feature types"));
   }
-  BoosterOwner booster;
+  OwnedBooster booster;
   DMatrixHandle matrices[] = {train.get()};
   FSTORE_RETURN_IF_ERROR(
       XgbInternal(XGBoosterCreate(matrices, 1, booster.out()), "creating an XGBoost booster"));
@@ -144,7 +98,7 @@ absl::StatusOr<std::string> DetectModelFormat(absl::string_view bytes) {
 
 absl::StatusOr<XgboostBooster> XgboostBooster::Load(absl::string_view bytes) {
   FSTORE_ASSIGN_OR_RETURN(const std::string format, DetectModelFormat(bytes));
-  BoosterOwner booster;
+  OwnedBooster booster;
   FSTORE_RETURN_IF_ERROR(
       XgbInternal(XGBoosterCreate(nullptr, 0, booster.out()), "creating an XGBoost booster"));
   FSTORE_RETURN_IF_ERROR(FromXgboost(
@@ -207,7 +161,7 @@ absl::StatusOr<std::vector<float>> XgboostBooster::PredictWithOptions(
                                                    " features"));
   }
   if (num_rows == 0) return std::vector<float>();
-  DMatrix matrix;
+  OwnedDMatrix matrix;
   FSTORE_RETURN_IF_ERROR(
       XgbInternal(XGDMatrixCreateFromMat(rows.data(), static_cast<bst_ulong>(num_rows),
                                          static_cast<bst_ulong>(num_cols),

@@ -1,7 +1,7 @@
 // XgboostBooster: an owned XGBoost booster (BoosterHandle), loaded from model
-// bytes. This header and xgboost_booster.cc are the only place fstore talks to
-// XGBoost's C API; XGBoost's "-1 + XGBGetLastError()" becomes an absl::Status
-// in exactly one function there.
+// bytes. xgboost_booster.cc and xgboost_trainer.cc are the only places fstore
+// talks to XGBoost's C API, through xgboost_c_api.h, where XGBoost's
+// "-1 + XGBGetLastError()" becomes an absl::Status in exactly one function.
 //
 // Serving evaluates trees natively (DESIGN.md §6); XGBoost stays the loader
 // that validates artifacts at registration, the reference for parity tests,

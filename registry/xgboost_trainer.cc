@@ -1,7 +1,5 @@
 #include "registry/xgboost_trainer.h"
 
-#include <xgboost/c_api.h>
-
 #include <cmath>
 #include <limits>
 #include <set>
@@ -9,55 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "registry/xgboost_c_api.h"
 
 namespace fstore {
 namespace {
-
-// The one conversion of an XGBoost C API result into absl::Status in this
-// file: 0 is OK, anything else carries XGBGetLastError() (thread-local).
-absl::Status FromXgboost(int rc, absl::StatusCode code, absl::string_view context) {
-  if (rc == 0) return absl::OkStatus();
-  const char* error = XGBGetLastError();
-  return absl::Status(code, absl::StrCat(context, ": ", error != nullptr ? error : "(no message)"));
-}
-
-absl::Status XgbInternal(int rc, absl::string_view context) {
-  return FromXgboost(rc, absl::StatusCode::kInternal, context);
-}
-
-// Owns a DMatrixHandle.
-class OwnedDMatrix {
- public:
-  OwnedDMatrix() = default;
-  OwnedDMatrix(OwnedDMatrix&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  OwnedDMatrix& operator=(OwnedDMatrix&&) = delete;
-  OwnedDMatrix(const OwnedDMatrix&) = delete;
-  OwnedDMatrix& operator=(const OwnedDMatrix&) = delete;
-  ~OwnedDMatrix() {
-    if (handle_ != nullptr) XGDMatrixFree(handle_);
-  }
-  DMatrixHandle* out() { return &handle_; }
-  DMatrixHandle get() const { return handle_; }
-
- private:
-  DMatrixHandle handle_ = nullptr;
-};
-
-// Owns a BoosterHandle.
-class OwnedBooster {
- public:
-  OwnedBooster() = default;
-  OwnedBooster(const OwnedBooster&) = delete;
-  OwnedBooster& operator=(const OwnedBooster&) = delete;
-  ~OwnedBooster() {
-    if (handle_ != nullptr) XGBoosterFree(handle_);
-  }
-  BoosterHandle* out() { return &handle_; }
-  BoosterHandle get() const { return handle_; }
-
- private:
-  BoosterHandle handle_ = nullptr;
-};
 
 // Characters XGBoost's feature maps and text dumps cannot carry in a name.
 bool IsForbiddenNameChar(char c) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/grpc_status.h"
+#include "server/metrics.h"
 #include "server/proto_convert.h"
 
 namespace fstore {
@@ -36,6 +37,18 @@ absl::Status WriteRows(const v1::IngestRequest& request, FeatureStore::IngestWri
     return writer->WriteValues(*typed, request.first_row_number());
   }
   return absl::OkStatus();
+}
+
+// Counts in `metrics` (when set) the rows an ingest committed since the
+// summary `counted` was taken, and advances `counted`.
+void CountIngested(FsdMetrics* metrics, const std::string& source, const IngestSummary& now,
+                   IngestSummary* counted) {
+  if (metrics == nullptr) return;
+  metrics->RecordIngest(source, now.accepted - counted->accepted, now.rejected - counted->rejected,
+                        now.duplicates - counted->duplicates);
+  counted->accepted = now.accepted;
+  counted->rejected = now.rejected;
+  counted->duplicates = now.duplicates;
 }
 
 absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> StartIngest(
@@ -112,9 +125,10 @@ grpc::Status FeatureStoreService::Ingest(grpc::ServerContext*, const v1::IngestR
   if (!writer.ok()) return ToGrpcStatus(writer.status());
   std::vector<std::vector<std::string>> text;
   std::vector<std::vector<Value>> typed;
-  if (absl::Status s = WriteRows(*request, writer->get(), &text, &typed); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  const absl::Status written = WriteRows(*request, writer->get(), &text, &typed);
+  IngestSummary counted;
+  CountIngested(metrics_, request->source(), (*writer)->summary(), &counted);
+  if (!written.ok()) return ToGrpcStatus(written);
   ToProto((*writer)->summary(), response);
   return grpc::Status::OK;
 }
@@ -132,13 +146,16 @@ grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext*,
   std::vector<std::vector<std::string>> text;
   std::vector<std::vector<Value>> typed;
   const std::string source = request.source();
+  IngestSummary counted;
   do {
     if (!request.source().empty() && request.source() != source) {
       return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
           "one ingest stream feeds one source: started with ", source, ", then got ",
           request.source())));
     }
-    if (absl::Status s = WriteRows(request, writer->get(), &text, &typed); !s.ok()) {
+    const absl::Status s = WriteRows(request, writer->get(), &text, &typed);
+    CountIngested(metrics_, source, (*writer)->summary(), &counted);
+    if (!s.ok()) {
       // Chunks before this one are committed; say how far the stream got.
       const IngestSummary& done = (*writer)->summary();
       return ToGrpcStatus(absl::Status(

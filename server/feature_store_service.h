@@ -1,7 +1,8 @@
 // FeatureStoreService: the fstore.v1.FeatureStore gRPC service. Thin: each
 // RPC converts the request (proto_convert), calls the FeatureStore, converts
-// the status (grpc_status) and the reply. Stateless beyond the store
-// pointer; safe for concurrent calls.
+// the status (grpc_status) and the reply; ingests count their rows in the
+// metrics (when given). Stateless beyond its pointers; safe for concurrent
+// calls.
 #ifndef FSTORE_SERVER_FEATURE_STORE_SERVICE_H_
 #define FSTORE_SERVER_FEATURE_STORE_SERVICE_H_
 
@@ -10,10 +11,13 @@
 
 namespace fstore {
 
+class FsdMetrics;
+
 class FeatureStoreService final : public v1::FeatureStore::Service {
  public:
-  // `store` must outlive the service.
-  explicit FeatureStoreService(FeatureStore* store) : store_(store) {}
+  // `store` and `metrics` (nullptr: none) must outlive the service.
+  explicit FeatureStoreService(FeatureStore* store, FsdMetrics* metrics = nullptr)
+      : store_(store), metrics_(metrics) {}
 
   grpc::Status ApplyDefinitions(grpc::ServerContext* context,
                                 const v1::ApplyDefinitionsRequest* request,
@@ -50,6 +54,7 @@ class FeatureStoreService final : public v1::FeatureStore::Service {
 
  private:
   FeatureStore* const store_;
+  FsdMetrics* const metrics_;
 };
 
 }  // namespace fstore

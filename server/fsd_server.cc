@@ -5,6 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/feature_store_service.h"
+#include "server/metrics.h"
+#include "server/metrics_http_server.h"
+#include "server/monitoring_service.h"
 #include "server/registry_service.h"
 #include "server/serving_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -18,15 +21,18 @@ namespace fstore {
 
 // The registered services, and the scores table batch scoring writes.
 struct FsdServer::Services {
-  Services(Database* db, FeatureStore* store, ModelRegistry* models, const Scorer* scorer)
+  Services(Database* db, FeatureStore* store, ModelRegistry* models, const Scorer* scorer,
+           ServingLog* log, FsdMetrics* metrics)
       : scores(db),
-        feature_store(store),
+        feature_store(store, metrics),
         registry(models, store),
-        serving(scorer, store, db, &scores) {}
+        serving(scorer, store, db, &scores, log),
+        monitoring(scorer, log, metrics) {}
   ScoreTable scores;
   FeatureStoreService feature_store;
   RegistryService registry;
   ServingService serving;
+  MonitoringService monitoring;
 };
 
 namespace {
@@ -34,7 +40,8 @@ namespace {
 constexpr int kMaxMessageBytes = 64 << 20;
 
 constexpr const char* kServiceNames[] = {
-    "fstore.v1.FeatureStore", "fstore.v1.Registry", "fstore.v1.Serving"};
+    "fstore.v1.FeatureStore", "fstore.v1.Registry", "fstore.v1.Serving",
+    "fstore.v1.Monitoring"};
 
 void SetHealth(grpc::Server* server, bool serving) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
@@ -58,12 +65,23 @@ absl::Status FsdServer::Start() {
     return absl::InvalidArgumentError(
         absl::StrCat("--threads ", options_.threads, " must be at least 1"));
   }
+  if (options_.metrics_port < -1 || options_.metrics_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--metrics_port ", options_.metrics_port, " is not a TCP port (0-65535) or -1 (off)"));
+  }
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
   FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
   FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
   scorer_ = Scorer::Create(registry_.get(), feature_store_.get());
+  ServingLog::Options log_options;
+  log_options.retention = options_.serving_log_retention;
+  serving_log_ = ServingLog::Start(database_.get(), log_options);
+  if (options_.metrics_port >= 0) {
+    FSTORE_ASSIGN_OR_RETURN(metrics_, FsdMetrics::Create(feature_store_.get(), registry_.get(),
+                                                         FsdRpcMethods(kServiceNames)));
+  }
   services_ = std::make_unique<Services>(database_.get(), feature_store_.get(), registry_.get(),
-                                         scorer_.get());
+                                         scorer_.get(), serving_log_.get(), metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -90,11 +108,18 @@ absl::Status FsdServer::Start() {
   builder.RegisterService(&services_->feature_store);
   builder.RegisterService(&services_->registry);
   builder.RegisterService(&services_->serving);
+  builder.RegisterService(&services_->monitoring);
+  if (metrics_ != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(metrics_->rpc().NewInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
 
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
+    serving_log_.reset();
     scorer_.reset();
     registry_.reset();
     feature_store_.reset();
@@ -103,14 +128,33 @@ absl::Status FsdServer::Start() {
         "cannot listen on ", address,
         ": the port is taken or the address is not local (try another --port)"));
   }
+  if (metrics_ != nullptr) {
+    MetricsHttpServer::Options http;
+    http.listen = options_.metrics_listen;
+    http.port = options_.metrics_port;
+    metrics_http_ = std::make_unique<MetricsHttpServer>(
+        http, [metrics = metrics_.get()] { return metrics->Render(); });
+    if (absl::Status started = metrics_http_->Start(); !started.ok()) {
+      metrics_http_.reset();
+      Shutdown();
+      return started;
+    }
+    spdlog::info("fsd metrics on http://{}:{}/metrics", options_.metrics_listen,
+                 metrics_http_->bound_port());
+  }
   SetHealth(server_.get(), true);
   spdlog::info("fsd serving on {}:{} with data directory {}", options_.listen,
                bound_port_, options_.data_dir);
   return absl::OkStatus();
 }
 
+int FsdServer::metrics_bound_port() const {
+  return metrics_http_ != nullptr ? metrics_http_->bound_port() : 0;
+}
+
 void FsdServer::Shutdown() {
   if (server_ == nullptr) return;
+  metrics_http_.reset();  // no scrape reads the store while it closes
   spdlog::info("shutting down: finishing in-flight calls (up to {})",
                absl::FormatDuration(options_.shutdown_grace));
   SetHealth(server_.get(), false);
@@ -119,6 +163,8 @@ void FsdServer::Shutdown() {
   server_->Wait();
   server_.reset();
   services_.reset();
+  metrics_.reset();
+  serving_log_.reset();  // writes what is still queued
   scorer_.reset();
   registry_.reset();
   feature_store_.reset();

@@ -7,7 +7,11 @@
 // (Unavailable: typically the port is taken; SO_REUSEPORT is off so a second
 // server cannot silently share a port).
 //
-// Shutdown() marks health NOT_SERVING, lets in-flight calls finish until the
+// With options.metrics_port >= 0, Start() also serves Prometheus metrics
+// (server/metrics.h) over HTTP at /metrics on metrics_listen:metrics_port,
+// failing with Unavailable when that cannot be bound.
+//
+// Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish until the
 // grace period ends (then cancels them), and flushes and closes the store.
 //
 // Thread-safety: Start and Shutdown are called from one controlling thread.
@@ -24,9 +28,13 @@
 #include "featurestore/feature_store.h"
 #include "registry/model_registry.h"
 #include "registry/scorer.h"
+#include "registry/serving_log.h"
 #include "grpcpp/server.h"
 
 namespace fstore {
+
+class FsdMetrics;
+class MetricsHttpServer;
 
 struct FsdOptions {
   // Address to listen on. Default: loopback only.
@@ -39,6 +47,14 @@ struct FsdOptions {
   int threads = 16;
   // How long Shutdown() waits for in-flight calls. Default: 10 s.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // How long the serving log keeps scored requests (drift windows cannot
+  // reach further back). Default: 7 days.
+  DurationUs serving_log_retention = 7 * 86400 * kMicrosPerSecond;
+  // Address the Prometheus /metrics endpoint listens on. Default: loopback.
+  std::string metrics_listen = "127.0.0.1";
+  // Its TCP port; 0 picks a free one (see metrics_bound_port()), -1 turns
+  // metrics off (no endpoint, nothing recorded). Default: -1.
+  int metrics_port = -1;
 };
 
 class FsdServer {
@@ -51,6 +67,8 @@ class FsdServer {
   absl::Status Start();
   // The port actually bound (differs from options.port when that was 0).
   int bound_port() const { return bound_port_; }
+  // The metrics port bound; 0 when metrics are off.
+  int metrics_bound_port() const;
   void Shutdown();
 
  private:
@@ -62,8 +80,11 @@ class FsdServer {
   std::unique_ptr<FeatureStore> feature_store_;
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<Scorer> scorer_;
+  std::unique_ptr<ServingLog> serving_log_;
+  std::unique_ptr<FsdMetrics> metrics_;  // null when metrics are off
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
 };
 
 }  // namespace fstore

@@ -55,6 +55,8 @@ absl::Status ServingService::ScoreOne(const v1::ScoreRequest& request,
   response->set_request_id(request.request_id().empty()
                                ? absl::StrCat(kRun, next_request_.fetch_add(1))
                                : request.request_id());
+  log_->Append(ServedRequest{response->request_id(), result->at, result->model, result->version,
+                             std::move(score.entity), std::move(result->inputs), result->score});
   return absl::OkStatus();
 }
 
@@ -107,6 +109,14 @@ grpc::Status ServingService::BatchScore(grpc::ServerContext*, const v1::BatchSco
     return ToGrpcStatus(absl::InvalidArgumentError(
         "batch scoring needs a lookback window (lookback_us > 0) or a list of entities"));
   }
+  spec.on_scored = [this](const ScoreRequest& scored, const ScoreResult& result,
+                          const std::string& batch_id) {
+    std::string id = batch_id;
+    for (const auto& [key, value] : scored.entity) absl::StrAppend(&id, "/", value);
+    log_->Append(ServedRequest{std::move(id),
+                               result.at, result.model, result.version, scored.entity,
+                               result.inputs, result.score});
+  };
   absl::StatusOr<BatchScoreSummary> summary = RunBatchScore(*scorer_, scores_, spec);
   if (!summary.ok()) return ToGrpcStatus(summary.status());
   response->set_scored(summary->scored);

@@ -18,15 +18,17 @@
 #include "featurestore/feature_store.h"
 #include "registry/score_table.h"
 #include "registry/scorer.h"
+#include "registry/serving_log.h"
 
 namespace fstore {
 
 class ServingService : public v1::Serving::Service {
  public:
   // All must outlive the service.
+  // Every scored request (unary, stream, batch) is appended to `log`.
   ServingService(const Scorer* scorer, const FeatureStore* store, const Database* db,
-                 ScoreTable* scores)
-      : scorer_(scorer), store_(store), db_(db), scores_(scores) {}
+                 ScoreTable* scores, ServingLog* log)
+      : scorer_(scorer), store_(store), db_(db), scores_(scores), log_(log) {}
 
   grpc::Status Score(grpc::ServerContext* context, const v1::ScoreRequest* request,
                      v1::ScoreResponse* response) override;
@@ -46,6 +48,7 @@ class ServingService : public v1::Serving::Service {
   const FeatureStore* const store_;
   const Database* const db_;
   ScoreTable* const scores_;
+  ServingLog* const log_;
   std::atomic<uint64_t> next_request_{0};
 };
 

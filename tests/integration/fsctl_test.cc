@@ -46,9 +46,9 @@ TEST(FsctlTest, HealthOfStoppedServerFailsNamingTheAddress) {
 TEST(FsctlTest, UnimplementedVerbSaysSoAndExitsThree) {
   auto fsd = FsdProcess::Start();
   ASSERT_NE(fsd, nullptr);
-  ProgramResult r = fsd->Fsctl({"drift", "fraud@Production"});
+  ProgramResult r = fsd->Fsctl({"quality", "txns"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, HasSubstr("'drift' is not implemented"));
+  EXPECT_THAT(r.err, HasSubstr("'quality' is not implemented"));
   EXPECT_EQ(r.out, "");
 }
 

@@ -25,7 +25,7 @@ TEST(FsdServerTest, AnswersHealthForServerAndEachService) {
   ASSERT_NE(fsd, nullptr);
   FstoreClient client({fsd->address(), absl::Seconds(5)});
   for (const char* service : {"", "fstore.v1.FeatureStore", "fstore.v1.Registry",
-                              "fstore.v1.Serving"}) {
+                              "fstore.v1.Serving", "fstore.v1.Monitoring"}) {
     absl::StatusOr<std::string> health = client.Health(service);
     ASSERT_TRUE(health.ok()) << service << ": " << health.status();
     EXPECT_EQ(*health, "SERVING") << service;
@@ -50,7 +50,8 @@ TEST(FsdServerTest, ReflectionListsTheFstoreServices) {
   std::vector<std::string> names;
   for (const auto& s : response.list_services_response().service()) names.push_back(s.name());
   EXPECT_THAT(names, IsSupersetOf({"fstore.v1.FeatureStore", "fstore.v1.Registry",
-                                   "fstore.v1.Serving", "grpc.health.v1.Health"}));
+                                   "fstore.v1.Serving", "fstore.v1.Monitoring",
+                                   "grpc.health.v1.Health"}));
 
   // A service's descriptor is available too, so generic tools can call it.
   request.set_file_containing_symbol("fstore.v1.Serving");

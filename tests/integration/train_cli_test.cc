@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/fsd_process.h"
+#include "tests/integration/http_get.h"
 
 namespace fstore::testing {
 namespace {
@@ -22,8 +23,12 @@ constexpr DurationUs kMinute = 60 * kMicrosPerSecond;
 class TrainCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fsd_ = FsdProcess::Start();
+    FsdProcess::Options options;
+    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport"};
+    fsd_ = FsdProcess::Start(options);
     ASSERT_NE(fsd_, nullptr);
+    std::ifstream port_file(files_.path() + "/mport");
+    port_file >> metrics_port_;
     ASSERT_EQ(fsd_->Fsctl({"apply", kDefinitions}).exit_code, 0);
     // 300 accounts; every 10th bursts transfers in the half hour before its
     // labelled transaction (fraud), every 7th makes a couple of transfers
@@ -75,6 +80,7 @@ class TrainCliTest : public ::testing::Test {
   TempDir files_;
   std::unique_ptr<FsdProcess> fsd_;
   std::string labels_;
+  int metrics_port_ = 0;
 };
 
 TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
@@ -100,7 +106,7 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
   EXPECT_EQ(v["training_snapshot"], snapshot);
   EXPECT_EQ(v["dataset_fingerprint"], a["dataset_fingerprint"]);
   EXPECT_EQ(v["service"], "acct_svc");
-  EXPECT_EQ(v["feature_statistics"], 5);
+  EXPECT_EQ(v["feature_statistics"], 6);  // 5 inputs and the out-of-fold predictions
   EXPECT_EQ(v["risk_thresholds"].size(), 3u);
   EXPECT_DOUBLE_EQ(v["metrics"]["auc"].get<double>(), a["auc"].get<double>());
   EXPECT_EQ(v["params"]["objective"], "binary:logistic");
@@ -126,6 +132,36 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
   const double score_a0 = score("A-0");  // features as of now: every event is long past
   EXPECT_GT(score_a0, 0.0);
   EXPECT_LT(score_a0, 1.0);
+  for (int i = 1; i < 20; ++i) score("A-" + std::to_string(i));
+
+  // Every score was logged; drift compares the served inputs with training.
+  ProgramResult drift = fsd_->Fsctl({"--output=json", "drift", "fraud@Production", "--window",
+                                     "1h"});
+  ASSERT_EQ(drift.exit_code, 0) << drift.err;
+  nlohmann::json d = nlohmann::json::parse(drift.out);
+  EXPECT_EQ(d["version"], 1);
+  EXPECT_EQ(d["requests"], 20);
+  ASSERT_EQ(d["features"].size(), 5u);
+  EXPECT_EQ(d["features"][0]["feature"], "acct:n_1h");
+  // Served as of now, every window is empty: counts drift far from training.
+  EXPECT_EQ(d["features"][0]["status"], "drift");
+  EXPECT_EQ(d["features"][4]["feature"], "amount");
+  EXPECT_EQ(d["features"][4]["serving_count"], 20);
+  EXPECT_TRUE(d.contains("prediction"));
+  // The drift of a Production model is published on /metrics.
+  HttpResponse metrics = HttpGet(metrics_port_, "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body,
+              HasSubstr("fstore_feature_drift_psi{model=\"fraud\",version=\"1\",feature=\"acct:n_1h\"}"));
+  ProgramResult table = fsd_->Fsctl({"drift", "fraud@Production"});
+  EXPECT_THAT(table.out, HasSubstr("(prediction)"));
+  EXPECT_THAT(table.out, HasSubstr("features drifted"));
+  ProgramResult too_long = fsd_->Fsctl({"drift", "fraud@Production", "--window", "30d"});
+  EXPECT_EQ(too_long.exit_code, 1);
+  EXPECT_THAT(too_long.err, HasSubstr("retention"));
+  ProgramResult unknown = fsd_->Fsctl({"drift", "nosuch@Production"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("nosuch"));
 }
 
 TEST_F(TrainCliTest, ProgressGoesToStderrWithATableOnStdout) {
