@@ -12,23 +12,23 @@ namespace fstore {
 namespace {
 
 using Rows = std::vector<std::vector<Value>>;
-using WriteFn = std::function<absl::Status(const std::string&, const std::vector<std::string>&,
-                                           const Rows&)>;
+using WriteFn =
+    std::function<absl::Status(const std::string&, const std::vector<std::string>&, const Rows&)>;
 
 std::string Account(int a) { return absl::StrCat("A-", a); }
 std::string Device(int d) { return absl::StrCat("D-", d); }
 
 // Emits `total` rows of one source evenly spread over [start, start + span),
 // `make(i, ts)` building row i, in chunks of `chunk_rows`.
-absl::Status Emit(const std::string& source, const std::vector<std::string>& columns,
-                  int64_t total, TimestampUs start, DurationUs span, size_t chunk_rows,
+absl::Status Emit(const std::string& source, const std::vector<std::string>& columns, int64_t total,
+                  TimestampUs start, DurationUs span, size_t chunk_rows,
                   const std::function<std::vector<Value>(int64_t, TimestampUs)>& make,
                   const WriteFn& write) {
   Rows rows;
   rows.reserve(chunk_rows);
   for (int64_t i = 0; i < total; ++i) {
-    rows.push_back(make(i, start + static_cast<TimestampUs>(
-                                       static_cast<double>(i) * span / std::max<int64_t>(total, 1))));
+    rows.push_back(make(i, start + static_cast<TimestampUs>(static_cast<double>(i) * span /
+                                                            std::max<int64_t>(total, 1))));
     if (rows.size() == chunk_rows || i + 1 == total) {
       if (absl::Status s = write(source, columns, rows); !s.ok()) return s;
       rows.clear();
@@ -55,10 +55,10 @@ absl::Status ForEachFraudChunk(const FraudWorkloadOptions& o, size_t chunk_rows,
   const char* kReasons[] = {"play_time", "daily_bonus", "level_up", "offer", "referral"};
   const char* kCards[] = {"amazon", "google_play", "visa", "steam", "starbucks"};
   // PAYMENT 40%, TRANSFER 20%, CASH_OUT 20%, CASH_IN 15%, DEBIT 5%.
-  const char* kTypes[] = {"PAYMENT", "PAYMENT", "PAYMENT", "PAYMENT", "PAYMENT", "PAYMENT",
-                          "PAYMENT", "PAYMENT", "TRANSFER", "TRANSFER", "TRANSFER", "TRANSFER",
-                          "CASH_OUT", "CASH_OUT", "CASH_OUT", "CASH_OUT", "CASH_IN", "CASH_IN",
-                          "CASH_IN", "DEBIT"};
+  const char* kTypes[] = {"PAYMENT",  "PAYMENT",  "PAYMENT",  "PAYMENT",  "PAYMENT",
+                          "PAYMENT",  "PAYMENT",  "PAYMENT",  "TRANSFER", "TRANSFER",
+                          "TRANSFER", "TRANSFER", "CASH_OUT", "CASH_OUT", "CASH_OUT",
+                          "CASH_OUT", "CASH_IN",  "CASH_IN",  "CASH_IN",  "DEBIT"};
   auto pick = [&](const auto& list) {
     return std::string(list[static_cast<size_t>(unit(rng) * std::size(list))]);
   };
@@ -78,8 +78,11 @@ absl::Status ForEachFraudChunk(const FraudWorkloadOptions& o, size_t chunk_rows,
           "devices", {"event_id", "device_id", "first_seen_ts", "os", "is_emulator", "is_rooted"},
           o.devices, start - kFraudSpan, 2 * kFraudSpan, chunk_rows,
           [&](int64_t i, TimestampUs ts) -> std::vector<Value> {
-            return {absl::StrCat("dev-", i), Device(static_cast<int>(i)), ts,
-                    std::string(unit(rng) < 0.7 ? "android" : "ios"), unit(rng) < 0.03,
+            return {absl::StrCat("dev-", i),
+                    Device(static_cast<int>(i)),
+                    ts,
+                    std::string(unit(rng) < 0.7 ? "android" : "ios"),
+                    unit(rng) < 0.03,
                     unit(rng) < 0.05};
           },
           write);
@@ -87,12 +90,11 @@ absl::Status ForEachFraudChunk(const FraudWorkloadOptions& o, size_t chunk_rows,
     return s;
   }
   if (absl::Status s = Emit(
-          "sessions",
-          {"event_id", "account_id", "device_id", "start_ts", "minutes_played", "app"},
+          "sessions", {"event_id", "account_id", "device_id", "start_ts", "minutes_played", "app"},
           int64_t{o.sessions_per_account} * o.accounts, start, kFraudSpan, chunk_rows,
           [&](int64_t i, TimestampUs ts) -> std::vector<Value> {
             const int a = account(rng);
-            return {absl::StrCat("ses-", i), Account(a), Device(device_of(a)), ts,
+            return {absl::StrCat("ses-", i),          Account(a), Device(device_of(a)), ts,
                     std::round(unit(rng) * 600) / 10, pick(kApps)};
           },
           write);
@@ -115,7 +117,7 @@ absl::Status ForEachFraudChunk(const FraudWorkloadOptions& o, size_t chunk_rows,
           int64_t{o.redemptions_per_account} * o.accounts, start, kFraudSpan, chunk_rows,
           [&](int64_t i, TimestampUs ts) -> std::vector<Value> {
             const int a = account(rng);
-            return {absl::StrCat("red-", i), Account(a), Device(device_of(a)), ts,
+            return {absl::StrCat("red-", i),        Account(a),  Device(device_of(a)), ts,
                     std::round(5 + unit(rng) * 95), pick(kCards)};
           },
           write);
@@ -131,9 +133,9 @@ absl::Status ForEachFraudChunk(const FraudWorkloadOptions& o, size_t chunk_rows,
         const int a = account(rng);
         const double amount = std::round(std::exp(unit(rng) * 8) * 100) / 100;
         const double old_balance = std::round(unit(rng) * 500000) / 100;
-        return {absl::StrCat("txn-", i), ts, Account(a), Device(device_of(a)), pick(kTypes),
-                amount, Account(account(rng)), old_balance,
-                std::max(0.0, old_balance - amount)};
+        return {absl::StrCat("txn-", i), ts,           Account(a),
+                Device(device_of(a)),    pick(kTypes), amount,
+                Account(account(rng)),   old_balance,  std::max(0.0, old_balance - amount)};
       },
       write);
 }
@@ -169,11 +171,16 @@ void FillFraudVersionMetadata(const std::vector<std::string>& feature_names,
                               CreateVersionRequest* request) {
   request->training_snapshot = "bench-snapshot";
   request->dataset_fingerprint = std::string(64, 'f');
-  request->params = {{"objective", "binary:logistic"}, {"max_depth", "6"},
-                     {"eta", "0.1"},                   {"num_boost_round", "200"},
-                     {"subsample", "0.8"},             {"colsample_bytree", "0.8"},
-                     {"min_child_weight", "1"},        {"tree_method", "hist"},
-                     {"scale_pos_weight", "12.5"},     {"seed", "7"}};
+  request->params = {{"objective", "binary:logistic"},
+                     {"max_depth", "6"},
+                     {"eta", "0.1"},
+                     {"num_boost_round", "200"},
+                     {"subsample", "0.8"},
+                     {"colsample_bytree", "0.8"},
+                     {"min_child_weight", "1"},
+                     {"tree_method", "hist"},
+                     {"scale_pos_weight", "12.5"},
+                     {"seed", "7"}};
   request->metrics = {{"auc", 0.91}, {"pr_auc", 0.52}, {"logloss", 0.21}};
   for (int fold = 0; fold < 5; ++fold) {
     request->metrics[absl::StrCat("fold_", fold, "_auc")] = 0.9 + 0.002 * fold;

@@ -1,6 +1,6 @@
 // FraudWorkload: synthetic data for the serving benchmarks (DESIGN.md §6),
 // shaped by examples/fraud/features.yaml (service fraud_v1: 36 features of
-// 10 account and device views, plus the request fields amount and type_code).
+// 9 account and device views, plus the request fields amount and type_code).
 //
 // Events: every source of the example over the 7 days before kFraudScoreAt,
 // each source in time order (what live ingest sees), spread evenly over

@@ -5,7 +5,7 @@
 // Fixture (built once, ~30 s): a temp Database with examples/fraud's
 // definitions and the synthetic events of bench/fraud_workload.h (2,000
 // accounts, 1,000 devices, ~900,000 events over 7 days), a 200-tree depth-6
-// booster bound to fraud_v1 (36 features from 10 views of 2 entities + 2
+// booster bound to fraud_v1 (36 features from 9 views of 2 entities + 2
 // request fields), registered with a trained version's metadata and promoted
 // to Production. Requests cycle through 1,024 random (account, device,
 // amount, type) tuples so that neither entities nor tree paths stay hot.
@@ -248,8 +248,8 @@ void BM_GetOnlineFeaturesPrepared(benchmark::State& state) {
       OrDie(f.store->PrepareSelection(f.selector), "prepare");
   OnlineFeatures out;
   RunTimed(state, [&](size_t i) {
-    absl::Status s = f.store->GetOnlineFeatures(*prepared, f.requests[i].entity, kFraudScoreAt,
-                                                &out);
+    absl::Status s =
+        f.store->GetOnlineFeatures(*prepared, f.requests[i].entity, kFraudScoreAt, &out);
     benchmark::DoNotOptimize(s);
   });
 }
@@ -260,9 +260,9 @@ void BM_Predict(benchmark::State& state) {
   const bool fast = state.range(0) == 1;
   std::vector<float> contributions(f.trees->num_features() + 1);
   RunTimed(state, [&](size_t i) {
-    const double p = fast ? f.trees->PredictWithFastContributions(f.inputs[i].data(),
-                                                                  contributions.data())
-                          : f.trees->Predict(f.inputs[i].data());
+    const double p =
+        fast ? f.trees->PredictWithFastContributions(f.inputs[i].data(), contributions.data())
+             : f.trees->Predict(f.inputs[i].data());
     benchmark::DoNotOptimize(p);
   });
 }

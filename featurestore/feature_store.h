@@ -175,8 +175,8 @@ class FeatureStore {
   // reason). On error `out` holds unspecified values. InvalidArgument when
   // `prepared` was made by another store.
   absl::Status GetOnlineFeatures(const PreparedSelection& prepared,
-                                 const std::map<std::string, std::string>& entity,
-                                 TimestampUs at, OnlineFeatures* out) const;
+                                 const std::map<std::string, std::string>& entity, TimestampUs at,
+                                 OnlineFeatures* out) const;
 
   // Snapshots. Names are [A-Za-z0-9_.-]{1,128}; an empty name on create
   // generates one ("snap-20260105T100000.000000Z"). AlreadyExists / NotFound

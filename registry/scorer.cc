@@ -215,8 +215,9 @@ class ScorerImpl final : public Scorer {
       const std::vector<ViewFreshness>& fresh = features.freshness;
       auto f = v < fresh.size() && fresh[v].view == model->views[v]
                    ? fresh.begin() + v
-                   : std::find_if(fresh.begin(), fresh.end(),
-                                  [&](const ViewFreshness& x) { return x.view == model->views[v]; });
+                   : std::find_if(fresh.begin(), fresh.end(), [&](const ViewFreshness& x) {
+                       return x.view == model->views[v];
+                     });
       no_data[v] = f != fresh.end() && f->newest_event == 0;
     }
     const FeatureBinding& binding = version.binding;
