@@ -404,7 +404,7 @@ int Score(FstoreClient& client) {
                                  first.risk_bucket(), first.contributions_size(),
                                  first.missing_features_size());
   }
-  // The same sync method refused at once (a malformed ref): what the
+  // The same method refused at once (a malformed ref): what the
   // server, the interceptors and the translation cost without the scoring
   // work.
   v1::ScoreRequest refused = requests[0];

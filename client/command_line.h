@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/time_util.h"
 
 namespace fstore::cli {
 
@@ -44,6 +45,13 @@ struct ParsedArgs {
 // naming it. A non-repeated flag given twice is an error too.
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
                                      const std::vector<FlagSpec>& known);
+
+// The value of a duration flag ("24h", "5m"; common/time_util.h), nullopt
+// when it is absent. InvalidArgument naming the flag and its value when it
+// is not a positive duration; `example` completes "... such as EXAMPLE".
+absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs& args,
+                                                              absl::string_view name,
+                                                              absl::string_view example);
 
 // Parses "K=V" (used by --entity and --field). Fails naming the text.
 absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(

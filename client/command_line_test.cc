@@ -51,3 +51,33 @@ TEST(ParseKeyValueTest, SplitsAtFirstEquals) {
 
 }  // namespace
 }  // namespace fstore::cli
+
+namespace fstore::cli {
+namespace {
+
+TEST(PositiveDurationFlagTest, AbsentValidAndBadValues) {
+  const std::vector<FlagSpec> known = {{"window", "DURATION", "", false}};
+  absl::StatusOr<ParsedArgs> none = ParseArgs({"drift"}, known);
+  ASSERT_TRUE(none.ok());
+  absl::StatusOr<std::optional<DurationUs>> absent = PositiveDurationFlag(*none, "window", "24h");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  absl::StatusOr<ParsedArgs> hour = ParseArgs({"drift", "--window=1h"}, known);
+  ASSERT_TRUE(hour.ok());
+  absl::StatusOr<std::optional<DurationUs>> given = PositiveDurationFlag(*hour, "window", "24h");
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(**given, 3600 * kMicrosPerSecond);
+  for (const char* bad : {"--window=0s", "--window=-1h", "--window=soon"}) {
+    absl::StatusOr<ParsedArgs> args = ParseArgs({"drift", bad}, known);
+    ASSERT_TRUE(args.ok()) << bad;
+    absl::StatusOr<std::optional<DurationUs>> d = PositiveDurationFlag(*args, "window", "24h");
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_NE(d.status().message().find("must be a positive duration such as 24h"),
+              std::string::npos)
+        << d.status();
+    EXPECT_NE(d.status().message().find(std::string(bad).substr(9)), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace fstore::cli

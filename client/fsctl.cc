@@ -11,8 +11,10 @@
 #include "absl/strings/str_join.h"
 #include "client/command_line.h"
 #include "client/feature_store_commands.h"
+#include "client/feedback_commands.h"
 #include "client/fstore_client.h"
 #include "client/monitoring_commands.h"
+#include "client/quality_command.h"
 #include "client/registry_commands.h"
 #include "client/serving_commands.h"
 #include "client/train_command.h"
@@ -33,7 +35,7 @@ struct Command {
   std::vector<FlagSpec> flags;
   size_t min_operands = 0;
   size_t max_operands = 0;
-  Handler handler;                // empty: not implemented in this build
+  Handler handler;
 };
 
 const std::vector<FlagSpec>& GlobalFlags() {
@@ -138,10 +140,18 @@ const std::vector<Command>& Commands() {
        "risk thresholds (high = top 1%, medium = top 5% of out-of-fold scores).\n"
        "The labels file holds the service's entity keys, ts, label (0/1) and\n"
        "its request fields. Same labels, snapshot and seed: same model bytes.\n\n"
+       "With --from-feedback MODELREF it trains instead on the vectors serving\n"
+       "logged for that model's labelled requests (fsctl feedback): the exact\n"
+       "features each request was scored with, from every version with the\n"
+       "same inputs, bound to the same feature service (refused if the service\n"
+       "changed since).\n\n"
        "  fsctl train --service fraud_v1 --labels labels.csv --model fraud\n"
        "  fsctl --output=json train --service fraud_v1 --labels labels.csv \\\n"
-       "      --model fraud --snapshot train-2026-01 --folds 3 --seed 7",
+       "      --model fraud --snapshot train-2026-01 --folds 3 --seed 7\n"
+       "  fsctl train --from-feedback fraud@Production --model fraud --window 30d",
        {{"service", "NAME", "Feature service the model consumes."},
+        {"from-feedback", "MODELREF", "Train on this model's labelled served vectors instead."},
+        {"window", "DURATION", "With --from-feedback: requests served in the last DURATION. Default: all."},
         {"labels", "FILE.csv", "Entity keys, ts, label and request fields."},
         {"model", "NAME", "Registered model to add a version to."},
         {"snapshot", "NAME", "Snapshot to train at. Default: a new one."},
@@ -268,9 +278,53 @@ const std::vector<Command>& Commands() {
        {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}}, 1, 1,
        DriftCommand},
       {{"quality"}, "SOURCE", "Accepted and rejected rows by rule, and null rates, over time.",
-       "  fsctl quality transactions", {}, 1, 1, {}},
-      {{"feedback"}, "FILE.csv", "Send labels for scored requests (request_id,label).",
-       "  fsctl feedback chargebacks.csv", {}, 1, 1, {}},
+       "Counts what ingest did with a source's rows, per bucket of INGEST time\n"
+       "(when fsd received the rows, not their event timestamps): rows accepted,\n"
+       "rows rejected in total and per rule (column_count, utf8, max_length,\n"
+       "type, finite, not_null, min, max, allowed; each rejected row is a dead\n"
+       "letter: fsctl deadletters SOURCE), and duplicates (event ids already\n"
+       "stored). Then, per column, the null rate among the ACCEPTED rows\n"
+       "(rejected rows are not counted) over the window and in its worst\n"
+       "bucket. Counts are committed with the rows they count and kept 90 days.\n"
+       "Buckets are whole, start at multiples of --bucket (UTC) and end with\n"
+       "the one holding now; buckets without rows are not shown in the table.\n\n"
+       "  fsctl quality txns\n"
+       "  fsctl quality txns --window 7d --bucket 1d\n"
+       "  fsctl --output=json quality txns --window 1h --bucket 5m",
+       {{"window", "DURATION", "How far back to report. Default: 24h."},
+        {"bucket", "DURATION", "Bucket width, whole minutes. Default: 1h."}},
+       1, 1, QualityCommand},
+      {{"feedback"}, "FILE.csv", "Label scored requests (chargebacks, reviews) for live metrics and retraining.",
+       "The file has a 'label' column (1 = fraud, 0 = not; true/false also\n"
+       "accepted) and names each request either by 'request_id' (as Score\n"
+       "returned it) or by entity keys and the event time (--timestamp-column,\n"
+       "ISO-8601 or microseconds): then, per model, the logged request of those\n"
+       "keys nearest that time within --match-within gets the label. An\n"
+       "optional 'model' column (or --model) limits the match to one model.\n"
+       "The labels are kept with the exact features serving used, so\n"
+       "`fsctl train --from-feedback` can retrain on them after the serving\n"
+       "log has expired. All or nothing: a label matching no logged request\n"
+       "fails the whole file, naming its line, unless --skip-unknown. A\n"
+       "request labelled again takes the new label. Prints each labelled\n"
+       "version's live metrics.\n\n"
+       "  fsctl feedback chargebacks.csv            # request_id,label\n"
+       "  fsctl feedback reviews.csv --model fraud  # account_id,ts,label\n"
+       "  fsctl feedback late.csv --skip-unknown --match-within 5m",
+       {{"skip-unknown", "", "Skip labels that match no logged request instead of failing."},
+        {"match-within", "DURATION", "By keys: how far from the event time. Default: 60s."},
+        {"timestamp-column", "NAME", "Event time column when matching by keys. Default: ts."},
+        {"model", "NAME", "Label only this model's requests."}},
+       1, 1, FeedbackCommand},
+      {{"performance"}, "MODELREF", "Live AUC and precision at the high-risk bucket over labelled traffic.",
+       "Over the requests the version served in the window that have a label\n"
+       "(fsctl feedback): ROC AUC of the served scores (when both classes are\n"
+       "labelled), and for the version's highest risk bucket the alerts,\n"
+       "precision (labelled fraud among alerts) and recall (alerts among\n"
+       "labelled fraud). /metrics carries the same for Production versions.\n\n"
+       "  fsctl performance fraud@Production\n"
+       "  fsctl --output=json performance fraud:3 --window 7d",
+       {{"window", "DURATION", "Requests served in the last DURATION. Default: 30d."}}, 1, 1,
+       PerformanceCommand},
   };
   return kCommands;
 }
@@ -296,13 +350,12 @@ void PrintToolHelp(std::ostream& os) {
     std::string left = CommandName(c);
     if (!c.operands.empty()) absl::StrAppend(&left, " ", c.operands);
     os << "  " << left << std::string(left.size() < 34 ? 34 - left.size() : 1, ' ')
-       << c.summary << (c.handler ? "" : " [not implemented yet]") << "\n";
+       << c.summary << "\n";
   }
   os << "\nGlobal flags:\n";
   PrintFlags(os, GlobalFlags());
   os << "\nRun 'fsctl COMMAND --help' for a command's flags and examples.\n"
-        "Exit status: 0 success, 1 the operation failed, 2 usage error,\n"
-        "3 the command is not implemented in this build.\n";
+        "Exit status: 0 success, 1 the operation failed, 2 usage error.\n";
 }
 
 void PrintCommandHelp(std::ostream& os, const Command& c) {
@@ -310,7 +363,6 @@ void PrintCommandHelp(std::ostream& os, const Command& c) {
   if (!c.operands.empty()) os << " " << c.operands;
   if (!c.flags.empty()) os << " [FLAGS]";
   os << "\n\n" << c.summary << "\n";
-  if (!c.handler) os << "Not implemented in this build yet.\n";
   os << "\n" << c.help << "\n";
   if (!c.flags.empty()) {
     os << "\nFlags:\n";
@@ -440,11 +492,6 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out,
     client_options.timeout = absl::Microseconds(*d);
   }
 
-  if (!command->handler) {
-    err << "fsctl: '" << CommandName(*command)
-        << "' is not implemented in this build of fstore yet; nothing was done.\n";
-    return kExitNotImplemented;
-  }
   Invocation inv(*parsed, std::move(operands), format, client_options, out, err);
   absl::Status status = command->handler(inv);
   if (!status.ok()) {

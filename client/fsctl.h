@@ -5,7 +5,6 @@
 //   0  success
 //   1  the operation failed (server error, unreachable server, bad file)
 //   2  usage error (unknown command or flag, missing argument)
-//   3  the command exists but is not implemented in this build
 #ifndef FSTORE_CLIENT_FSCTL_H_
 #define FSTORE_CLIENT_FSCTL_H_
 
@@ -18,7 +17,6 @@ namespace fstore::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
-inline constexpr int kExitNotImplemented = 3;
 
 // `args` excludes the program name. Normal output goes to `out`; errors,
 // progress and help requested by mistake go to `err`.

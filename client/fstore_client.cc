@@ -83,6 +83,12 @@ absl::StatusOr<v1::ListDeadLettersResponse> FstoreClient::ListDeadLetters(
                    "ListDeadLetters");
 }
 
+absl::StatusOr<v1::GetSourceQualityResponse> FstoreClient::GetSourceQuality(
+    const v1::GetSourceQualityRequest& request) {
+  return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::GetSourceQuality, request,
+                   "GetSourceQuality");
+}
+
 absl::StatusOr<v1::GetOnlineFeaturesResponse> FstoreClient::GetOnlineFeatures(
     const v1::GetOnlineFeaturesRequest& request) {
   return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::GetOnlineFeatures, request,
@@ -205,6 +211,37 @@ absl::Status FstoreClient::ListScores(
   const grpc::Status status = reader->Finish();
   if (!sink_status.ok()) return sink_status;
   if (!status.ok()) return CallError(status, "ListScores");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::FeedbackResponse> FstoreClient::SendFeedback(
+    const std::vector<v1::FeedbackRequest>& chunks) {
+  grpc::ClientContext context;  // no deadline: a large file takes a while
+  v1::FeedbackResponse response;
+  auto writer = monitoring_->Feedback(&context, &response);
+  for (const v1::FeedbackRequest& chunk : chunks) {
+    if (!writer->Write(chunk)) break;  // Finish says why
+  }
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (!status.ok()) return CallError(status, "Feedback");
+  return response;
+}
+
+absl::Status FstoreClient::ExportLabelled(
+    const v1::ExportLabelledRequest& request,
+    const std::function<absl::Status(const v1::ExportLabelledResponse&)>& on_message) {
+  grpc::ClientContext context;
+  auto reader = monitoring_->ExportLabelled(&context, request);
+  v1::ExportLabelledResponse message;
+  absl::Status sink_status;
+  while (reader->Read(&message)) {
+    if (sink_status.ok()) sink_status = on_message(message);
+    if (!sink_status.ok()) context.TryCancel();
+  }
+  const grpc::Status status = reader->Finish();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return CallError(status, "ExportLabelled");
   return absl::OkStatus();
 }
 

@@ -46,6 +46,8 @@ class FstoreClient {
       const v1::ListDefinitionsRequest& request);
   absl::StatusOr<v1::ListDeadLettersResponse> ListDeadLetters(
       const v1::ListDeadLettersRequest& request);
+  absl::StatusOr<v1::GetSourceQualityResponse> GetSourceQuality(
+      const v1::GetSourceQualityRequest& request);
   absl::StatusOr<v1::GetOnlineFeaturesResponse> GetOnlineFeatures(
       const v1::GetOnlineFeaturesRequest& request);
   absl::StatusOr<v1::Snapshot> CreateSnapshot(const v1::CreateSnapshotRequest& request);
@@ -117,6 +119,16 @@ class FstoreClient {
   // Streams the scores table, one page of records at a time, to `on_page`.
   absl::Status ListScores(const v1::ListScoresRequest& request,
                           const std::function<absl::Status(const v1::ListScoresResponse&)>& on_page);
+
+  // Sends labels as a client stream, one message per chunk (options in the
+  // first); the server records all of them or none.
+  absl::StatusOr<v1::FeedbackResponse> SendFeedback(
+      const std::vector<v1::FeedbackRequest>& chunks);
+  // Streams a model's labelled traffic, one message at a time, to
+  // `on_message` (the first carries the header).
+  absl::Status ExportLabelled(
+      const v1::ExportLabelledRequest& request,
+      const std::function<absl::Status(const v1::ExportLabelledResponse&)>& on_message);
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const Options& options() const { return options_; }

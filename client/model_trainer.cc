@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "client/classification_metrics.h"
+#include "registry/classification_metrics.h"
 #include "common/status_macros.h"
 
 namespace fstore {

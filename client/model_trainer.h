@@ -22,7 +22,7 @@
 //      trained on; plain logloss would also score the calibration shift that
 //      scale_pos_weight causes on purpose. The held-out predictions from the best iteration are the
 //      fold's out-of-fold (OOF) predictions, on which its AUC, PR-AUC (average precision) and
-//      logloss are computed (client/classification_metrics.h).
+//      logloss are computed (registry/classification_metrics.h).
 //   4. The final model trains on every row, in input order, for the median
 //      over folds of (best iteration + 1) rounds (an even count of folds
 //      takes the mean of the two middle values, rounded half up).

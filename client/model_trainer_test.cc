@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "client/classification_metrics.h"
+#include "registry/classification_metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/xgboost_booster.h"

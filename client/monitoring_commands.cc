@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "client/command_output.h"
 #include "client/json_writer.h"
+#include "common/status_macros.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
@@ -49,14 +50,9 @@ std::vector<std::string> DriftRow(const v1::FeatureDrift& d) {
 absl::Status DriftCommand(Invocation& inv) {
   v1::GetDriftRequest request;
   request.set_model_ref(inv.operands[0]);
-  if (std::optional<std::string> window = inv.args.Get("window")) {
-    absl::StatusOr<DurationUs> d = ParseDuration(*window);
-    if (!d.ok() || *d <= 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--window '", *window, "' must be a positive duration such as 24h"));
-    }
-    request.set_window_us(*d);
-  }
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<DurationUs> window,
+                          PositiveDurationFlag(inv.args, "window", "24h"));
+  if (window) request.set_window_us(*window);
   absl::StatusOr<v1::GetDriftResponse> r =
       inv.client().Call(&v1::Monitoring::Stub::GetDrift, request, "GetDrift");
   if (!r.ok()) return r.status();

@@ -18,7 +18,10 @@
 #include "client/feature_store_commands.h"
 #include "client/json_writer.h"
 #include "client/model_trainer.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "common/time_util.h"
+#include "featurestore/sha256.h"
 #include "registry/drift_report.h"
 
 namespace fstore::cli {
@@ -160,14 +163,124 @@ void PrintProgress(std::ostream& err, bool terminal, const TrainProgress& p) {
                          p.fold + 1, p.folds, p.auc, p.pr_auc, p.logloss, p.best_round + 1);
 }
 
+// A training set and where it came from, as the registry records it.
+struct TrainingSet {
+  TrainingData data;
+  std::string service;
+  std::string snapshot;     // empty when trained on feedback
+  std::string fingerprint;  // sha256 of the dataset
+  std::string description;  // the default version description
+  std::string source;       // recorded as the param training_source
+};
+
+// The point-in-time training set of --labels through GetHistoricalFeatures.
+absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
+  const std::optional<std::string> service = inv.args.Get("service");
+  const std::optional<std::string> labels_path = inv.args.Get("labels");
+  if (!service || !labels_path) {
+    return absl::InvalidArgumentError(
+        "--service and --labels are required (or --from-feedback MODELREF)");
+  }
+  const std::string label_column = inv.args.Get("label-column").value_or("label");
+  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> inputs, BindingOf(inv, *service));
+  v1::HistoricalHeader header;
+  header.mutable_selector()->set_feature_service(*service);
+  header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) {
+    header.set_snapshot(*snapshot);
+  }
+  std::vector<std::vector<std::string>> rows;
+  FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*labels_path, &header, &rows));
+  if (!inv.json()) inv.err << "building the training set: " << rows.size() << " rows\n";
+  std::string csv;
+  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
+      header, rows, 1000, [&](const std::string& chunk) {
+        csv.append(chunk);
+        return absl::OkStatus();
+      });
+  if (!last.ok()) return last.status();
+  rows.clear();
+  TrainingSet set;
+  FSTORE_ASSIGN_OR_RETURN(set.data, ToTrainingData(csv, inputs, label_column, *labels_path));
+  set.service = *service;
+  set.snapshot = last->header().snapshot();
+  set.fingerprint = last->trailer().dataset_fingerprint();
+  set.description = absl::StrCat("trained by fsctl on ", *labels_path);
+  set.source = absl::StrCat("labels:", *labels_path);
+  if (!inv.json()) {
+    inv.err << "snapshot " << set.snapshot << ", dataset sha256 " << set.fingerprint.substr(0, 16)
+            << ", " << set.data.labels.size() << " rows x " << inputs.size() << " inputs\n";
+  }
+  return set;
+}
+
+// The vectors serving logged for a model's labelled requests.
+absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& model_ref) {
+  for (const char* flag : {"service", "labels", "snapshot", "label-column", "timestamp-column"}) {
+    if (inv.args.Has(flag)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", flag, " does not apply with --from-feedback: the training set is the labelled "
+          "traffic of ", model_ref));
+    }
+  }
+  v1::ExportLabelledRequest request;
+  request.set_model_ref(model_ref);
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<DurationUs> window,
+                          PositiveDurationFlag(inv.args, "window", "30d"));
+  if (window) request.set_window_us(*window);
+  TrainingSet set;
+  v1::LabelledHeader header;
+  Sha256 fingerprint;
+  FSTORE_RETURN_IF_ERROR(inv.client().ExportLabelled(
+      request, [&](const v1::ExportLabelledResponse& m) -> absl::Status {
+        if (m.has_header()) {
+          header = m.header();
+          set.data.feature_names.assign(header.inputs().begin(), header.inputs().end());
+        }
+        const size_t width = set.data.feature_names.size();
+        for (const v1::LabelledRow& row : m.rows()) {
+          if (static_cast<size_t>(row.inputs_size()) != width) {
+            return absl::DataLossError(absl::StrCat("labelled request ", row.request_id(),
+                                                    " has ", row.inputs_size(), " inputs, not ",
+                                                    width));
+          }
+          set.data.values.insert(set.data.values.end(), row.inputs().begin(), row.inputs().end());
+          set.data.labels.push_back(static_cast<float>(row.label()));
+          fingerprint.Update(row.request_id());
+          fingerprint.Update(absl::StrCat("\t", row.label(), "\t"));
+          fingerprint.Update(absl::string_view(reinterpret_cast<const char*>(row.inputs().data()),
+                                               width * sizeof(float)));
+        }
+        return absl::OkStatus();
+      }));
+  const int64_t rows = static_cast<int64_t>(set.data.labels.size());
+  if (rows == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        model_ref, " has no labelled requests", inv.args.Has("window") ? " in the window" : "",
+        ": send labels with fsctl feedback first"));
+  }
+  set.service = header.feature_service();
+  set.fingerprint = fingerprint.HexDigest();
+  set.description = absl::StrCat("trained by fsctl on the feedback of ", model_ref, " (", rows,
+                                 " labelled requests)");
+  set.source = absl::StrCat("feedback:", header.model(), ":", header.model_version());
+  if (!inv.json()) {
+    inv.err << "training on feedback: " << rows << " labelled requests served by "
+            << header.model() << " versions " << absl::StrJoin(header.versions(), ",") << ", "
+            << set.data.feature_names.size() << " inputs, dataset sha256 "
+            << set.fingerprint.substr(0, 16) << "\n";
+  }
+  return set;
+}
+
 }  // namespace
 
 absl::Status TrainCommand(Invocation& inv) {
-  const std::optional<std::string> service = inv.args.Get("service");
-  const std::optional<std::string> labels_path = inv.args.Get("labels");
   const std::optional<std::string> model = inv.args.Get("model");
-  if (!service || !labels_path || !model) {
-    return absl::InvalidArgumentError("--service, --labels and --model are required");
+  const std::optional<std::string> from_feedback = inv.args.Get("from-feedback");
+  if (!model) return absl::InvalidArgumentError("--model NAME is required");
+  if (!from_feedback && inv.args.Has("window")) {
+    return absl::InvalidArgumentError("--window applies only with --from-feedback");
   }
   TrainOptions options;
   FSTORE_ASSIGN_OR_RETURN(const int64_t folds, IntFlag(inv, "folds", 5, 2));
@@ -182,37 +295,14 @@ absl::Status TrainCommand(Invocation& inv) {
       return absl::InvalidArgumentError(absl::StrCat("--eta '", *eta, "' must be in (0, 1]"));
     }
   }
-  const std::string label_column = inv.args.Get("label-column").value_or("label");
-  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> inputs, BindingOf(inv, *service));
-
-  // 1. The point-in-time training set.
-  v1::HistoricalHeader header;
-  header.mutable_selector()->set_feature_service(*service);
-  header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
-  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) {
-    header.set_snapshot(*snapshot);
-  }
-  std::vector<std::vector<std::string>> rows;
-  FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*labels_path, &header, &rows));
   const bool terminal = !inv.json() && ::isatty(STDERR_FILENO);
-  if (!inv.json()) inv.err << "building the training set: " << rows.size() << " rows\n";
-  std::string csv;
-  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
-      header, rows, 1000, [&](const std::string& chunk) {
-        csv.append(chunk);
-        return absl::OkStatus();
-      });
-  if (!last.ok()) return last.status();
-  rows.clear();
-  FSTORE_ASSIGN_OR_RETURN(TrainingData data,
-                          ToTrainingData(csv, inputs, label_column, *labels_path));
-  csv.clear();
-  const std::string snapshot = last->header().snapshot();
-  const std::string fingerprint = last->trailer().dataset_fingerprint();
-  if (!inv.json()) {
-    inv.err << "snapshot " << snapshot << ", dataset sha256 " << fingerprint.substr(0, 16)
-            << ", " << data.labels.size() << " rows x " << inputs.size() << " inputs\n";
-  }
+
+  // 1. The training set.
+  FSTORE_ASSIGN_OR_RETURN(TrainingSet set,
+                          from_feedback ? FromFeedback(inv, *from_feedback) : FromStore(inv));
+  const TrainingData& data = set.data;
+  const std::string& snapshot = set.snapshot;
+  const std::string& fingerprint = set.fingerprint;
 
   // 2. Cross-validation and the final model.
   absl::StatusOr<TrainResult> trained =
@@ -228,10 +318,11 @@ absl::Status TrainCommand(Invocation& inv) {
   v1::CreateModelVersionRequest request;
   request.set_model(*model);
   request.set_artifact_sha256(uploaded->sha256());
-  request.set_feature_service(*service);
+  request.set_feature_service(set.service);
   request.set_training_snapshot(snapshot);
   request.set_dataset_fingerprint(fingerprint);
   request.mutable_params()->insert(trained->params.begin(), trained->params.end());
+  (*request.mutable_params())["training_source"] = set.source;
   request.mutable_metrics()->insert(trained->metrics.begin(), trained->metrics.end());
   for (const FeatureStatistics& s : trained->feature_statistics) {
     ToProto(s, request.add_feature_statistics());
@@ -245,8 +336,7 @@ absl::Status TrainCommand(Invocation& inv) {
     p->set_bucket(t.bucket);
     p->set_min_score(t.min_score);
   }
-  request.set_description(inv.args.Get("description").value_or(
-      absl::StrCat("trained by fsctl on ", *labels_path)));
+  request.set_description(inv.args.Get("description").value_or(set.description));
   absl::StatusOr<v1::ModelVersion> version =
       inv.client().Call(&v1::Registry::Stub::CreateModelVersion, request, "CreateModelVersion");
   if (!version.ok()) return version.status();
@@ -269,6 +359,8 @@ absl::Status TrainCommand(Invocation& inv) {
     w.Int(trained->rounds);
     w.Key("snapshot");
     w.String(snapshot);
+    w.Key("training_source");
+    w.String(set.source);
     w.Key("dataset_fingerprint");
     w.String(fingerprint);
     w.Key("artifact_sha256");
@@ -339,8 +431,9 @@ absl::Status TrainCommand(Invocation& inv) {
   for (const RiskThreshold& t : trained->risk_thresholds) {
     inv.out << "  " << t.bucket << " >= " << absl::StrFormat("%.4f", t.min_score);
   }
-  inv.out << "\n\nregistered " << version->model() << " version " << version->version()
-          << " (snapshot " << snapshot << ", " << trained->rounds << " trees)\n";
+  inv.out << "\n\nregistered " << version->model() << " version " << version->version() << " ("
+          << (snapshot.empty() ? set.source : absl::StrCat("snapshot ", snapshot)) << ", "
+          << trained->rounds << " trees)\n";
   return absl::OkStatus();
 }
 

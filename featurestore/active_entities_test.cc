@@ -1,8 +1,8 @@
 #include "featurestore/active_entities.h"
 
-#include <filesystem>
 
 #include "featurestore/feature_store.h"
+#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
 
 namespace fstore {
@@ -32,13 +32,11 @@ sources:
 class ActiveEntitiesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fstore-active-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto db = Database::Open(dir_ + "/data");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto store = FeatureStore::Open(db_.get());
+    auto temp = TempDatabase::Create("fstore-active-test");
+    ASSERT_TRUE(temp.ok()) << temp.status();
+    temp_ = *std::move(temp);
+    db_ = temp_->db();
+    auto store = FeatureStore::Open(db_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     auto applied = store_->Apply(kDefinitions, "yaml", false);
@@ -53,8 +51,6 @@ class ActiveEntitiesTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
   void Ingest(const std::string& source, const std::vector<std::string>& columns,
               const std::vector<std::vector<std::string>>& rows) {
@@ -68,8 +64,8 @@ class ActiveEntitiesTest : public ::testing::Test {
     return ActiveEntities(*db_, store_->GetDefinitions(), keys, since, until);
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<TempDatabase> temp_;
+  Database* db_ = nullptr;
   std::unique_ptr<FeatureStore> store_;
 };
 

@@ -21,7 +21,8 @@ namespace {
 constexpr std::array<absl::string_view, kColumnFamilyCount> kNames = {
     "meta",      "definitions",    "events", "event_ids", "online",
     "dead_letters", "snapshots",   "models", "model_versions",
-    "artifacts", "audit",          "scores", "serving_log"};
+    "artifacts", "audit",          "scores", "serving_log",
+    "serving_log_index", "feedback", "source_quality"};
 
 // Checks that `dir` exists (or can be created) and is a writable directory,
 // so that the common mistakes get a message better than RocksDB's.

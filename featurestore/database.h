@@ -45,8 +45,11 @@ enum class ColumnFamily {
   kAudit,           // stage and alias transition history
   kScores,          // batch scoring output
   kServingLog,      // scored requests, for monitoring and feedback
+  kServingLogIndex, // request id -> the time of its serving-log record
+  kFeedback,        // labels for served requests
+  kSourceQuality,   // per source and time bucket: accepted, rejected by rule, nulls
 };
-inline constexpr size_t kColumnFamilyCount = 13;
+inline constexpr size_t kColumnFamilyCount = 16;
 
 // The on-disk name of a column family, e.g. "online".
 absl::string_view ColumnFamilyName(ColumnFamily cf);

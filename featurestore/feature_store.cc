@@ -93,6 +93,16 @@ std::string EscapeForText(absl::string_view cell) {
   return out;
 }
 
+// NotFound naming `source` and the sources that are defined.
+absl::Status UnknownSourceError(const Catalog& catalog, absl::string_view source) {
+  std::vector<std::string> names;
+  for (const Source& s : catalog.definitions.sources) names.push_back(s.name);
+  return absl::NotFoundError(
+      absl::StrCat("unknown source '", source, "'",
+                   names.empty() ? " (no sources are defined; run fsctl apply first)"
+                                 : absl::StrCat(" (defined: ", absl::StrJoin(names, ", "), ")")));
+}
+
 // Stored events hold values in column order, so a source with events may
 // only gain nullable columns at the end.
 absl::Status CheckAppendOnly(const Source& before, const Source& after) {
@@ -132,6 +142,8 @@ class FeatureStore::Impl {
       absl::string_view source, const std::vector<std::string>& columns);
   absl::StatusOr<DeadLetterPage> ListDeadLetters(absl::string_view source, int page_size,
                                                  absl::string_view page_token) const;
+  absl::StatusOr<SourceQualityReport> GetSourceQuality(absl::string_view source, TimestampUs since,
+                                                       TimestampUs until, DurationUs bucket) const;
   absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
       const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
       TimestampUs at) const;
@@ -193,6 +205,14 @@ class FeatureStore::Impl {
   absl::StatusOr<ViewState> BackfillView(const CompiledView& view)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   int64_t CountOf(absl::string_view prefix, absl::string_view name) const;
+  // The stored quality record of `source` for the minute starting at
+  // `minute` (empty when there is none), through quality_. When ingest
+  // moves to a new minute, also adds to `batch` the deletion of the
+  // source's records older than Options::quality_retention.
+  absl::StatusOr<const SourceQualityRecord*> CurrentQuality(const std::string& source,
+                                                            TimestampUs minute,
+                                                            rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Drops window state beyond the horizon for the given timelines.
   void Reclaim(ViewState& state, const std::vector<std::string>& entities,
                rocksdb::WriteBatch* deletes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -215,6 +235,13 @@ class FeatureStore::Impl {
   absl::flat_hash_map<std::string, int64_t> source_events_ ABSL_GUARDED_BY(write_mu_);
   absl::flat_hash_map<std::string, int64_t> dead_letters_ ABSL_GUARDED_BY(write_mu_);
   uint64_t next_dead_letter_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // Per source, the quality record of the minute it last ingested in, as
+  // stored.
+  struct QualityMinute {
+    TimestampUs start = kMinTime;
+    SourceQualityRecord record;
+  };
+  absl::flat_hash_map<std::string, QualityMinute> quality_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<uint64_t> next_seq_{0};
 
   // Guards what readers see.
@@ -610,14 +637,7 @@ absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> FeatureStore::Impl::
     absl::string_view source, const std::vector<std::string>& columns) {
   std::shared_ptr<const Catalog> current = catalog();
   auto it = current->sources.find(source);
-  if (it == current->sources.end()) {
-    std::vector<std::string> names;
-    for (const Source& s : current->definitions.sources) names.push_back(s.name);
-    return absl::NotFoundError(absl::StrCat(
-        "unknown source '", source, "'",
-        names.empty() ? " (no sources are defined; run fsctl apply first)"
-                      : absl::StrCat(" (defined: ", absl::StrJoin(names, ", "), ")")));
-  }
+  if (it == current->sources.end()) return UnknownSourceError(*current, source);
   FSTORE_ASSIGN_OR_RETURN(
       RowValidator validator,
       RowValidator::Create(*it->second.def, columns, it->second.key_columns, options_.validation));
@@ -655,11 +675,17 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   uint64_t dead_letter = next_dead_letter_;
   IngestSummary delta;
   std::string key, value;
-  const TimestampUs received_at = NowUs();
+  const TimestampUs received_at = options_.clock();
+  // Quality counts of this chunk: rejections by rule, and nulls per source
+  // column among the accepted rows.
+  const std::vector<Column>& columns = source.def->columns;
+  QualityCounts quality_delta;
+  quality_delta.nulls.assign(columns.size(), 0);
 
   for (PendingRow& p : rows) {
     if (p.rejected) {
       ++delta.rejected;
+      ++quality_delta.rejected_by_rule[p.rejection.rule];
       if (summary->rejections.size() + delta.rejections.size() < options_.max_rejections_reported) {
         delta.rejections.push_back(p.rejection);
       }
@@ -701,9 +727,28 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
                 OnlineKey(view.def->name, pub.entity, pub.ts, seq), value);
       published.push_back(std::move(pub));
     }
+    const size_t counted = std::min(values.size(), quality_delta.nulls.size());
+    for (size_t c = 0; c < counted; ++c) quality_delta.nulls[c] += IsNull(values[c]) ? 1 : 0;
     ++delta.accepted;
     ++seq;
   }
+  // The source's quality record for this minute, updated in the same batch.
+  const TimestampUs minute = FloorToMultiple(received_at, kQualityRecordWidth);
+  FSTORE_ASSIGN_OR_RETURN(const SourceQualityRecord* stored_quality,
+                          CurrentQuality(source_name, minute, &batch));
+  SourceQualityRecord quality = *stored_quality;
+  {
+    std::vector<std::string> names;
+    names.reserve(columns.size());
+    for (const Column& c : columns) names.push_back(c.name);
+    ConformToColumns(names, &quality);
+  }
+  quality_delta.accepted = delta.accepted;
+  quality_delta.rejected = delta.rejected;
+  quality_delta.duplicates = delta.duplicates;
+  quality.counts.Add(quality_delta);
+  batch.Put(db_->handle(ColumnFamily::kSourceQuality), SourceQualityKey(source_name, minute),
+            EncodeSourceQuality(quality));
   const int64_t source_total = source_events_[source_name] + delta.accepted;
   const int64_t dead_total = dead_letters_[source_name] + delta.rejected;
   batch.Put(db_->handle(ColumnFamily::kMeta), kNextSeqKey, EncodeUint64(seq));
@@ -720,6 +765,7 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   next_dead_letter_ = dead_letter;
   source_events_[source_name] = source_total;
   dead_letters_[source_name] = dead_total;
+  quality_[source_name].record = std::move(quality);
   seen_ids.merge(chunk_ids);
   rocksdb::WriteBatch deletes;
   {
@@ -748,6 +794,74 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   summary->duplicates += delta.duplicates;
   for (Rejection& r : delta.rejections) summary->rejections.push_back(std::move(r));
   return absl::OkStatus();
+}
+
+absl::StatusOr<const SourceQualityRecord*> FeatureStore::Impl::CurrentQuality(
+    const std::string& source, TimestampUs minute, rocksdb::WriteBatch* batch) {
+  QualityMinute& current = quality_[source];
+  if (current.start == minute) return &current.record;
+  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kSourceQuality);
+  const std::string key = SourceQualityKey(source, minute);
+  std::string value;
+  const rocksdb::Status read = db_->db()->Get(rocksdb::ReadOptions(), cf, key, &value);
+  SourceQualityRecord record;
+  if (!read.IsNotFound()) {
+    FSTORE_RETURN_IF_ERROR(
+        FromRocksStatus(read, absl::StrCat("reading the quality record of ", source)));
+    FSTORE_ASSIGN_OR_RETURN(
+        record, DecodeSourceQuality(value, absl::StrCat("quality record of ", source, " at ",
+                                                        FormatIsoTime(minute))));
+  }
+  // A new minute: records past the retention go (checked once a minute).
+  const TimestampUs cutoff = minute - options_.quality_retention;
+  const std::string prefix = SourceQualityPrefix(source);
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), cf));
+  it->Seek(prefix);
+  std::string oldest_source;
+  TimestampUs oldest = 0;
+  if (it->Valid() && it->key().starts_with(prefix) &&
+      DecodeSourceQualityKey(absl::string_view(it->key().data(), it->key().size()), &oldest_source,
+                             &oldest) &&
+      oldest < cutoff) {
+    batch->DeleteRange(cf, prefix, SourceQualityKey(source, cutoff));
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading quality records"));
+  current.start = minute;
+  current.record = std::move(record);
+  return &current.record;
+}
+
+absl::StatusOr<SourceQualityReport> FeatureStore::Impl::GetSourceQuality(absl::string_view source,
+                                                                         TimestampUs since,
+                                                                         TimestampUs until,
+                                                                         DurationUs bucket) const {
+  const std::shared_ptr<const Catalog> current = catalog();
+  auto it = current->sources.find(source);
+  if (it == current->sources.end()) return UnknownSourceError(*current, source);
+  FSTORE_RETURN_IF_ERROR(ValidateQualityWindow(since, until, bucket));
+  std::vector<std::string> columns;
+  for (const Column& c : it->second.def->columns) columns.push_back(c.name);
+  SourceQualityAggregator aggregator(std::string(source), std::move(columns), since, until, bucket);
+  const std::string end = SourceQualityKey(source, until);
+  std::unique_ptr<rocksdb::Iterator> records(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kSourceQuality)));
+  for (records->Seek(SourceQualityKey(source, since));
+       records->Valid() && records->key().compare(end) < 0; records->Next()) {
+    std::string name;
+    TimestampUs minute = 0;
+    if (!DecodeSourceQualityKey(absl::string_view(records->key().data(), records->key().size()),
+                                &name, &minute)) {
+      return absl::DataLossError(absl::StrCat("malformed quality record key of ", source));
+    }
+    FSTORE_ASSIGN_OR_RETURN(
+        SourceQualityRecord record,
+        DecodeSourceQuality(
+            absl::string_view(records->value().data(), records->value().size()),
+            absl::StrCat("quality record of ", source, " at ", FormatIsoTime(minute))));
+    aggregator.Add(minute, record);
+  }
+  FSTORE_RETURN_IF_ERROR(FromRocksStatus(records->status(), "reading quality records"));
+  return std::move(aggregator).Finish();
 }
 
 void FeatureStore::Impl::Reclaim(ViewState& state, const std::vector<std::string>& entities,
@@ -1094,6 +1208,22 @@ absl::StatusOr<DeadLetterPage> FeatureStore::ListDeadLetters(absl::string_view s
                                                              int page_size,
                                                              absl::string_view page_token) const {
   return impl_->ListDeadLetters(source, page_size, page_token);
+}
+
+absl::StatusOr<SourceQualityReport> FeatureStore::GetSourceQuality(absl::string_view source,
+                                                                   TimestampUs since,
+                                                                   TimestampUs until,
+                                                                   DurationUs bucket) const {
+  return impl_->GetSourceQuality(source, since, until, bucket);
+}
+
+absl::StatusOr<SourceQualityReport> FeatureStore::GetRecentSourceQuality(absl::string_view source,
+                                                                         DurationUs window,
+                                                                         DurationUs bucket) const {
+  TimestampUs since = 0, until = 0;
+  FSTORE_RETURN_IF_ERROR(
+      RecentQualityWindow(impl_->options().clock(), window, bucket, &since, &until));
+  return impl_->GetSourceQuality(source, since, until, bucket);
 }
 
 absl::StatusOr<OnlineFeatures> FeatureStore::GetOnlineFeatures(

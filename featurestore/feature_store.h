@@ -8,7 +8,10 @@
 // call returns only after that write (WAL on, no fsync per write), so an
 // acknowledged event survives a crash of the process. A row whose event id
 // was seen before (in an earlier chunk or earlier in the same one) is a
-// duplicate: counted, not stored again.
+// duplicate: counted, not stored again. The same batch updates the source's
+// data-quality record for the current minute of ingest time
+// (source_quality.h): rows accepted, rejected by rule and duplicate, and
+// nulls per column among the accepted rows.
 //
 // Online state lives in memory (an EntityTimeline per view and entity),
 // written through to kOnline and rebuilt from it on Open. A view applied
@@ -24,6 +27,7 @@
 #define FSTORE_FEATURESTORE_FEATURE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +43,7 @@
 #include "featurestore/definitions.h"
 #include "featurestore/point_in_time_join.h"
 #include "featurestore/row_validator.h"
+#include "featurestore/source_quality.h"
 #include "featurestore/value.h"
 
 namespace fstore {
@@ -119,6 +124,13 @@ class FeatureStore {
     RowValidator::Options validation;
     // Window state kept beyond a view's horizon. Default: 1 day.
     DurationUs retention_grace = 86400 * kMicrosPerSecond;
+    // Data-quality records older than this (by ingest time) are deleted as
+    // ingest moves on to a new minute. Default: 90 days.
+    DurationUs quality_retention = 90 * 86400 * kMicrosPerSecond;
+    // The wall clock: the ingest time of quality records and dead letters
+    // (received_at), and "now" for GetRecentSourceQuality. Tests pin it.
+    // Default: NowUs.
+    std::function<TimestampUs()> clock = NowUs;
   };
 
   // Loads definitions and rebuilds online state. `db` must outlive the store.
@@ -156,6 +168,21 @@ class FeatureStore {
   // Rejected rows of a source, oldest first. page_size 0 = 100.
   absl::StatusOr<DeadLetterPage> ListDeadLetters(absl::string_view source, int page_size,
                                                  absl::string_view page_token) const;
+
+  // Data quality of a source (source_quality.h): its minute records that
+  // start in [since, until), merged into buckets `bucket` wide aligned to
+  // multiples of `bucket` since the epoch; only buckets holding rows are
+  // listed, and every source column is, in source order. NotFound naming
+  // an unknown source; InvalidArgument naming the value unless `bucket` is
+  // a positive whole number of minutes, 0 <= since < until and the window
+  // spans at most kMaxQualityBuckets buckets.
+  absl::StatusOr<SourceQualityReport> GetSourceQuality(absl::string_view source, TimestampUs since,
+                                                       TimestampUs until, DurationUs bucket) const;
+  // The same over the last `window`: whole buckets ending with the one that
+  // holds Options::clock's now (RecentQualityWindow).
+  absl::StatusOr<SourceQualityReport> GetRecentSourceQuality(absl::string_view source,
+                                                             DurationUs window,
+                                                             DurationUs bucket) const;
 
   // Features as of `at` (0 = now) for one entity. `entity` maps join keys to
   // values and must hold every key the selected views need. Output names are

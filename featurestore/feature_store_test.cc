@@ -475,5 +475,255 @@ TEST_F(FeatureStoreTest, PreparedReadsRefuseReclaimedTimesLikeSelectorReads) {
   EXPECT_EQ(old, store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status());
 }
 
+// ------------------------------------------------- data quality per source
+
+// A source with nullable columns and no views.
+constexpr char kClicks[] = R"yaml(
+sources:
+  - name: clicks
+    timestamp_column: ts
+    event_id_column: click_id
+    columns:
+      - {name: click_id, type: STRING}
+      - {name: ts, type: TIMESTAMP}
+      - {name: page, type: STRING, nullable: true}
+      - {name: ms, type: INT64, nullable: true, min: 0}
+)yaml";
+
+// When rows arrive (ingest time), weeks after the events they carry (kT0).
+const TimestampUs kReceived = kT0 + 27 * 24 * kHour + 2 * kHour;  // 2026-02-01T12:00:00Z
+
+// The store's clock is pinned to now_; rows are stamped with their ingest
+// time from it.
+class FeatureStoreQualityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/fstore-quality-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Reopen();
+    ASSERT_TRUE(store_->Apply(kDefinitions, "yaml", false).ok());
+    ASSERT_TRUE(store_->Apply(kClicks, "yaml", false).ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Reopen() {
+    store_.reset();
+    db_.reset();
+    auto db = Database::Open(dir_ + "/data");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    FeatureStore::Options options;
+    options.clock = [this] { return now_; };
+    auto store = FeatureStore::Open(db_.get(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  IngestSummary Ingest(const std::string& source, const std::vector<std::string>& columns,
+                       const std::vector<std::vector<std::string>>& rows) {
+    auto writer = store_->StartIngest(source, columns);
+    EXPECT_TRUE(writer.ok()) << writer.status();
+    if (!writer.ok()) return {};
+    absl::Status s = (*writer)->WriteText(rows, 0);
+    EXPECT_TRUE(s.ok()) << s;
+    return (*writer)->summary();
+  }
+  IngestSummary IngestTxns(const std::vector<std::vector<std::string>>& rows) {
+    return Ingest("txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"}, rows);
+  }
+  IngestSummary IngestClicks(const std::vector<std::vector<std::string>>& rows) {
+    return Ingest("clicks", {"click_id", "ts", "page", "ms"}, rows);
+  }
+
+  SourceQualityReport Quality(const std::string& source, TimestampUs since, TimestampUs until,
+                              DurationUs bucket) {
+    auto r = store_->GetSourceQuality(source, since, until, bucket);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : SourceQualityReport{};
+  }
+
+  static std::vector<std::string> Txn(std::string id, std::string amount, std::string kind = "PAY",
+                                      std::string account = "A") {
+    return {std::move(id),      std::move(account), "D-1",
+            FormatIsoTime(kT0), std::move(amount),  std::move(kind)};
+  }
+  static std::vector<std::string> Click(std::string id, std::string page, std::string ms) {
+    return {std::move(id), FormatIsoTime(kT0), std::move(page), std::move(ms)};
+  }
+
+  TimestampUs now_ = kReceived + 30 * kMicrosPerSecond;
+  std::string dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<FeatureStore> store_;
+};
+
+TEST_F(FeatureStoreQualityTest, CountsByRuleMatchTheSummaryAndTheDeadLetters) {
+  IngestSummary s = IngestTxns({Txn("t1", "-5"),                        // min
+                                Txn("t2", "1", "REFUND"),               // allowed
+                                Txn("t3", "2"),                         // accepted
+                                Txn("t3", "2"),                         // duplicate
+                                Txn("t4", "1", "PAY", ""),              // not_null
+                                Txn("t5", "abc"),                       // type
+                                {"t6", "A"},                            // column_count
+                                Txn("t7", "3")});                       // accepted
+  IngestSummary again = IngestTxns({Txn("t3", "2"), Txn("t8", "-1")});  // duplicate, min
+
+  SourceQualityReport r = Quality("txns", kReceived, kReceived + kMinute, kMinute);
+  EXPECT_EQ(r.total.accepted, s.accepted + again.accepted);
+  EXPECT_EQ(r.total.rejected, s.rejected + again.rejected);
+  EXPECT_EQ(r.total.duplicates, s.duplicates + again.duplicates);
+  EXPECT_EQ(r.total.accepted, 2);
+  EXPECT_EQ(r.total.rejected, 6);
+  EXPECT_EQ(r.total.duplicates, 2);
+  EXPECT_EQ(r.total.rejected_by_rule,
+            (std::map<std::string, int64_t>{
+                {"allowed", 1}, {"column_count", 1}, {"min", 2}, {"not_null", 1}, {"type", 1}}));
+  // The same rules as the dead letters.
+  auto page = store_->ListDeadLetters("txns", 100, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::map<std::string, int64_t> dead;
+  for (const DeadLetter& d : page->dead_letters) {
+    ++dead[d.rejection.rule];
+    EXPECT_EQ(d.received_at, now_);  // stamped by the same clock
+  }
+  EXPECT_EQ(dead, r.total.rejected_by_rule);
+  // Every column is listed, in source order, with its (zero) nulls.
+  EXPECT_EQ(r.columns, (std::vector<std::string>{"txn_id", "account_id", "device_id", "ts",
+                                                 "amount", "kind"}));
+  EXPECT_EQ(r.total.nulls, std::vector<int64_t>(6, 0));
+  ASSERT_EQ(r.buckets.size(), 1u);
+  EXPECT_EQ(r.buckets[0].start, kReceived);
+  EXPECT_EQ(r.buckets[0].counts, r.total);
+}
+
+TEST_F(FeatureStoreQualityTest, NullsAreCountedAmongAcceptedRowsOnly) {
+  IngestSummary s = IngestClicks({Click("c1", "", "5"),     // page null
+                                  Click("c2", "", ""),      // both null
+                                  Click("c3", "home", ""),  // ms null
+                                  Click("c4", "", "-1"),    // rejected: its null is not counted
+                                  Click("c1", "", "")});    // duplicate: not counted
+  EXPECT_EQ(s.accepted, 3);
+  // A header without the nullable column: every row's ms is null.
+  Ingest("clicks", {"click_id", "ts", "page"},
+         {{"c5", FormatIsoTime(kT0), "home"}, {"c6", FormatIsoTime(kT0), ""}});
+  // Typed rows count their nulls the same way.
+  auto writer = store_->StartIngest("clicks", {"click_id", "ts", "page", "ms"});
+  ASSERT_TRUE(writer.ok());
+  const std::vector<std::vector<Value>> typed = {
+      {Value(std::string("c7")), Value(kT0), Value(), Value(int64_t{1})}};
+  ASSERT_TRUE((*writer)->WriteValues(typed, 0).ok());
+
+  SourceQualityReport r = Quality("clicks", kReceived, kReceived + kHour, kHour);
+  EXPECT_EQ(r.columns, (std::vector<std::string>{"click_id", "ts", "page", "ms"}));
+  EXPECT_EQ(r.total.accepted, 6);
+  EXPECT_EQ(r.total.rejected, 1);
+  EXPECT_EQ(r.total.duplicates, 1);
+  EXPECT_EQ(r.total.rejected_by_rule, (std::map<std::string, int64_t>{{"min", 1}}));
+  //                       click_id ts page          ms
+  EXPECT_EQ(r.total.nulls, (std::vector<int64_t>{0, 0, 2 + 1 + 1, 2 + 2}));
+}
+
+TEST_F(FeatureStoreQualityTest, BucketsFollowIngestTimeNotEventTime) {
+  now_ = kReceived + 59 * kMicrosPerSecond;  // the last instant of 12:00
+  IngestTxns({Txn("t1", "1")});
+  now_ = kReceived + kMinute;  // 12:01 exactly
+  IngestTxns({Txn("t2", "1"), Txn("t3", "1")});
+  now_ = kReceived + kHour + 5 * kMinute;  // 13:05
+  IngestTxns({Txn("t4", "-1")});
+
+  SourceQualityReport minutes = Quality("txns", kReceived, kReceived + 2 * kHour, kMinute);
+  ASSERT_EQ(minutes.buckets.size(), 3u);
+  EXPECT_EQ(minutes.buckets[0].start, kReceived);
+  EXPECT_EQ(minutes.buckets[0].counts.accepted, 1);
+  EXPECT_EQ(minutes.buckets[1].start, kReceived + kMinute);
+  EXPECT_EQ(minutes.buckets[1].counts.accepted, 2);
+  EXPECT_EQ(minutes.buckets[2].start, kReceived + kHour + 5 * kMinute);
+  EXPECT_EQ(minutes.buckets[2].counts.rejected, 1);
+
+  SourceQualityReport hours = Quality("txns", kReceived, kReceived + 2 * kHour, kHour);
+  ASSERT_EQ(hours.buckets.size(), 2u);
+  EXPECT_EQ(hours.buckets[0].start, kReceived);
+  EXPECT_EQ(hours.buckets[0].counts.accepted, 3);
+  EXPECT_EQ(hours.buckets[1].start, kReceived + kHour);
+  EXPECT_EQ(hours.buckets[1].counts.rejected, 1);
+  EXPECT_EQ(hours.total.accepted, 3);
+
+  // A window that starts at 12:01 leaves out the 12:00 minute.
+  EXPECT_EQ(Quality("txns", kReceived + kMinute, kReceived + kHour, kHour).total.accepted, 2);
+  // Nothing is filed under the events' own time.
+  EXPECT_TRUE(Quality("txns", kT0 - kHour, kT0 + kHour, kHour).buckets.empty());
+
+  // The recent window ends with the bucket holding the clock's now (13:05).
+  auto recent = store_->GetRecentSourceQuality("txns", 2 * kHour, kHour);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_EQ(recent->since, kReceived);
+  EXPECT_EQ(recent->until, kReceived + 2 * kHour);
+  EXPECT_EQ(recent->total.accepted, 3);
+  EXPECT_EQ(recent->total.rejected, 1);
+}
+
+TEST_F(FeatureStoreQualityTest, CountsSurviveARestartAndKeepAddingUp) {
+  IngestClicks({Click("c1", "", "1"), Click("c2", "x", "")});
+  Reopen();
+  // Same minute after the restart: added to the stored record, not over it.
+  IngestClicks({Click("c3", "", "1"), Click("c4", "x", "-2")});
+  SourceQualityReport r = Quality("clicks", kReceived, kReceived + kMinute, kMinute);
+  EXPECT_EQ(r.total.accepted, 3);
+  EXPECT_EQ(r.total.rejected, 1);
+  EXPECT_EQ(r.total.nulls, (std::vector<int64_t>{0, 0, 2, 1}));
+  Reopen();
+  EXPECT_EQ(Quality("clicks", kReceived, kReceived + kMinute, kMinute).total, r.total);
+}
+
+TEST_F(FeatureStoreQualityTest, ANewNullableColumnIsCountedFromThenOn) {
+  IngestClicks({Click("c1", "", "1")});
+  ASSERT_TRUE(
+      store_
+          ->Apply(std::string(kClicks) + "      - {name: ref, type: STRING, nullable: true}\n",
+                  "yaml", false)
+          .ok());
+  IngestClicks({Click("c2", "", "1")});  // ref absent: null
+  SourceQualityReport r = Quality("clicks", kReceived, kReceived + kMinute, kMinute);
+  EXPECT_EQ(r.columns.back(), "ref");
+  EXPECT_EQ(r.total.nulls, (std::vector<int64_t>{0, 0, 2, 0, 1}));
+}
+
+TEST_F(FeatureStoreQualityTest, RecordsPastTheRetentionAreDeleted) {
+  IngestTxns({Txn("t1", "1")});
+  now_ += 30 * 24 * kHour;
+  IngestTxns({Txn("t2", "1")});
+  now_ += 61 * 24 * kHour;  // 91 days after the first
+  IngestTxns({Txn("t3", "1")});
+  const DurationUs day = 24 * kHour;
+  SourceQualityReport r = Quality("txns", kReceived - day, kReceived + 100 * day, day);
+  ASSERT_EQ(r.buckets.size(), 2u);
+  EXPECT_EQ(r.buckets[0].start, FloorToMultiple(kReceived + 30 * day, day));
+  EXPECT_EQ(r.total.accepted, 2);
+}
+
+TEST_F(FeatureStoreQualityTest, BadRequestsAreRefusedNamingTheValue) {
+  auto unknown = store_->GetSourceQuality("nosuch", kReceived, kReceived + kHour, kHour);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("unknown source 'nosuch'"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("clicks"));
+  EXPECT_EQ(store_->GetRecentSourceQuality("nosuch", kHour, kHour).status().code(),
+            absl::StatusCode::kNotFound);
+
+  auto odd = store_->GetSourceQuality("txns", kReceived, kReceived + kHour, 90 * kMicrosPerSecond);
+  EXPECT_EQ(odd.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(odd.status().message(), HasSubstr("bucket 90s"));
+  auto zero = store_->GetRecentSourceQuality("txns", kHour, 0);
+  EXPECT_THAT(zero.status().message(), HasSubstr("bucket 0us"));
+  auto empty = store_->GetSourceQuality("txns", kReceived, kReceived, kHour);
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  auto window = store_->GetRecentSourceQuality("txns", -kHour, kHour);
+  EXPECT_THAT(window.status().message(), HasSubstr("window -3600000000us"));
+}
+
 }  // namespace
 }  // namespace fstore

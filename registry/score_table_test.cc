@@ -1,7 +1,6 @@
 #include "registry/score_table.h"
 
-#include <filesystem>
-
+#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 
@@ -11,18 +10,10 @@ namespace {
 class ScoreTableTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fstore-scores-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto db = Database::Open(dir_ + "/data");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    table_ = std::make_unique<ScoreTable>(db_.get());
-  }
-  void TearDown() override {
-    table_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
+    auto temp = TempDatabase::Create("fstore-scores-test");
+    ASSERT_TRUE(temp.ok()) << temp.status();
+    temp_ = *std::move(temp);
+    table_ = std::make_unique<ScoreTable>(temp_->db());
   }
 
   static std::vector<ScoreRecord> Batch(const std::string& id, TimestampUs at,
@@ -51,8 +42,7 @@ class ScoreTableTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<TempDatabase> temp_;
   std::unique_ptr<ScoreTable> table_;
 };
 
@@ -91,7 +81,7 @@ TEST_F(ScoreTableTest, OneAppendHoldsOneBatch) {
 }
 
 TEST_F(ScoreTableTest, AnUndecodableRecordIsDataLoss) {
-  ASSERT_TRUE(db_->db()->Put(rocksdb::WriteOptions(), db_->handle(ColumnFamily::kScores), "k",
+  ASSERT_TRUE(temp_->db()->db()->Put(rocksdb::WriteOptions(), temp_->db()->handle(ColumnFamily::kScores), "k",
                              "garbage").ok());
   absl::Status s = table_->Scan({}, [](const ScoreRecord&) { return absl::OkStatus(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);

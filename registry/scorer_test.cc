@@ -2,12 +2,12 @@
 
 #include <atomic>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "gmock/gmock.h"
+#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
 #include "registry/xgboost_booster.h"
@@ -34,19 +34,17 @@ constexpr int kInputs = 5;
 class ScorerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fstore-scorer-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto db = Database::Open(dir_ + "/data");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto store = FeatureStore::Open(db_.get());
+    auto temp = TempDatabase::Create("fstore-scorer-test");
+    ASSERT_TRUE(temp.ok()) << temp.status();
+    temp_ = *std::move(temp);
+    db_ = temp_->db();
+    auto store = FeatureStore::Open(db_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     ASSERT_TRUE(store_->Apply(ReadDefinitionsFile(), "yaml", false).ok());
     ModelRegistry::Options options;
     options.sync_writes = false;
-    auto registry = ModelRegistry::Open(db_.get(), options);
+    auto registry = ModelRegistry::Open(db_, options);
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = *std::move(registry);
     scorer_ = Scorer::Create(registry_.get(), store_.get());
@@ -67,8 +65,6 @@ class ScorerTest : public ::testing::Test {
     scorer_.reset();
     registry_.reset();
     store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Registers a model trained with `seed` as the next version of "fraud".
@@ -115,8 +111,8 @@ class ScorerTest : public ::testing::Test {
     return p.ok() ? (*p)[0] : -1;
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<TempDatabase> temp_;
+  Database* db_ = nullptr;
   std::unique_ptr<FeatureStore> store_;
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<Scorer> scorer_;

@@ -9,7 +9,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
 #include "featurestore/record_codec.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -30,7 +32,9 @@ std::string Key(const ServedRequest& r) {
   return key;
 }
 
-std::string Encode(const ServedRequest& r) {
+}  // namespace
+
+std::string EncodeServedRequest(const ServedRequest& r) {
   std::string out;
   codec::PutString(&out, r.request_id);
   codec::PutInt64(&out, r.at);
@@ -47,7 +51,7 @@ std::string Encode(const ServedRequest& r) {
   return out;
 }
 
-bool Decode(absl::string_view in, ServedRequest* r) {
+bool DecodeServedRequest(absl::string_view in, ServedRequest* r) {
   int64_t n = 0;
   if (!codec::GetString(&in, &r->request_id) || !codec::GetInt64(&in, &r->at) ||
       !codec::GetString(&in, &r->model) || !codec::GetInt64(&in, &r->version) ||
@@ -70,6 +74,10 @@ bool Decode(absl::string_view in, ServedRequest* r) {
   r->score = std::get<double>(score);
   return in.empty();
 }
+
+namespace {
+
+absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
 class ServingLogImpl final : public ServingLog {
  public:
@@ -105,13 +113,22 @@ class ServingLogImpl final : public ServingLog {
     }
     rocksdb::WriteBatch write;
     rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kServingLog);
-    for (const ServedRequest& r : batch) write.Put(cf, Key(r), Encode(r));
+    rocksdb::ColumnFamilyHandle* index = db_->handle(ColumnFamily::kServingLogIndex);
     // Retention: everything before now - retention goes; one range deletion
-    // per kRetentionEvery keeps tombstones few.
+    // per kRetentionEvery keeps tombstones few. The index entries of expired
+    // records are deleted first in the batch, so that an id reused by a
+    // record of this batch keeps its new entry.
     const TimestampUs now = options_.clock();
-    if (now - last_retention_ >= kRetentionEvery) {
-      write.DeleteRange(cf, TimeKey(std::numeric_limits<int64_t>::min()),
-                        TimeKey(now - options_.retention));
+    const TimestampUs cutoff = now - options_.retention;
+    const bool apply_retention = now - last_retention_ >= kRetentionEvery;
+    if (apply_retention) FSTORE_RETURN_IF_ERROR(DeleteIndexEntriesBefore(TimeKey(cutoff), &write));
+    for (const ServedRequest& r : batch) {
+      const std::string key = Key(r);
+      write.Put(cf, key, EncodeServedRequest(r));
+      if (r.at >= cutoff) write.Put(index, r.request_id, key);
+    }
+    if (apply_retention) {
+      write.DeleteRange(cf, TimeKey(std::numeric_limits<int64_t>::min()), TimeKey(cutoff));
       last_retention_ = now;
     }
     if (write.Count() == 0) return absl::OkStatus();
@@ -128,7 +145,7 @@ class ServingLogImpl final : public ServingLog {
     const std::string end = TimeKey(until);
     for (it->Seek(TimeKey(since)); it->Valid() && it->key().compare(end) < 0; it->Next()) {
       ServedRequest r;
-      if (!Decode(absl::string_view(it->value().data(), it->value().size()), &r)) {
+      if (!DecodeServedRequest(absl::string_view(it->value().data(), it->value().size()), &r)) {
         return absl::DataLossError(absl::StrCat(
             "undecodable serving log record at key ",
             absl::BytesToHexString(absl::string_view(it->key().data(), it->key().size()))));
@@ -136,6 +153,30 @@ class ServingLogImpl final : public ServingLog {
       if (absl::Status s = sink(r); !s.ok()) return s;
     }
     return FromRocksStatus(it->status(), "reading the serving log");
+  }
+
+  absl::StatusOr<ServedRequest> Find(absl::string_view request_id) const override {
+    std::string key;
+    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(),
+                                       db_->handle(ColumnFamily::kServingLogIndex),
+                                       rocksdb::Slice(request_id.data(), request_id.size()), &key);
+    std::string value;
+    if (s.ok()) {
+      s = db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLog), key,
+                         &value);
+    }
+    if (s.IsNotFound()) {
+      return absl::NotFoundError(absl::StrCat(
+          "request id '", request_id, "' is not in the serving log (never scored, or older than "
+          "the retention of ", FormatDuration(options_.retention), ")"));
+    }
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, "reading the serving log"));
+    ServedRequest r;
+    if (!DecodeServedRequest(value, &r)) {
+      return absl::DataLossError(
+          absl::StrCat("undecodable serving log record of request id '", request_id, "'"));
+    }
+    return r;
   }
 
   int64_t written() const override { return written_.load(); }
@@ -153,6 +194,28 @@ class ServingLogImpl final : public ServingLog {
         spdlog::warn("serving log: flush failed: {}", s.ToString());
       }
     }
+  }
+
+  // Deletes the index entries of records keyed before `cutoff` that still
+  // point at them (a reused request id may point at a newer record).
+  absl::Status DeleteIndexEntriesBefore(const std::string& cutoff, rocksdb::WriteBatch* write) {
+    rocksdb::ColumnFamilyHandle* index = db_->handle(ColumnFamily::kServingLogIndex);
+    rocksdb::ReadOptions read;
+    const rocksdb::Slice upper(cutoff);
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(read, db_->handle(ColumnFamily::kServingLog)));
+    std::string pointed;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::string_view rest = View(it->key());
+      int64_t at = 0;
+      absl::string_view id;
+      if (!codec::GetOrderedInt64(&rest, &at) || !codec::GetComponent(&rest, &id)) continue;
+      const rocksdb::Slice id_slice(id.data(), id.size());
+      rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), index, id_slice, &pointed);
+      if (s.ok() && pointed == View(it->key())) write->Delete(index, id_slice);
+    }
+    return FromRocksStatus(it->status(), "applying the serving log's retention");
   }
 
   static constexpr DurationUs kRetentionEvery = 60 * kMicrosPerSecond;

@@ -14,6 +14,10 @@
 // Options::retention (by request time).
 //
 // Records are keyed by (time, request id); Scan reads a time range in order.
+// ColumnFamily::kServingLogIndex maps each request id to its record, written
+// in the same batch, so Find(request id) is two point reads. Request ids are
+// meant to be unique; when a caller reuses one, Find returns the record
+// written last. Retention removes index entries with their records.
 //
 // Thread-safety: Append, Flush, Scan and the counters may be called from
 // any thread.
@@ -28,6 +32,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/time_util.h"
 #include "featurestore/database.h"
@@ -43,6 +49,11 @@ struct ServedRequest {
   std::vector<float> inputs;  // binding order; NaN = missing
   double score = 0;
 };
+
+// The stored form of a record (also kept with its label by FeedbackStore).
+std::string EncodeServedRequest(const ServedRequest& r);
+// False when `in` is not a whole encoded record.
+bool DecodeServedRequest(absl::string_view in, ServedRequest* r);
 
 class ServingLog {
  public:
@@ -75,6 +86,10 @@ class ServingLog {
   // seen: Flush first for an exact read. DataLoss for an undecodable record.
   virtual absl::Status Scan(TimestampUs since, TimestampUs until,
                             const std::function<absl::Status(const ServedRequest&)>& sink) const = 0;
+
+  // The record of `request_id` (written, i.e. flushed). NotFound naming the
+  // id when it was never logged or its record is past the retention.
+  virtual absl::StatusOr<ServedRequest> Find(absl::string_view request_id) const = 0;
 
   virtual int64_t written() const = 0;
   virtual int64_t dropped() const = 0;

@@ -12,6 +12,10 @@
 namespace fstore {
 namespace {
 
+// GetSourceQuality's defaults (the request's 0).
+constexpr DurationUs kDefaultQualityWindow = 24 * 3600 * kMicrosPerSecond;
+constexpr DurationUs kDefaultQualityBucket = 3600 * kMicrosPerSecond;
+
 // Writes one message's rows (typed or text) to an ingest.
 absl::Status WriteRows(const v1::IngestRequest& request, FeatureStore::IngestWriter* writer,
                        std::vector<std::vector<std::string>>* text,
@@ -175,6 +179,26 @@ grpc::Status FeatureStoreService::ListDeadLetters(grpc::ServerContext*,
       store_->ListDeadLetters(request->source(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status());
   ToProto(*page, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeatureStoreService::GetSourceQuality(grpc::ServerContext*,
+                                                   const v1::GetSourceQualityRequest* request,
+                                                   v1::GetSourceQualityResponse* response) {
+  if (request->window_us() < 0 || request->bucket_us() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat(request->window_us() < 0 ? "window_us " : "bucket_us ",
+                     request->window_us() < 0 ? request->window_us() : request->bucket_us(),
+                     " must be positive (0 = the default)")));
+  }
+  const DurationUs window =
+      request->window_us() == 0 ? kDefaultQualityWindow : request->window_us();
+  const DurationUs bucket =
+      request->bucket_us() == 0 ? kDefaultQualityBucket : request->bucket_us();
+  absl::StatusOr<SourceQualityReport> report =
+      store_->GetRecentSourceQuality(request->source(), window, bucket);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  ToProto(*report, response);
   return grpc::Status::OK;
 }
 

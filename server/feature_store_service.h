@@ -33,6 +33,9 @@ class FeatureStoreService final : public v1::FeatureStore::Service {
   grpc::Status ListDeadLetters(grpc::ServerContext* context,
                                const v1::ListDeadLettersRequest* request,
                                v1::ListDeadLettersResponse* response) override;
+  grpc::Status GetSourceQuality(grpc::ServerContext* context,
+                                const v1::GetSourceQualityRequest* request,
+                                v1::GetSourceQualityResponse* response) override;
   grpc::Status GetOnlineFeatures(grpc::ServerContext* context,
                                  const v1::GetOnlineFeaturesRequest* request,
                                  v1::GetOnlineFeaturesResponse* response) override;

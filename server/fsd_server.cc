@@ -8,6 +8,7 @@
 #include "server/metrics.h"
 #include "server/metrics_http_server.h"
 #include "server/monitoring_service.h"
+#include "server/periodic_task.h"
 #include "server/registry_service.h"
 #include "server/serving_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -22,12 +23,12 @@ namespace fstore {
 // The registered services, and the scores table batch scoring writes.
 struct FsdServer::Services {
   Services(Database* db, FeatureStore* store, ModelRegistry* models, const Scorer* scorer,
-           ServingLog* log, FsdMetrics* metrics)
+           ServingLog* log, FeedbackStore* feedback, FsdMetrics* metrics)
       : scores(db),
         feature_store(store, metrics),
         registry(models, store),
         serving(scorer, store, db, &scores, log),
-        monitoring(scorer, log, metrics) {}
+        monitoring(scorer, models, store, log, feedback, metrics) {}
   ScoreTable scores;
   FeatureStoreService feature_store;
   RegistryService registry;
@@ -76,12 +77,14 @@ absl::Status FsdServer::Start() {
   ServingLog::Options log_options;
   log_options.retention = options_.serving_log_retention;
   serving_log_ = ServingLog::Start(database_.get(), log_options);
+  feedback_ = std::make_unique<FeedbackStore>(database_.get(), serving_log_.get());
   if (options_.metrics_port >= 0) {
     FSTORE_ASSIGN_OR_RETURN(metrics_, FsdMetrics::Create(feature_store_.get(), registry_.get(),
                                                          FsdRpcMethods(kServiceNames)));
   }
   services_ = std::make_unique<Services>(database_.get(), feature_store_.get(), registry_.get(),
-                                         scorer_.get(), serving_log_.get(), metrics_.get());
+                                         scorer_.get(), serving_log_.get(), feedback_.get(),
+                                         metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -119,6 +122,7 @@ absl::Status FsdServer::Start() {
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
+    feedback_.reset();
     serving_log_.reset();
     scorer_.reset();
     registry_.reset();
@@ -141,6 +145,14 @@ absl::Status FsdServer::Start() {
     }
     spdlog::info("fsd metrics on http://{}:{}/metrics", options_.metrics_listen,
                  metrics_http_->bound_port());
+    if (options_.monitor_interval > absl::ZeroDuration()) {
+      monitor_ = std::make_unique<PeriodicTask>(
+          options_.monitor_interval, [monitoring = &services_->monitoring] {
+            if (absl::Status s = monitoring->RefreshMetrics(); !s.ok()) {
+              spdlog::warn("monitoring refresh: {}", std::string(s.message()));
+            }
+          });
+    }
   }
   SetHealth(server_.get(), true);
   spdlog::info("fsd serving on {}:{} with data directory {}", options_.listen,
@@ -154,6 +166,7 @@ int FsdServer::metrics_bound_port() const {
 
 void FsdServer::Shutdown() {
   if (server_ == nullptr) return;
+  monitor_.reset();       // waits for a refresh in progress
   metrics_http_.reset();  // no scrape reads the store while it closes
   spdlog::info("shutting down: finishing in-flight calls (up to {})",
                absl::FormatDuration(options_.shutdown_grace));
@@ -164,6 +177,7 @@ void FsdServer::Shutdown() {
   server_.reset();
   services_.reset();
   metrics_.reset();
+  feedback_.reset();
   serving_log_.reset();  // writes what is still queued
   scorer_.reset();
   registry_.reset();

@@ -9,7 +9,9 @@
 //
 // With options.metrics_port >= 0, Start() also serves Prometheus metrics
 // (server/metrics.h) over HTTP at /metrics on metrics_listen:metrics_port,
-// failing with Unavailable when that cannot be bound.
+// failing with Unavailable when that cannot be bound, and every
+// monitor_interval recomputes Production models' drift and live metrics
+// into them (MonitoringService::RefreshMetrics) on a background thread.
 //
 // Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish until the
 // grace period ends (then cancels them), and flushes and closes the store.
@@ -26,6 +28,7 @@
 #include "absl/time/time.h"
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
+#include "registry/feedback_store.h"
 #include "registry/model_registry.h"
 #include "registry/scorer.h"
 #include "registry/serving_log.h"
@@ -35,6 +38,7 @@ namespace fstore {
 
 class FsdMetrics;
 class MetricsHttpServer;
+class PeriodicTask;
 
 struct FsdOptions {
   // Address to listen on. Default: loopback only.
@@ -55,6 +59,9 @@ struct FsdOptions {
   // Its TCP port; 0 picks a free one (see metrics_bound_port()), -1 turns
   // metrics off (no endpoint, nothing recorded). Default: -1.
   int metrics_port = -1;
+  // With metrics on, how often Production models' drift and live metrics
+  // are recomputed into the gauges; zero: only when asked. Default: 60 s.
+  absl::Duration monitor_interval = absl::Seconds(60);
 };
 
 class FsdServer {
@@ -81,10 +88,12 @@ class FsdServer {
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<Scorer> scorer_;
   std::unique_ptr<ServingLog> serving_log_;
+  std::unique_ptr<FeedbackStore> feedback_;
   std::unique_ptr<FsdMetrics> metrics_;  // null when metrics are off
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsHttpServer> metrics_http_;
+  std::unique_ptr<PeriodicTask> monitor_;  // null unless metrics and monitor_interval
 };
 
 }  // namespace fstore

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gflags/gflags.h"
 #include "common/time_util.h"
@@ -38,6 +39,11 @@ DEFINE_string(serving_log_retention, "7d",
               "How long every scored request (features and score) is kept for "
               "drift monitoring, e.g. 24h or 30d; drift windows cannot reach "
               "further back.");
+DEFINE_string(monitor_interval, "60s",
+              "With metrics on, how often drift (last 24h) and live metrics "
+              "(labelled traffic, last 30d) of every Production model are "
+              "recomputed into /metrics, e.g. 30s or 5m; 0 recomputes them only "
+              "when fsctl drift or feedback asks.");
 DEFINE_int32(shutdown_grace_ms, 10000,
              "On SIGINT/SIGTERM, how long in-flight calls may take to finish.");
 
@@ -65,6 +71,10 @@ int main(int argc, char** argv) {
       "server cannot start (the message says why).");
   gflags::SetVersionString("0.1.0");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  // Debian's abseil is built without NDEBUG: every absl::Mutex acquisition
+  // (gRPC's included) would also update a global deadlock-detection graph,
+  // about 3% of fsd's CPU under Score load (bench/README.md, Serving).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   auto logger = spdlog::stderr_color_mt("fsd");
   spdlog::set_default_logger(logger);
@@ -97,6 +107,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.serving_log_retention = *retention;
+  if (FLAGS_monitor_interval != "0") {
+    absl::StatusOr<fstore::DurationUs> interval = fstore::ParseDuration(FLAGS_monitor_interval);
+    if (!interval.ok() || *interval <= 0) {
+      spdlog::critical("--monitor_interval '{}' must be a positive duration such as 60s, or 0",
+                       FLAGS_monitor_interval);
+      return 1;
+    }
+    options.monitor_interval = absl::Microseconds(*interval);
+  } else {
+    options.monitor_interval = absl::ZeroDuration();
+  }
   fstore::FsdServer server(options);
   if (absl::Status started = server.Start(); !started.ok()) {
     spdlog::critical("fsd cannot start: {}", std::string(started.message()));

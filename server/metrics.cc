@@ -76,7 +76,47 @@ absl::StatusOr<std::unique_ptr<FsdMetrics>> FsdMetrics::Create(
                  "Population stability index of a Production model's input feature: serving "
                  "traffic against the version's training statistics.",
                  {"model", "version", "feature"}));
+  FSTORE_ASSIGN_OR_RETURN(
+      m->labelled_,
+      r.AddGauge("fstore_model_labelled_requests",
+                 "Requests a model version served that have a label (feedback), in the live "
+                 "metrics window.",
+                 {"model", "version"}));
+  FSTORE_ASSIGN_OR_RETURN(
+      m->live_auc_,
+      r.AddGauge("fstore_model_live_auc",
+                 "ROC AUC of a model version's served scores over its labelled traffic.",
+                 {"model", "version"}));
+  FSTORE_ASSIGN_OR_RETURN(
+      m->live_precision_,
+      r.AddGauge("fstore_model_live_precision_at_high",
+                 "Share of a model version's labelled requests in its highest risk bucket that "
+                 "were labelled positive.",
+                 {"model", "version"}));
   return m;
+}
+
+void FsdMetrics::PublishLive(const LiveMetrics& m) {
+  const GaugeFamily<2>::Labels labels = {m.model, absl::StrCat(m.version)};
+  labelled_->WithLabels(labels)->Set(static_cast<double>(m.labelled));
+  if (m.auc) {
+    live_auc_->WithLabels(labels)->Set(*m.auc);
+  } else {
+    live_auc_->Remove(labels);
+  }
+  if (m.precision_at_high) {
+    live_precision_->WithLabels(labels)->Set(*m.precision_at_high);
+  } else {
+    live_precision_->Remove(labels);
+  }
+}
+
+void FsdMetrics::RetainVersions(
+    const std::function<bool(const std::string&, const std::string&)>& keep) {
+  drift_psi_->RetainIf([&](const GaugeFamily<3>::Labels& l) { return keep(l[0], l[1]); });
+  for (GaugeFamily<2>* family : {labelled_, live_auc_, live_precision_}) {
+    family->RetainIf([&](const GaugeFamily<2>::Labels& l) { return keep(l[0], l[1]); });
+  }
 }
 
 void FsdMetrics::RecordIngest(absl::string_view source, int64_t accepted, int64_t rejected,

@@ -15,6 +15,14 @@
 //                                              Production model's input feature;
 //                                              set by the drift monitor through
 //                                              drift_psi(), absent until it does
+//   fstore_model_labelled_requests{model,version}
+//   fstore_model_live_auc{model,version}
+//   fstore_model_live_precision_at_high{model,version}
+//                                              labelled traffic of a model
+//                                              version (feedback) and how the
+//                                              version did on it; set through
+//                                              PublishLive, AUC and precision
+//                                              absent while undefined
 //
 // Scrape-time values come from the store and registry, so they are always
 // current and cost nothing between scrapes.
@@ -25,6 +33,7 @@
 #define FSTORE_SERVER_METRICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +42,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "featurestore/feature_store.h"
+#include "registry/live_metrics.h"
 #include "registry/model_registry.h"
 #include "server/metrics_registry.h"
 #include "server/metrics_rpc.h"
@@ -64,6 +74,13 @@ class FsdMetrics {
   // leave Production.
   GaugeFamily<3>* drift_psi() { return drift_psi_; }
 
+  // Sets the live-metric series of m's version (and removes the AUC or
+  // precision series while that value is undefined).
+  void PublishLive(const LiveMetrics& m);
+  // Removes the drift and live series of every version for which `keep`
+  // (model, version) is false.
+  void RetainVersions(const std::function<bool(const std::string&, const std::string&)>& keep);
+
   // The text a scrape of /metrics returns.
   std::string Render() const { return registry_.Render(); }
   MetricsRegistry& registry() { return registry_; }
@@ -75,6 +92,9 @@ class FsdMetrics {
   std::unique_ptr<RpcMetrics> rpc_;
   CounterFamily<2>* ingest_rows_ = nullptr;
   GaugeFamily<3>* drift_psi_ = nullptr;
+  GaugeFamily<2>* labelled_ = nullptr;
+  GaugeFamily<2>* live_auc_ = nullptr;
+  GaugeFamily<2>* live_precision_ = nullptr;
 };
 
 }  // namespace fstore

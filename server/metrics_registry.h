@@ -169,6 +169,11 @@ class Family final : public metrics_internal::FamilyBase {
     absl::MutexLock lock(&mu_);
     series_.clear();
   }
+  // Removes every series whose label values `keep` rejects.
+  void RetainIf(const std::function<bool(const Labels&)>& keep) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    std::erase_if(series_, [&](const auto& entry) { return !keep(entry.first); });
+  }
 
   void AppendTo(std::string* out) const override {
     std::map<Labels, std::shared_ptr<Metric>> series;

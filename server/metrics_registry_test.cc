@@ -126,6 +126,20 @@ TEST(MetricsRegistryTest, RemoveAndClearDropSeriesFromTheRender) {
   EXPECT_THAT(registry.Render(), Not(HasSubstr("count")));
 }
 
+TEST(MetricsRegistryTest, RetainIfKeepsOnlyTheSeriesItAccepts) {
+  MetricsRegistry registry;
+  auto psi = registry.AddGauge("psi", "PSI.", {"model", "version"});
+  ASSERT_TRUE(psi.ok());
+  (*psi)->WithLabels({"fraud", "1"})->Set(0.1);
+  (*psi)->WithLabels({"fraud", "2"})->Set(0.2);
+  (*psi)->WithLabels({"aml", "1"})->Set(0.3);
+  (*psi)->RetainIf([](const std::array<std::string, 2>& l) { return l[1] == "1"; });
+  const std::string out = registry.Render();
+  EXPECT_THAT(out, HasSubstr("psi{model=\"fraud\",version=\"1\"} 0.1\n"));
+  EXPECT_THAT(out, HasSubstr("psi{model=\"aml\",version=\"1\"} 0.3\n"));
+  EXPECT_THAT(out, Not(HasSubstr("version=\"2\"")));
+}
+
 TEST(MetricsRegistryTest, RefusesBadNamesDuplicatesAndBadBounds) {
   MetricsRegistry registry;
   EXPECT_EQ(registry.AddCounter("bad-name", "x").status().code(),

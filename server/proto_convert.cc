@@ -186,6 +186,36 @@ void ToProto(const DeadLetterPage& page, v1::ListDeadLettersResponse* out) {
   out->set_total(page.total);
 }
 
+void ToProto(const QualityCounts& counts, const std::vector<std::string>& columns,
+             v1::SourceQualityCounts* out) {
+  out->set_accepted(counts.accepted);
+  out->set_rejected(counts.rejected);
+  out->set_duplicates(counts.duplicates);
+  for (const auto& [rule, rows] : counts.rejected_by_rule) {
+    v1::SourceQualityCounts::RuleCount* r = out->add_rejected_by_rule();
+    r->set_rule(rule);
+    r->set_rows(rows);
+  }
+  for (size_t c = 0; c < columns.size(); ++c) {
+    v1::SourceQualityCounts::ColumnNulls* n = out->add_nulls();
+    n->set_column(columns[c]);
+    n->set_nulls(c < counts.nulls.size() ? counts.nulls[c] : 0);
+  }
+}
+
+void ToProto(const SourceQualityReport& report, v1::GetSourceQualityResponse* out) {
+  out->set_source(report.source);
+  out->set_since_us(report.since);
+  out->set_until_us(report.until);
+  out->set_bucket_us(report.bucket);
+  for (const SourceQualityBucket& b : report.buckets) {
+    v1::SourceQualityBucket* p = out->add_buckets();
+    p->set_start_us(b.start);
+    ToProto(b.counts, report.columns, p->mutable_counts());
+  }
+  ToProto(report.total, report.columns, out->mutable_total());
+}
+
 void ToProto(const OnlineFeatures& features, v1::GetOnlineFeaturesResponse* out) {
   for (const NamedValue& f : features.features) {
     v1::FeatureValue* p = out->add_features();

@@ -5,10 +5,12 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "featurestore/definitions.h"
 #include "featurestore/feature_store.h"
+#include "featurestore/source_quality.h"
 #include "featurestore/value.h"
 #include "fstore/v1/common.pb.h"
 #include "fstore/v1/feature_store.pb.h"
@@ -26,6 +28,10 @@ void ToProto(const DefinitionChange& change, v1::DefinitionChange* out);
 void ToProto(const Rejection& rejection, v1::Rejection* out);
 void ToProto(const IngestSummary& summary, v1::IngestResponse* out);
 void ToProto(const DeadLetterPage& page, v1::ListDeadLettersResponse* out);
+// Nulls are named by `columns` (parallel to counts.nulls).
+void ToProto(const QualityCounts& counts, const std::vector<std::string>& columns,
+             v1::SourceQualityCounts* out);
+void ToProto(const SourceQualityReport& report, v1::GetSourceQualityResponse* out);
 void ToProto(const OnlineFeatures& features, v1::GetOnlineFeaturesResponse* out);
 void ToProto(const Snapshot& snapshot, v1::Snapshot* out);
 

@@ -76,5 +76,45 @@ TEST(ProtoConvertTest, IngestSummaryAndRejections) {
   EXPECT_EQ(r.rejections(0).rule(), "min");
 }
 
+TEST(ProtoConvertTest, SourceQualityNamesEveryColumnAndSortsRules) {
+  SourceQualityReport report;
+  report.source = "txns";
+  report.columns = {"id", "amount", "note"};
+  report.since = 3600;
+  report.until = 7200;
+  report.bucket = 60 * kMicrosPerSecond;
+  SourceQualityBucket bucket;
+  bucket.start = 3600;
+  bucket.counts.accepted = 4;
+  bucket.counts.rejected = 3;
+  bucket.counts.duplicates = 1;
+  bucket.counts.rejected_by_rule = {{"not_null", 1}, {"min", 2}};
+  bucket.counts.nulls = {0, 1};  // shorter than the columns: the rest are 0
+  report.buckets.push_back(bucket);
+  report.total = bucket.counts;
+  v1::GetSourceQualityResponse p;
+  ToProto(report, &p);
+  EXPECT_EQ(p.source(), "txns");
+  EXPECT_EQ(p.since_us(), 3600);
+  EXPECT_EQ(p.until_us(), 7200);
+  EXPECT_EQ(p.bucket_us(), 60 * kMicrosPerSecond);
+  ASSERT_EQ(p.buckets_size(), 1);
+  EXPECT_EQ(p.buckets(0).start_us(), 3600);
+  const v1::SourceQualityCounts& c = p.buckets(0).counts();
+  EXPECT_EQ(c.accepted(), 4);
+  EXPECT_EQ(c.rejected(), 3);
+  EXPECT_EQ(c.duplicates(), 1);
+  ASSERT_EQ(c.rejected_by_rule_size(), 2);
+  EXPECT_EQ(c.rejected_by_rule(0).rule(), "min");
+  EXPECT_EQ(c.rejected_by_rule(0).rows(), 2);
+  EXPECT_EQ(c.rejected_by_rule(1).rule(), "not_null");
+  ASSERT_EQ(c.nulls_size(), 3);
+  EXPECT_EQ(c.nulls(1).column(), "amount");
+  EXPECT_EQ(c.nulls(1).nulls(), 1);
+  EXPECT_EQ(c.nulls(2).column(), "note");
+  EXPECT_EQ(c.nulls(2).nulls(), 0);
+  EXPECT_EQ(p.total().SerializeAsString(), c.SerializeAsString());
+}
+
 }  // namespace
 }  // namespace fstore

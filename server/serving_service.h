@@ -1,48 +1,74 @@
-// ServingService: the fstore.v1.Serving gRPC service over a Scorer. Score
-// and ScoreStream translate each request, score it (registry/scorer.h) and
-// translate the result; a request id is generated when the caller sends
-// none. ScoreStream answers every request in order on one stream; a request
-// that fails is answered by ending the stream with its status, naming the
-// request's position. BatchScore scores the given entities, or those with
-// events in the lookback window (featurestore/active_entities.h), with one
-// pinned version into the scores table (registry/batch_scorer.h);
-// ListScores streams that table. Safe for concurrent calls.
+// ServingService: the fstore.v1.Serving gRPC service over a Scorer, on
+// gRPC's callback API. Score and ScoreStream translate each request, score
+// it (registry/scorer.h) and translate the result; a request id is generated
+// when the caller sends none. ScoreStream answers every request in order on
+// one stream; a request that fails is answered by ending the stream with its
+// status, naming the request's position. BatchScore scores the given
+// entities, or those with events in the lookback window
+// (featurestore/active_entities.h), with one pinned version into the scores
+// table (registry/batch_scorer.h); ListScores streams that table in pages.
+// Every scored request (unary, stream, batch) is appended to the serving log.
+//
+// Threads: Score and each ScoreStream request are scored inline on the gRPC
+// thread that delivers them (bounded work: tens of microseconds, about a
+// millisecond with EXACT explanations). BatchScore and ListScores can run
+// for seconds (RocksDB scans and writes, a slow reader), so they run on the
+// service's own threads (4 of them), never on gRPC's; calls beyond those
+// threads wait their turn in arrival order, and a BatchScore whose caller
+// gave up while it waited is not run. A ListScores keeps at most one page in
+// flight while it reads the next; a reader that stops reading holds one of
+// the 4 threads until it reads, disconnects or reaches its deadline.
+//
+// Thread-safety: safe for concurrent calls. Destroy it only after the server
+// it is registered with has shut down (which waits for its calls to end).
 #ifndef FSTORE_SERVER_SERVING_SERVICE_H_
 #define FSTORE_SERVER_SERVING_SERVICE_H_
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
-#include "fstore/v1/serving.grpc.pb.h"
+#include "absl/status/status.h"
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
+#include "fstore/v1/serving.grpc.pb.h"
 #include "registry/score_table.h"
 #include "registry/scorer.h"
 #include "registry/serving_log.h"
 
 namespace fstore {
 
-class ServingService : public v1::Serving::Service {
+class ServingService : public v1::Serving::CallbackService {
  public:
   // All must outlive the service.
-  // Every scored request (unary, stream, batch) is appended to `log`.
   ServingService(const Scorer* scorer, const FeatureStore* store, const Database* db,
-                 ScoreTable* scores, ServingLog* log)
-      : scorer_(scorer), store_(store), db_(db), scores_(scores), log_(log) {}
+                 ScoreTable* scores, ServingLog* log);
+  // Waits for the long-call threads to finish what they hold.
+  ~ServingService() override;
 
-  grpc::Status Score(grpc::ServerContext* context, const v1::ScoreRequest* request,
-                     v1::ScoreResponse* response) override;
-  grpc::Status ScoreStream(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::ScoreResponse, v1::ScoreRequest>* stream) override;
-  grpc::Status BatchScore(grpc::ServerContext* context, const v1::BatchScoreRequest* request,
-                          v1::BatchScoreResponse* response) override;
-  grpc::Status ListScores(grpc::ServerContext* context, const v1::ListScoresRequest* request,
-                          grpc::ServerWriter<v1::ListScoresResponse>* writer) override;
+  ServingService(const ServingService&) = delete;
+  ServingService& operator=(const ServingService&) = delete;
+
+  grpc::ServerUnaryReactor* Score(grpc::CallbackServerContext* context,
+                                  const v1::ScoreRequest* request,
+                                  v1::ScoreResponse* response) override;
+  grpc::ServerBidiReactor<v1::ScoreRequest, v1::ScoreResponse>* ScoreStream(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* BatchScore(grpc::CallbackServerContext* context,
+                                       const v1::BatchScoreRequest* request,
+                                       v1::BatchScoreResponse* response) override;
+  grpc::ServerWriteReactor<v1::ListScoresResponse>* ListScores(
+      grpc::CallbackServerContext* context, const v1::ListScoresRequest* request) override;
 
  private:
-  // Scores one wire request into `response`.
+  class LongCallThreads;
+  class ScoreStreamReactor;
+  class ListScoresReactor;
+
+  // Scores one wire request into `response` and logs it.
   absl::Status ScoreOne(const v1::ScoreRequest& request, v1::ScoreResponse* response);
+  // The whole of a BatchScore call; blocks for the length of the batch.
+  absl::Status RunBatch(const v1::BatchScoreRequest& request, v1::BatchScoreResponse* response);
 
   const Scorer* const scorer_;
   const FeatureStore* const store_;
@@ -50,6 +76,7 @@ class ServingService : public v1::Serving::Service {
   ScoreTable* const scores_;
   ServingLog* const log_;
   std::atomic<uint64_t> next_request_{0};
+  const std::unique_ptr<LongCallThreads> long_calls_;
 };
 
 }  // namespace fstore

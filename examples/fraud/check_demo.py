@@ -4,8 +4,9 @@
 The CTest examples.fraud_demo runs the demo at a small --rows and then this:
 the model is in Production, its cross-validated AUC reaches --min-auc, the
 exported scores CSV has rows (and as many as the batch scored), online and
-historical values agree, every ingest count matches the generator's dirt, and
-every sample transaction got a score. Exit status 0 when all hold, else 1.
+historical values agree, every ingest count matches the generator's dirt,
+labels fed back reached the batch's requests, and every sample transaction
+got a score. Exit status 0 when all hold, else 1.
 
 Usage: /usr/bin/python3 examples/fraud/check_demo.py SUMMARY.json [--min-auc 0.85]
 """
@@ -53,6 +54,10 @@ def main():
     check(bool(ing.get("matches_generator")) and ing.get("rejected", 0) > 0,
           f"ingest: {ing.get('accepted')} accepted, {ing.get('rejected')} rejected, "
           f"{ing.get('duplicates')} duplicates, as the generator wrote")
+    fb = s.get("feedback", {})
+    check(fb.get("labelled", 0) > 0 and fb.get("labelled", 0) <= b.get("scored", 0),
+          f"feedback: {fb.get('labelled')} of the batch's {b.get('scored')} requests labelled "
+          f"({fb.get('positives')} fraud), live AUC {fb.get('auc')}")
     samples = s.get("samples", [])
     check(len(samples) > 0 and all(0 <= x.get("score", -1) <= 1 and x.get("risk_bucket")
                                    for x in samples),

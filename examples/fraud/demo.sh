@@ -17,6 +17,8 @@
 #       exports the scores table to CSV;
 #   10. checks online/historical parity for sample entities;
 #   11. measures Score latency from a Python client;
+#   12. shows data quality and drift, and feeds the batch's eventual labels
+#       back (fsctl feedback) for the model's live AUC and precision;
 # then stops the server and prints a summary (also written as JSON).
 #
 # Usage: bash examples/fraud/demo.sh [--rows N] [--seed S] [--out DIR]
@@ -32,7 +34,8 @@ usage() {
 Usage: bash examples/fraud/demo.sh [FLAGS]
 
 The fraud example end to end: generate, ingest, snapshot, train, register,
-promote, score with explanations, batch-score, parity check, latency.
+promote, score with explanations, batch-score, parity check, latency,
+monitoring (quality, drift, feedback).
 
 Flags:
   --rows N              Clean transactions to generate (the other tables scale
@@ -331,6 +334,26 @@ echo "of them; Score's excess over the empty health check on the same channel is
 echo "what the server adds (two entity reads, the trees, a larger message)."
 
 # -- 12 ------------------------------------------------------------------------
+step monitor "Monitor: data quality, drift, and the labels that came back"
+echo "What ingest accepted and rejected, by rule, with each column's null rate:"
+run quality transactions --window 24h --bucket 1h
+echo
+echo "The inputs served in the last hour against the training data (PSI, KS):"
+run drift "$MODEL@Production" --window 1h >"$work/drift.txt"
+head -n 6 "$work/drift.txt"
+echo "  ..."
+tail -n 1 "$work/drift.txt"
+echo
+echo "Chargebacks arrive days later: label the batch's requests and see how the"
+echo "model did on them (the labels stay with the exact features it was served)."
+steps feedback-file --scores "$OUT/scores.csv" --labels "$OUT/data/labels.csv" \
+  --batch-id "$batch_id" --cutoff "$cutoff" --out "$OUT/feedback.csv"
+run feedback "$OUT/feedback.csv"
+"$FSCTL" --output=json performance "$MODEL@Production" >"$work/performance.json"
+steps record-json --state "$state" --key feedback --file "$work/performance.json"
+echo "(fsctl train --from-feedback $MODEL@Production --model $MODEL retrains on them.)"
+
+# -- 13 ------------------------------------------------------------------------
 if [ "$KEEP" -eq 0 ]; then
   step stop "Stop fsd"
   kill -TERM "$fsd_pid"

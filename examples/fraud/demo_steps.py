@@ -11,6 +11,7 @@ prints the demo's closing summary and writes the machine-readable one.
   record-score    keep a sample's score, bucket and top reasons
   batch-report    the batch's bucket counts and its riskiest entities
   parity-rows     entity rows (keys, ts) for the online/historical parity check
+  feedback-file   labels for the batch's scored entities, as chargebacks arrive
   summary         the closing summary (text and JSON)
 
 Only /usr/bin/python3's standard library is used.
@@ -327,7 +328,8 @@ def summary(a):
     s["ingest_total"] = dict(tot, rules=dict(sorted(rules.items())),
                              matches_generator=all(v["matches_generator"] for v in ing.values()))
     ok = (s.get("production_version") is not None and s.get("parity", {}).get("ok")
-          and s.get("batch", {}).get("csv_rows", 0) > 0 and s["ingest_total"]["matches_generator"])
+          and s.get("batch", {}).get("csv_rows", 0) > 0 and s["ingest_total"]["matches_generator"]
+          and s.get("feedback", {}).get("labelled", 0) > 0)
     s["ok"] = bool(ok)
     with open(a.out, "w") as f:
         json.dump(s, f, indent=2, sort_keys=True)
@@ -376,6 +378,14 @@ def summary(a):
                      f"{sc['p99_us'] / 1000:.2f} ms over {lat['calls']} calls (explain FAST p50 "
                      f"{ex['p50_us'] / 1000:.2f} ms; an empty health check p50 "
                      f"{hc['p50_us'] / 1000:.2f} ms): Python grpcio client round trips")
+    fb = s.get("feedback", {})
+    if fb:
+        auc = fb.get("auc")
+        prec = fb.get("precision_at_high")
+        lines.append(f"{'feedback':<{w}}{fb['labelled']} batch requests labelled ({fb['positives']} "
+                     f"fraud): live AUC " + (f"{auc:.4f}" if auc is not None else "n/a")
+                     + f", {fb['alerts']} in {fb['high_bucket'] or 'the top bucket'} with "
+                     + (f"precision {prec:.2f}" if prec is not None else "no alerts"))
     if timings:
         total = timings.get("total", sum(timings.values()))
         lines.append(f"{'time':<{w}}{total:.0f}s: " + ", ".join(
@@ -383,6 +393,37 @@ def summary(a):
     lines.append(f"{'outputs':<{w}}{a.out_dir}")
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+# -- feedback -------------------------------------------------------------------
+
+def feedback_file(a):
+    """request_id,label for each batch-scored (account, device) that made a
+    labelled transaction in the lookback: 1 when any of them turned out fraud
+    (labels arrive days later; here every label eventually known is used)."""
+    cutoff = parse_iso_us(a.cutoff)
+    since = cutoff - timedelta(hours=a.lookback_hours)
+    outcome = {}
+    with open(a.labels, newline="") as f:
+        for r in csv.DictReader(f):
+            if since <= parse_ts(r["ts"]) < cutoff:
+                key = (r["account_id"], r["device_id"])
+                outcome[key] = max(outcome.get(key, 0), int(r["label"]))
+    rows = []
+    with open(a.scores, newline="") as f:
+        for r in csv.DictReader(f):
+            key = (r["account_id"], r["device_id"])
+            if key in outcome:
+                # Batch request ids are the batch id and the entity's keys in
+                # key order (account_id, device_id).
+                rows.append((f"{a.batch_id}/{key[0]}/{key[1]}", outcome[key]))
+    with open(a.out, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["request_id", "label"])
+        w.writerows(rows)
+    print(f"  {len(rows)} of the batch's entities made a labelled transaction in the window; "
+          f"{sum(l for _, l in rows)} turned out fraud")
+    return 0 if rows else 1
 
 
 def main():
@@ -431,6 +472,14 @@ def main():
     c.add_argument("--current", type=int, default=2)
     c.add_argument("--out", required=True)
 
+    c = sub.add_parser("feedback-file")
+    c.add_argument("--scores", required=True)
+    c.add_argument("--labels", required=True)
+    c.add_argument("--batch-id", required=True)
+    c.add_argument("--cutoff", required=True)
+    c.add_argument("--lookback-hours", type=int, default=24)
+    c.add_argument("--out", required=True)
+
     c = sub.add_parser("record-json")
     c.add_argument("--state", required=True)
     c.add_argument("--key", required=True)
@@ -451,7 +500,8 @@ def main():
     fn = {"ingest-report": ingest_report, "known-labels": known_labels,
           "pick-samples": pick_samples, "record-score": record_score,
           "batch-report": batch_report, "parity-rows": parity_rows, "summary": summary,
-          "record-json": record_json, "record-model": record_model}[a.cmd]
+          "record-json": record_json, "record-model": record_model,
+          "feedback-file": feedback_file}[a.cmd]
     return fn(a)
 
 

@@ -100,6 +100,12 @@ TEST(FsdServerTest, BadFlagValuesFailWithClearMessage) {
   options.extra_flags = {"--threads=0"};
   EXPECT_EQ(FsdProcess::Start(options, &log), nullptr);
   EXPECT_THAT(log, HasSubstr("--threads 0 must be at least 1"));
+  options.extra_flags = {"--monitor_interval=often"};
+  EXPECT_EQ(FsdProcess::Start(options, &log), nullptr);
+  EXPECT_THAT(log, HasSubstr("--monitor_interval 'often'"));
+  options.extra_flags = {"--serving_log_retention=-1h"};
+  EXPECT_EQ(FsdProcess::Start(options, &log), nullptr);
+  EXPECT_THAT(log, HasSubstr("--serving_log_retention '-1h'"));
 }
 
 TEST(FsdServerTest, SigtermStopsCleanlyAndTheDataDirReopens) {

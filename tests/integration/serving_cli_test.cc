@@ -1,11 +1,16 @@
 // Scoring through fsctl and the Serving RPCs against a real fsd: features
-// joined by the server, explanations, errors that name the bad value, and
-// promotions that switch versions under load without failing a request.
+// joined by the server, explanations, errors that name the bad value,
+// promotions that switch versions under load without failing a request,
+// streams of scores, and every Serving call counted in /metrics.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/time_util.h"
 #include "fstore/v1/serving.grpc.pb.h"
@@ -16,6 +21,7 @@
 #include "nlohmann/json.hpp"
 #include "registry/xgboost_booster.h"
 #include "tests/integration/fsd_process.h"
+#include "tests/integration/http_get.h"
 
 namespace fstore::testing {
 namespace {
@@ -27,8 +33,14 @@ const std::string kDefinitions = std::string(FSTORE_SOURCE_DIR) + "/tests/data/t
 class ServingCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fsd_ = FsdProcess::Start();
-    ASSERT_NE(fsd_, nullptr);
+    FsdProcess::Options options;
+    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport"};
+    std::string log;
+    fsd_ = FsdProcess::Start(options, &log);
+    ASSERT_NE(fsd_, nullptr) << log;
+    // fsd writes the metrics port before the gRPC port Start waited for.
+    std::ifstream(files_.path() + "/mport") >> metrics_port_;
+    ASSERT_GT(metrics_port_, 0);
     ASSERT_EQ(fsd_->Fsctl({"apply", kDefinitions}).exit_code, 0);
     // Timestamps relative to now so that the 1h window still holds them.
     const TimestampUs now = NowUs();
@@ -56,8 +68,30 @@ class ServingCliTest : public ::testing::Test {
     return path;
   }
 
+  std::unique_ptr<v1::Serving::Stub> NewStub() const {
+    return v1::Serving::NewStub(
+        grpc::CreateChannel(fsd_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Scores `n` made-up accounts E-0 .. E-(n-1) in one batch with fraud:1.
+  v1::BatchScoreResponse BatchScoreAccounts(int n) {
+    v1::BatchScoreRequest request;
+    request.set_model_ref("fraud:1");
+    for (int i = 0; i < n; ++i) {
+      (*request.add_entities()->mutable_values())["account_id"] = "E-" + std::to_string(i);
+    }
+    (*request.mutable_request_fields())["amount"].set_double_value(1);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::BatchScoreResponse response;
+    grpc::Status status = NewStub()->BatchScore(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
   TempDir files_;
   std::unique_ptr<FsdProcess> fsd_;
+  int metrics_port_ = 0;
 };
 
 TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
@@ -211,6 +245,169 @@ TEST_F(ServingCliTest, ScoreStreamAnswersInOrderAndNamesAFailingRequest) {
   grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), HasSubstr("request 4"));
+}
+
+TEST_F(ServingCliTest, ScoreStreamEndsCleanlyWhenTheClientStopsSending) {
+  auto stub = NewStub();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->ScoreStream(&context);
+  v1::ScoreRequest request;
+  request.set_model_ref("fraud@Production");
+  (*request.mutable_entity()->mutable_values())["account_id"] = "A-1";
+  (*request.mutable_request_fields())["amount"].set_double_value(42);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i) {
+    // Ids given by the caller are kept; the others are generated, all distinct.
+    request.set_request_id(i % 2 == 0 ? "mine-" + std::to_string(i) : "");
+    ASSERT_TRUE(stream->Write(request));
+    v1::ScoreResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    EXPECT_EQ(response.model_version(), 1);
+    if (i % 2 == 0) {
+      EXPECT_EQ(response.request_id(), "mine-" + std::to_string(i));
+    }
+    ids.push_back(response.request_id());
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+  stream->WritesDone();
+  v1::ScoreResponse extra;
+  EXPECT_FALSE(stream->Read(&extra));
+  grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(ServingCliTest, ListScoresSendsLargeTablesInPagesInScoringOrder) {
+  ASSERT_EQ(BatchScoreAccounts(2500).scored(), 2500);
+  auto list = [&](int limit) {
+    v1::ListScoresRequest request;
+    request.set_limit(limit);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto reader = NewStub()->ListScores(&context, request);
+    std::vector<int> pages;
+    int next = 0;
+    v1::ListScoresResponse page;
+    while (reader->Read(&page)) {
+      pages.push_back(page.records_size());
+      for (const v1::ScoreRecord& r : page.records()) {
+        EXPECT_EQ(r.entity().values().at("account_id"), "E-" + std::to_string(next++));
+      }
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return pages;
+  };
+  EXPECT_EQ(list(0), (std::vector<int>{1000, 1000, 500}));
+  EXPECT_EQ(list(2000), (std::vector<int>{1000, 1000}));
+  EXPECT_EQ(list(7), (std::vector<int>{7}));
+}
+
+TEST_F(ServingCliTest, ListingsCancelledMidStreamFreeTheServerForOtherCalls) {
+  ASSERT_EQ(BatchScoreAccounts(5000).scored(), 5000);
+  // More cancelled listings than the server has threads for them.
+  for (int i = 0; i < 8; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto reader = NewStub()->ListScores(&context, v1::ListScoresRequest());
+    v1::ListScoresResponse page;
+    ASSERT_TRUE(reader->Read(&page));
+    context.TryCancel();
+    while (reader->Read(&page)) {
+    }
+    // CANCELLED, unless the client's transport had taken in the whole
+    // listing (flow control windows grow on loopback) before the cancel.
+    const grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.error_code() == grpc::StatusCode::CANCELLED || status.ok())
+        << status.error_message();
+  }
+  // Listings whose reader stalls hold the scan back, not Score.
+  std::vector<std::unique_ptr<grpc::ClientContext>> stalled;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::ListScoresResponse>>> readers;
+  auto stub = NewStub();
+  for (int i = 0; i < 6; ++i) {
+    stalled.push_back(std::make_unique<grpc::ClientContext>());
+    stalled.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    readers.push_back(stub->ListScores(stalled.back().get(), v1::ListScoresRequest()));
+  }
+  v1::ScoreRequest request;
+  request.set_model_ref("fraud@Production");
+  (*request.mutable_entity()->mutable_values())["account_id"] = "A-1";
+  (*request.mutable_request_fields())["amount"].set_double_value(42);
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::ScoreResponse response;
+    grpc::Status status = stub->Score(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  for (auto& context : stalled) context->TryCancel();
+  for (auto& reader : readers) {
+    v1::ListScoresResponse page;
+    while (reader->Read(&page)) {
+    }
+    reader->Finish();
+  }
+  // And a whole listing still goes through afterwards.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = stub->ListScores(&context, v1::ListScoresRequest());
+  int64_t records = 0;
+  v1::ListScoresResponse page;
+  while (reader->Read(&page)) records += page.records_size();
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(records, 5000);
+}
+
+TEST_F(ServingCliTest, EveryServingCallIsCountedInTheMetrics) {
+  auto stub = NewStub();
+  v1::ScoreRequest request;
+  request.set_model_ref("fraud@Production");
+  (*request.mutable_entity()->mutable_values())["account_id"] = "A-1";
+  (*request.mutable_request_fields())["amount"].set_double_value(42);
+  for (const char* ref : {"fraud@Production", "fraud:2", "fraud:9"}) {
+    request.set_model_ref(ref);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::ScoreResponse response;
+    stub->Score(&context, request, &response);
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = stub->ScoreStream(&context);
+    request.set_model_ref("fraud:1");
+    ASSERT_TRUE(stream->Write(request));
+    stream->WritesDone();
+    v1::ScoreResponse response;
+    while (stream->Read(&response)) {
+    }
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+  BatchScoreAccounts(3);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto reader = stub->ListScores(&context, v1::ListScoresRequest());
+    v1::ListScoresResponse page;
+    while (reader->Read(&page)) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+  }
+  HttpResponse scrape = HttpGet(metrics_port_, "/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  const std::string& text = scrape.body;
+  EXPECT_THAT(text, HasSubstr("fstore_rpc_requests_total{method=\"fstore.v1.Serving/Score\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("fstore_rpc_errors_total{method=\"fstore.v1.Serving/Score\","
+                              "code=\"NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(
+      text, HasSubstr("fstore_rpc_latency_seconds_count{method=\"fstore.v1.Serving/Score\"} 3\n"));
+  for (const char* method : {"ScoreStream", "BatchScore", "ListScores"}) {
+    EXPECT_THAT(text,
+                HasSubstr(std::string("fstore_rpc_requests_total{method=\"fstore.v1.Serving/") +
+                          method + "\"} 1\n"));
+  }
 }
 
 TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {

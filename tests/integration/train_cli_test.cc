@@ -1,8 +1,11 @@
 // fsctl train against a real fsd: a point-in-time training set from the
 // store, cross-validation, registration with everything the registry keeps,
 // reproducible model bytes, and the trained model scoring through Score.
+#include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <thread>
 
 #include "common/time_util.h"
 #include "gmock/gmock.h"
@@ -24,7 +27,8 @@ class TrainCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FsdProcess::Options options;
-    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport"};
+    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport",
+                           "--monitor_interval=1s"};
     fsd_ = FsdProcess::Start(options);
     ASSERT_NE(fsd_, nullptr);
     std::ifstream port_file(files_.path() + "/mport");
@@ -204,6 +208,159 @@ TEST_F(TrainCliTest, BadInputsAreRefusedNamingTheProblem) {
   EXPECT_THAT(folds.err, HasSubstr("--folds '1'"));
   // Nothing was registered by any of these.
   EXPECT_EQ(fsd_->Fsctl({"models", "show", "fraud"}).exit_code, 1);
+}
+
+// Polls /metrics until `pred` holds for its body (up to 30 s).
+bool MetricsEventually(int port, const std::function<bool(const std::string&)>& pred) {
+  for (int i = 0; i < 300; ++i) {
+    HttpResponse r = HttpGet(port, "/metrics");
+    if (r.status == 200 && pred(r.body)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+bool Contains(const std::string& body, const std::string& text) {
+  return body.find(text) != std::string::npos;
+}
+
+TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) {
+  ASSERT_EQ(Train({}).exit_code, 0);
+  ASSERT_EQ(fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"}).exit_code, 0);
+  // 40 scored events; every 10th account is fraud and pays more.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    const bool fraud = i % 10 == 0;
+    ProgramResult r = fsd_->Fsctl({"--output=json", "score", "fraud@Production", "--entity",
+                                   "account_id=A-" + std::to_string(i), "--field",
+                                   fraud ? "amount=900" : "amount=60"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ids.push_back(nlohmann::json::parse(r.out)["request_id"]);
+  }
+  // The scheduled refresh publishes the Production model's drift without
+  // anyone asking for it.
+  EXPECT_TRUE(MetricsEventually(metrics_port_, [](const std::string& body) {
+    return Contains(body, "fstore_feature_drift_psi{model=\"fraud\",version=\"1\"");
+  }));
+
+  // Labels by request id for the first 30 ...
+  std::ostringstream by_id;
+  by_id << "request_id,label\n";
+  for (int i = 0; i < 30; ++i) by_id << ids[i] << "," << (i % 10 == 0 ? 1 : 0) << "\n";
+  ProgramResult sent = fsd_->Fsctl({"--output=json", "feedback", WriteFile("ids.csv", by_id.str())});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  nlohmann::json f = nlohmann::json::parse(sent.out);
+  EXPECT_EQ(f["labels"], 30);
+  EXPECT_EQ(f["labelled"], 30);
+  EXPECT_EQ(f["relabelled"], 0);
+  EXPECT_EQ(f["unknown"], 0);
+  ASSERT_EQ(f["live"].size(), 1u);
+  EXPECT_EQ(f["live"][0]["version"], 1);
+  EXPECT_EQ(f["live"][0]["labelled"], 30);
+  EXPECT_EQ(f["live"][0]["positives"], 3);
+
+  // ... and by entity and time for the other 10.
+  std::ostringstream by_keys;
+  by_keys << "account_id,ts,label\n";
+  for (int i = 30; i < 40; ++i) {
+    by_keys << "A-" << i << "," << FormatIsoTime(NowUs()) << "," << (i % 10 == 0 ? 1 : 0) << "\n";
+  }
+  ProgramResult keyed = fsd_->Fsctl({"--output=json", "feedback", WriteFile("keys.csv", by_keys.str()),
+                                     "--match-within", "10m", "--model", "fraud"});
+  ASSERT_EQ(keyed.exit_code, 0) << keyed.err;
+  EXPECT_EQ(nlohmann::json::parse(keyed.out)["labelled"], 10);
+
+  // Live metrics over all 40: 4 frauds, both classes, so an AUC.
+  ProgramResult perf = fsd_->Fsctl({"--output=json", "performance", "fraud@Production"});
+  ASSERT_EQ(perf.exit_code, 0) << perf.err;
+  nlohmann::json p = nlohmann::json::parse(perf.out);
+  EXPECT_EQ(p["labelled"], 40);
+  EXPECT_EQ(p["positives"], 4);
+  ASSERT_TRUE(p["auc"].is_number());
+  EXPECT_GE(p["auc"].get<double>(), 0.0);
+  EXPECT_LE(p["auc"].get<double>(), 1.0);
+  EXPECT_EQ(p["high_bucket"], "high");
+  ProgramResult perf_table = fsd_->Fsctl({"performance", "fraud@Production", "--window", "1h"});
+  EXPECT_THAT(perf_table.out, HasSubstr("PRECISION@HIGH"));
+  EXPECT_TRUE(MetricsEventually(metrics_port_, [](const std::string& body) {
+    return Contains(body, "fstore_model_labelled_requests{model=\"fraud\",version=\"1\"} 40") &&
+           Contains(body, "fstore_model_live_auc{model=\"fraud\",version=\"1\"}");
+  }));
+
+  // An unknown request id fails the whole file, naming it; nothing is kept.
+  const std::string ghost = WriteFile("ghost.csv", "request_id,label\n" + ids[0] + ",0\nghost-1,1\n");
+  ProgramResult unknown = fsd_->Fsctl({"feedback", ghost});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("row 2"));
+  EXPECT_THAT(unknown.err, HasSubstr("'ghost-1'"));
+  p = nlohmann::json::parse(fsd_->Fsctl({"--output=json", "performance", "fraud@Production"}).out);
+  EXPECT_EQ(p["positives"], 4) << "the first row of the refused file was not recorded";
+  // With --skip-unknown the rest goes in: ids[0] is relabelled.
+  ProgramResult skipped = fsd_->Fsctl({"--output=json", "feedback", ghost, "--skip-unknown"});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  nlohmann::json s = nlohmann::json::parse(skipped.out);
+  EXPECT_EQ(s["relabelled"], 1);
+  EXPECT_EQ(s["unknown"], 1);
+  EXPECT_EQ(s["live"][0]["positives"], 3);
+  // Put it back.
+  ASSERT_EQ(fsd_->Fsctl({"feedback", WriteFile("back.csv", "request_id,label\n" + ids[0] + ",1\n")})
+                .exit_code, 0);
+
+  // Retraining on the served vectors and their labels.
+  ProgramResult retrained = fsd_->Fsctl({"--output=json", "train", "--from-feedback",
+                                         "fraud@Production", "--model", "fraud", "--folds", "2",
+                                         "--rounds", "10"});
+  ASSERT_EQ(retrained.exit_code, 0) << retrained.err;
+  nlohmann::json r = nlohmann::json::parse(retrained.out);
+  EXPECT_EQ(r["version"], 2);
+  EXPECT_EQ(r["rows"], 40);
+  EXPECT_EQ(r["snapshot"], "");
+  EXPECT_EQ(r["training_source"], "feedback:fraud:1");
+  nlohmann::json v2 = nlohmann::json::parse(
+      fsd_->Fsctl({"--output=json", "models", "show", "fraud", "--version", "2"}).out)["versions"][0];
+  EXPECT_EQ(v2["service"], "acct_svc");
+  EXPECT_EQ(v2["params"]["training_source"], "feedback:fraud:1");
+  EXPECT_EQ(v2["dataset_fingerprint"], r["dataset_fingerprint"]);
+
+  // When v2 takes over Production, v1's series leave /metrics.
+  ASSERT_EQ(fsd_->Fsctl({"promote", "fraud", "2", "--stage", "Production", "--archive-existing"})
+                .exit_code, 0);
+  EXPECT_TRUE(MetricsEventually(metrics_port_, [](const std::string& body) {
+    return !Contains(body, "fstore_feature_drift_psi{model=\"fraud\",version=\"1\"") &&
+           !Contains(body, "fstore_model_labelled_requests{model=\"fraud\",version=\"1\"}");
+  }));
+}
+
+TEST_F(TrainCliTest, BadFeedbackIsRefusedNamingTheProblem) {
+  ProgramResult label = fsd_->Fsctl(
+      {"feedback", WriteFile("maybe.csv", "request_id,label\nr-1,maybe\n")});
+  EXPECT_EQ(label.exit_code, 1);
+  EXPECT_THAT(label.err, HasSubstr("line 2"));
+  EXPECT_THAT(label.err, HasSubstr("label 'maybe'"));
+  ProgramResult columns = fsd_->Fsctl({"feedback", WriteFile("cols.csv", "request,label\nr-1,1\n")});
+  EXPECT_EQ(columns.exit_code, 1);
+  EXPECT_THAT(columns.err, HasSubstr("request_id"));
+  ProgramResult empty = fsd_->Fsctl({"feedback", WriteFile("empty.csv", "request_id,label\n")});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_THAT(empty.err, HasSubstr("no labels"));
+  ProgramResult within = fsd_->Fsctl(
+      {"feedback", WriteFile("w.csv", "request_id,label\nr-1,1\n"), "--match-within", "soon"});
+  EXPECT_EQ(within.exit_code, 1);
+  EXPECT_THAT(within.err, HasSubstr("--match-within 'soon'"));
+  ProgramResult unknown_model = fsd_->Fsctl({"performance", "nosuch@Production"});
+  EXPECT_EQ(unknown_model.exit_code, 1);
+  EXPECT_THAT(unknown_model.err, HasSubstr("nosuch"));
+  ProgramResult nothing = fsd_->Fsctl({"train", "--from-feedback", "nosuch@Production", "--model", "m"});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.err, HasSubstr("nosuch"));
+  ASSERT_EQ(Train({}).exit_code, 0);
+  ProgramResult unlabelled = fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud"});
+  EXPECT_EQ(unlabelled.exit_code, 1);
+  EXPECT_THAT(unlabelled.err, HasSubstr("no labelled requests"));
+  ProgramResult mixed = fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud",
+                                     "--labels", labels_});
+  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_THAT(mixed.err, HasSubstr("--labels does not apply"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "client/classification_metrics.h"
+#include "registry/classification_metrics.h"
 
 #include <cmath>
 #include <limits>

@@ -21,8 +21,8 @@
 // AveragePrecision need both classes present. Any violation is
 // InvalidArgument naming the row (or the missing class). Sums are in double.
 // Thread-compatible: pure functions.
-#ifndef FSTORE_CLIENT_CLASSIFICATION_METRICS_H_
-#define FSTORE_CLIENT_CLASSIFICATION_METRICS_H_
+#ifndef FSTORE_REGISTRY_CLASSIFICATION_METRICS_H_
+#define FSTORE_REGISTRY_CLASSIFICATION_METRICS_H_
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -41,4 +41,4 @@ absl::StatusOr<double> LogLoss(absl::Span<const float> scores, absl::Span<const 
 
 }  // namespace fstore
 
-#endif  // FSTORE_CLIENT_CLASSIFICATION_METRICS_H_
+#endif  // FSTORE_REGISTRY_CLASSIFICATION_METRICS_H_
