@@ -438,22 +438,22 @@ absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
     const size_t points = group.point_begin[group.block_begin[block + 1]] -
                           group.point_begin[group.block_begin[block]];
     text.reserve(points * (6 * features.size() + 2));
-    EvaluateBlock(plans, group, tasks[task].second,
-                  [&](uint32_t position, const std::vector<std::vector<Value>>& values) {
-                    const size_t row = group.point_row[position];
-                    for (const Run& run : group.runs) {
-                      const size_t offset = text.size();
-                      AppendRun(run, values, &text);
-                      refs[row * run_count + run.index] = {
-                          static_cast<uint32_t>(task), static_cast<uint32_t>(text.size() - offset),
-                          offset};
-                    }
-                  });
+    EvaluateBlock(
+        plans, group, block, [&](uint32_t position, const std::vector<std::vector<Value>>& values) {
+          const size_t row = group.point_row[position];
+          for (const Run& run : group.runs) {
+            const size_t offset = text.size();
+            AppendRun(run, values, &text);
+            refs[row * run_count + run.index] = {
+                static_cast<uint32_t>(task), static_cast<uint32_t>(text.size() - offset), offset};
+          }
+        });
   });
 
   // The lines in input order, rendered by chunks of rows in parallel, a
-  // wave of chunks at a time (their buffers reused from wave to wave), each
-  // wave then hashed and handed to the sink in order.
+  // wave of chunks at a time (buffers reused from wave to wave); the calling
+  // thread hashes each wave and hands it to the sink, in order, while the
+  // other threads render the next.
   auto render = [&](size_t chunk, std::string* lines) {
     lines->clear();
     const size_t end = std::min(n, (chunk + 1) * kChunkRows);
