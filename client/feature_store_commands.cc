@@ -375,7 +375,6 @@ absl::Status FeaturesGetCommand(Invocation& inv) {
     if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", t.status().message()));
     request.set_at_us(*t);
   }
-  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) request.set_snapshot(*snapshot);
   absl::StatusOr<v1::GetOnlineFeaturesResponse> response = inv.client().GetOnlineFeatures(request);
   if (!response.ok()) return response.status();
   if (inv.json()) {

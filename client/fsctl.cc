@@ -100,12 +100,15 @@ const std::vector<Command>& Commands() {
        {{"limit", "N", "Most rows to print. Default: 100."}}, 1, 1, DeadLettersCommand},
       {{"features", "get"}, "REF", "Read online features of a view or service for one entity.",
        "REF is a feature view, a feature service, or view:feature refs joined\n"
-       "by commas. --at reads as of a past time (ISO-8601, or now-1h).\n\n"
+       "by commas. --at reads as of a past time (ISO-8601, or now-1h), within\n"
+       "the online state kept (each view's longest window or TTL plus a day).\n"
+       "To read as of a snapshot, or further back, use fsctl dataset build\n"
+       "--snapshot with a one-row entities file: the same values, from the\n"
+       "event log.\n\n"
        "  fsctl features get acct --entity account_id=A-1\n"
        "  fsctl features get acct_svc --entity account_id=A-1 --at 2026-01-05T10:00:00Z",
        {{"entity", "KEY=VALUE", "A join key of the entity; repeat for composite keys.", true},
-        {"at", "TIME", "Features as of this time. Default: now."},
-        {"snapshot", "NAME", "Read as of a snapshot."}},
+        {"at", "TIME", "Features as of this time. Default: now."}},
        1, 1, FeaturesGetCommand},
       {{"snapshot", "create"}, "[NAME]", "Pin the ingestion high-water mark under a name.",
        "  fsctl snapshot create train-2026-01", {}, 0, 1, SnapshotCreateCommand},

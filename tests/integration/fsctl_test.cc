@@ -67,6 +67,17 @@ TEST(FsctlTest, EveryVerbHasHelp) {
   }
 }
 
+TEST(FsctlTest, FeaturesGetPointsSnapshotReadsToDatasetBuild) {
+  // Online reads have no snapshot; the help says where snapshot reads are.
+  ProgramResult help = RunFsctl({"features", "get", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("dataset build"));
+  ProgramResult r = RunFsctl({"features", "get", "acct", "--entity", "account_id=A-1",
+                              "--snapshot", "s1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--snapshot"));
+}
+
 TEST(FsctlTest, UnknownCommandIsAUsageError) {
   ProgramResult r = RunFsctl({"frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
