@@ -1,11 +1,11 @@
 #include "featurestore/feature_store.h"
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
 
 namespace fstore {
@@ -29,25 +29,17 @@ constexpr DurationUs kHour = 60 * kMinute;
 class FeatureStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fstore-fs-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto temp = TempDatabase::Create("fstore-fs-test");
+    ASSERT_TRUE(temp.ok()) << temp.status();
+    temp_ = *std::move(temp);
     Reopen();
     ASSERT_TRUE(store_->Apply(kDefinitions, "yaml", false).ok());
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void Reopen() {
     store_.reset();
-    db_.reset();
-    auto db = Database::Open(dir_ + "/data");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto store = FeatureStore::Open(db_.get());
+    ASSERT_TRUE(temp_->Reopen().ok());
+    auto store = FeatureStore::Open(temp_->db());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -81,8 +73,7 @@ class FeatureStoreTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<TempDatabase> temp_;
   std::unique_ptr<FeatureStore> store_;
 };
 
@@ -399,7 +390,7 @@ TEST_F(FeatureStoreTest, PrepareFailsLikeAReadWouldAndRefusesOtherStores) {
     EXPECT_EQ(store_->PrepareSelection(selector).status(),
               store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0).status());
   }
-  auto db = Database::Open(dir_ + "/other");
+  auto db = Database::Open(temp_->dir() + "/other");
   ASSERT_TRUE(db.ok()) << db.status();
   auto other = FeatureStore::Open(db->get());
   ASSERT_TRUE(other.ok()) << other.status();
@@ -498,28 +489,19 @@ const TimestampUs kReceived = kT0 + 27 * 24 * kHour + 2 * kHour;  // 2026-02-01T
 class FeatureStoreQualityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fstore-quality-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto temp = TempDatabase::Create("fstore-quality-test");
+    ASSERT_TRUE(temp.ok()) << temp.status();
+    temp_ = *std::move(temp);
     Reopen();
     ASSERT_TRUE(store_->Apply(kDefinitions, "yaml", false).ok());
     ASSERT_TRUE(store_->Apply(kClicks, "yaml", false).ok());
   }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   void Reopen() {
     store_.reset();
-    db_.reset();
-    auto db = Database::Open(dir_ + "/data");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
+    ASSERT_TRUE(temp_->Reopen().ok());
     FeatureStore::Options options;
     options.clock = [this] { return now_; };
-    auto store = FeatureStore::Open(db_.get(), options);
+    auto store = FeatureStore::Open(temp_->db(), options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -557,8 +539,7 @@ class FeatureStoreQualityTest : public ::testing::Test {
   }
 
   TimestampUs now_ = kReceived + 30 * kMicrosPerSecond;
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<TempDatabase> temp_;
   std::unique_ptr<FeatureStore> store_;
 };
 

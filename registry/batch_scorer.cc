@@ -20,7 +20,7 @@ std::string EntityText(const std::map<std::string, std::string>& entity) {
 absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable* table,
                                                 const BatchScoreSpec& spec,
                                                 const BatchProgress& progress) {
-  FSTORE_ASSIGN_OR_RETURN(const ModelVersion version, scorer.ResolveVersion(spec.model_ref));
+  const ModelVersion& version = spec.version;
   BatchScoreSummary summary;
   summary.model = version.model;
   summary.model_version = version.version;

@@ -4,7 +4,7 @@
 // table under a new batch id.
 //
 // Every entity is scored before anything is written, so a failure (a
-// missing join key or request field, an unknown model) leaves no partial
+// missing join key or request field) leaves no partial
 // batch behind; the error names the entity.
 #ifndef FSTORE_REGISTRY_BATCH_SCORER_H_
 #define FSTORE_REGISTRY_BATCH_SCORER_H_
@@ -23,7 +23,8 @@
 namespace fstore {
 
 struct BatchScoreSpec {
-  std::string model_ref;
+  // The version, resolved once by the caller: pinned for the whole run.
+  ModelVersion version;
   std::vector<std::map<std::string, std::string>> entities;  // join keys of each
   // Values of the model's request fields, the same for every entity (a batch
   // has no triggering event).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/time_util.h"
 #include "registry/drift_report.h"
 #include "registry/feature_binding.h"
@@ -51,12 +52,16 @@ void ToProto(const LiveMetrics& m, v1::LiveMetrics* out) {
   if (m.recall_at_high) out->set_recall_at_high(*m.recall_at_high);
 }
 
-// [now - window, now) with `fallback` for 0; InvalidArgument when negative.
+// InvalidArgument when a request's window is negative.
+absl::Status CheckWindow(int64_t window_us) {
+  if (window_us >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("window ", window_us, " us is negative"));
+}
+
+// [now - window, now) with `fallback` for 0.
 absl::StatusOr<std::pair<TimestampUs, TimestampUs>> Window(int64_t window_us,
                                                            DurationUs fallback) {
-  if (window_us < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("window ", window_us, " us is negative"));
-  }
+  FSTORE_RETURN_IF_ERROR(CheckWindow(window_us));
   const TimestampUs until = NowUs();
   return std::make_pair(until - (window_us == 0 ? fallback : window_us), until);
 }
@@ -160,10 +165,7 @@ grpc::Status MonitoringService::GetLiveMetrics(grpc::ServerContext*,
 grpc::Status MonitoringService::ExportLabelled(
     grpc::ServerContext* context, const v1::ExportLabelledRequest* request,
     grpc::ServerWriter<v1::ExportLabelledResponse>* writer) {
-  if (request->window_us() < 0) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("window ", request->window_us(), " us is negative")));
-  }
+  if (absl::Status s = CheckWindow(request->window_us()); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<ModelVersion> version = scorer_->ResolveVersion(request->model_ref());
   if (!version.ok()) return ToGrpcStatus(version.status());
   const FeatureBinding& binding = version->binding;

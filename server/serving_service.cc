@@ -287,7 +287,7 @@ absl::Status ServingService::RunBatch(const v1::BatchScoreRequest& request,
   if (!version.ok()) return version.status();
   BatchScoreSpec spec;
   // Pinned: a promotion during the run does not mix versions in one batch.
-  spec.model_ref = absl::StrCat(version->model, ":", version->version);
+  spec.version = *std::move(version);
   spec.at = NowUs();
   for (const auto& [name, value] : request.request_fields()) {
     spec.request_fields.emplace(name, FromProto(value));
@@ -299,7 +299,7 @@ absl::Status ServingService::RunBatch(const v1::BatchScoreRequest& request,
           "give either a lookback window or a list of entities, not both");
     }
     const Definitions definitions = store_->GetDefinitions();
-    absl::StatusOr<std::vector<std::string>> keys = JoinKeysOf(version->binding, definitions);
+    absl::StatusOr<std::vector<std::string>> keys = JoinKeysOf(spec.version.binding, definitions);
     if (!keys.ok()) return keys.status();
     absl::StatusOr<std::vector<std::map<std::string, std::string>>> active =
         ActiveEntities(*db_, definitions, *keys, spec.at - request.lookback_us(), spec.at);

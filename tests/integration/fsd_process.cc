@@ -118,6 +118,11 @@ std::unique_ptr<FsdProcess> FsdProcess::Start(const Options& options, std::strin
   std::vector<std::string> argv = {FSD_PATH, "--data_dir=" + p->data_dir_,
                                    "--port=" + std::to_string(options.port),
                                    "--listen=127.0.0.1", "--port_file=" + port_file};
+  const std::string metrics_port_file = p->work_dir_->path() + "/metrics_port";
+  if (options.metrics) {
+    argv.push_back("--metrics_port=0");
+    argv.push_back("--metrics_port_file=" + metrics_port_file);
+  }
   argv.insert(argv.end(), options.extra_flags.begin(), options.extra_flags.end());
   p->pid_ = Spawn(argv, "/dev/null", p->work_dir_->path() + "/fsd.out", p->log_path_);
 
@@ -133,7 +138,11 @@ std::unique_ptr<FsdProcess> FsdProcess::Start(const Options& options, std::strin
       p->port_ = std::stoi(port);
       FstoreClient client({p->address(), absl::Seconds(2)});
       absl::StatusOr<std::string> health = client.Health();
-      if (health.ok() && *health == "SERVING") return p;
+      if (health.ok() && *health == "SERVING") {
+        // fsd writes the metrics port before the gRPC port waited for here.
+        if (options.metrics) p->metrics_port_ = std::stoi(ReadFile(metrics_port_file));
+        return p;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -43,6 +43,8 @@ class FsdProcess {
     std::string data_dir;  // empty: a fresh temporary directory
     int port = 0;          // 0: a free port chosen by fsd
     std::vector<std::string> extra_flags;
+    // Serve Prometheus metrics on a free loopback port (metrics_port()).
+    bool metrics = false;
   };
 
   // Starts fsd and waits (up to 30 s) until it answers health checks.
@@ -59,6 +61,8 @@ class FsdProcess {
   void Kill();
 
   int port() const { return port_; }
+  // The metrics port when started with Options::metrics, else 0.
+  int metrics_port() const { return metrics_port_; }
   std::string address() const;
   const std::string& data_dir() const { return data_dir_; }
   pid_t pid() const { return pid_; }
@@ -78,6 +82,7 @@ class FsdProcess {
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // Runs fsctl with `args` (no --server added).

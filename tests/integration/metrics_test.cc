@@ -122,12 +122,11 @@ class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FsdProcess::Options options;
-    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport"};
+    options.metrics = true;
     std::string log;
     fsd_ = FsdProcess::Start(options, &log);
     ASSERT_NE(fsd_, nullptr) << log;
-    // fsd writes the metrics port before the gRPC port Start waited for.
-    metrics_port_ = std::atoi(ReadFile(files_.path() + "/mport").c_str());
+    metrics_port_ = fsd_->metrics_port();
     ASSERT_GT(metrics_port_, 0);
   }
 

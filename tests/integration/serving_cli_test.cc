@@ -34,12 +34,11 @@ class ServingCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FsdProcess::Options options;
-    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport"};
+    options.metrics = true;
     std::string log;
     fsd_ = FsdProcess::Start(options, &log);
     ASSERT_NE(fsd_, nullptr) << log;
-    // fsd writes the metrics port before the gRPC port Start waited for.
-    std::ifstream(files_.path() + "/mport") >> metrics_port_;
+    metrics_port_ = fsd_->metrics_port();
     ASSERT_GT(metrics_port_, 0);
     ASSERT_EQ(fsd_->Fsctl({"apply", kDefinitions}).exit_code, 0);
     // Timestamps relative to now so that the 1h window still holds them.

@@ -27,12 +27,11 @@ class TrainCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FsdProcess::Options options;
-    options.extra_flags = {"--metrics_port=0", "--metrics_port_file=" + files_.path() + "/mport",
-                           "--monitor_interval=1s"};
+    options.metrics = true;
+    options.extra_flags = {"--monitor_interval=1s"};
     fsd_ = FsdProcess::Start(options);
     ASSERT_NE(fsd_, nullptr);
-    std::ifstream port_file(files_.path() + "/mport");
-    port_file >> metrics_port_;
+    metrics_port_ = fsd_->metrics_port();
     ASSERT_EQ(fsd_->Fsctl({"apply", kDefinitions}).exit_code, 0);
     // 300 accounts; every 10th bursts transfers in the half hour before its
     // labelled transaction (fraud), every 7th makes a couple of transfers
