@@ -5,11 +5,12 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev
   libxgboost-dev xgboost            # XGBoost's CMake config needs the binary package too
   libspdlog-dev libgflags-dev libyaml-cpp-dev nlohmann-json3-dev
+  libcpp-httplib-dev               # metrics/: the HTTP server of /metrics
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-protobuf   # examples/python: a client in another language
   python3-numpy python3-pandas      # examples/fraud data generator; bench/ pandas baseline
