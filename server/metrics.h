@@ -44,7 +44,7 @@
 #include "featurestore/feature_store.h"
 #include "registry/live_metrics.h"
 #include "registry/model_registry.h"
-#include "server/metrics_registry.h"
+#include "metrics/metrics_registry.h"
 #include "server/metrics_rpc.h"
 
 namespace fstore {
