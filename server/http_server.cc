@@ -16,9 +16,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 
 namespace fstore {
 namespace {
+
+constexpr char kTextContentType[] = "text/plain; charset=utf-8";
 
 // httplib keeps a connection for this many requests, then closes it.
 constexpr size_t kKeepAliveMaxRequests = 5;
@@ -64,6 +67,27 @@ std::pair<time_t, time_t> SecondsAndMicros(absl::Duration d) {
   return {static_cast<time_t>(micros / 1000000), static_cast<time_t>(micros % 1000000)};
 }
 
+absl::Status Validate(const HttpServer::Options& options) {
+  if (options.port < 0 || options.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.name, " port ", options.port, " is not a TCP port (0-65535)"));
+  }
+  if (!IsNumericAddress(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(options.name, " listen address ", options.listen,
+                                                   " is not a numeric IPv4 or IPv6 address"));
+  }
+  if (options.threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.name, " server threads ", options.threads, " is below 1"));
+  }
+  if (options.read_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(options.name, " read timeout ",
+                                                   absl::FormatDuration(options.read_timeout),
+                                                   " is not positive"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 HttpServer::HttpServer(Options options) : options_(std::move(options)) {}
@@ -78,25 +102,7 @@ absl::Status HttpServer::Start() {
   if (server_ != nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(options_.name, " server already started"));
   }
-  if (options_.port < 0 || options_.port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(options_.name, " port ", options_.port, " is not a TCP port (0-65535)"));
-  }
-  if (!IsNumericAddress(options_.listen)) {
-    return absl::InvalidArgumentError(absl::StrCat(options_.name, " listen address ",
-                                                   options_.listen,
-                                                   " is not a numeric IPv4 or IPv6 address"));
-  }
-  if (options_.threads < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(options_.name, " server threads ", options_.threads, " is below 1"));
-  }
-  if (options_.read_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(options_.name, " read timeout ",
-                                                   absl::FormatDuration(options_.read_timeout),
-                                                   " is not positive"));
-  }
-
+  FSTORE_RETURN_IF_ERROR(Validate(options_));
   auto server = std::make_unique<httplib::Server>();
   const size_t threads = static_cast<size_t>(options_.threads);
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -107,51 +113,19 @@ absl::Status HttpServer::Start() {
   const auto [timeout_s, timeout_us] = SecondsAndMicros(options_.read_timeout);
   server->set_read_timeout(timeout_s, timeout_us);
   server->set_write_timeout(timeout_s, timeout_us);
-
-  // 404 and 405 are decided here, before httplib reads a request body.
+  // 404 and 405 are decided before httplib reads a request body.
   server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const auto route = routes_.find(req.path);
-    if (route == routes_.end()) {
-      std::vector<std::string> paths;
-      for (const auto& [path, methods] : routes_) paths.push_back(path);
-      res.status = 404;
-      res.set_content(absl::StrCat("404 not found: ", req.path,
-                                   "; paths served: ", absl::StrJoin(paths, " "), "\n"),
-                      "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    const std::string method = req.method == "HEAD" ? "GET" : req.method;
-    if (route->second.contains(method)) return httplib::Server::HandlerResponse::Unhandled;
-    std::vector<std::string> allowed;
-    for (const auto& [m, handler] : route->second) {
-      allowed.push_back(m);
-      if (m == "GET") allowed.push_back("HEAD");
-    }
-    res.status = 405;
-    res.set_header("Allow", absl::StrJoin(allowed, ", "));
-    res.set_content(absl::StrCat("405 method ", req.method, " not allowed on ", req.path,
-                                 " (allowed: ", absl::StrJoin(allowed, ", "), ")\n"),
-                    "text/plain; charset=utf-8");
-    return httplib::Server::HandlerResponse::Handled;
+    return Reject(req, &res) ? httplib::Server::HandlerResponse::Handled
+                             : httplib::Server::HandlerResponse::Unhandled;
   });
   server->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     res.set_content(absl::StrCat(res.status, " ", Reason(res.status), ": ", req.path, "\n"),
-                    "text/plain; charset=utf-8");
+                    kTextContentType);
   });
-  // Every method reaches one dispatcher; the pre-routing handler has
-  // already checked that the path and method are registered.
+  // Every method reaches one dispatcher, past Reject.
   const auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string method = req.method == "HEAD" ? "GET" : req.method;
-    const auto route = routes_.find(req.path);
-    if (route == routes_.end()) return;  // not reached: 404 above
-    const auto handler = route->second.find(method);
-    if (handler == route->second.end()) return;  // not reached: 405 above
-    Request request{req.method, req.path, {}, req.body};
-    for (const auto& [name, value] : req.params) request.params.emplace(name, value);
-    Response response = handler->second(request);
-    res.status = response.status;
-    res.set_content(std::move(response.body), response.content_type);
+    Dispatch(req, &res);
   };
   server->Get(".*", dispatch);
   server->Post(".*", dispatch);
@@ -186,6 +160,43 @@ void HttpServer::Shutdown() {
   if (!thread_.joinable()) return;
   server_->stop();
   thread_.join();
+}
+
+bool HttpServer::Reject(const httplib::Request& req, httplib::Response* res) const {
+  const auto route = routes_.find(req.path);
+  if (route == routes_.end()) {
+    std::vector<std::string> paths;
+    for (const auto& [path, methods] : routes_) paths.push_back(path);
+    res->status = 404;
+    res->set_content(absl::StrCat("404 not found: ", req.path,
+                                  "; paths served: ", absl::StrJoin(paths, " "), "\n"),
+                     kTextContentType);
+    return true;
+  }
+  if (route->second.contains(req.method == "HEAD" ? "GET" : req.method)) return false;
+  std::vector<std::string> allowed;
+  for (const auto& [method, handler] : route->second) {
+    allowed.push_back(method);
+    if (method == "GET") allowed.push_back("HEAD");
+  }
+  res->status = 405;
+  res->set_header("Allow", absl::StrJoin(allowed, ", "));
+  res->set_content(absl::StrCat("405 method ", req.method, " not allowed on ", req.path,
+                                " (allowed: ", absl::StrJoin(allowed, ", "), ")\n"),
+                   kTextContentType);
+  return true;
+}
+
+void HttpServer::Dispatch(const httplib::Request& req, httplib::Response* res) const {
+  const auto route = routes_.find(req.path);
+  if (route == routes_.end()) return;  // not reached: Reject answered 404
+  const auto handler = route->second.find(req.method == "HEAD" ? "GET" : req.method);
+  if (handler == route->second.end()) return;  // not reached: Reject answered 405
+  Request request{req.method, req.path, {}, req.body};
+  for (const auto& [name, value] : req.params) request.params.emplace(name, value);
+  Response response = handler->second(request);
+  res->status = response.status;
+  res->set_content(std::move(response.body), response.content_type);
 }
 
 }  // namespace fstore

@@ -28,6 +28,8 @@
 // requests in progress finish, closes idle connections within idle_timeout,
 // and joins the threads; it is idempotent and runs on destruction.
 //
+// Start constructs an httplib::Server, which ignores SIGPIPE process-wide.
+//
 // Thread-safety: Handle, Start and Shutdown are called from one controlling
 // thread, Handle before Start. Handlers run on the worker threads, several
 // at once, and must be safe for that.
@@ -47,6 +49,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }  // namespace httplib
 
 namespace fstore {
@@ -103,6 +107,11 @@ class HttpServer {
   void Shutdown();
 
  private:
+  // Answers 404 or 405 and returns true when `req` has no handler.
+  bool Reject(const httplib::Request& req, httplib::Response* res) const;
+  // Runs the handler of `req` (past Reject) and fills `res`.
+  void Dispatch(const httplib::Request& req, httplib::Response* res) const;
+
   // Methods served per path; constant after Start.
   using Routes = std::map<std::string, std::map<std::string, Handler>, std::less<>>;
 
