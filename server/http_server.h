@@ -5,8 +5,8 @@
 // Routing: a request whose path (the query string excluded) no handler was
 // registered for is 404; a registered path asked with a method it has no
 // handler for is 405 with an Allow header; a request that does not parse is
-// 400. HEAD is answered by the GET handler, headers only. Both are decided
-// before a request body is read. A handler's Response is sent with its
+// 400. HEAD is answered by the GET handler, headers only. 404 and 405 are
+// decided before a request body is read. A handler's Response is sent with its
 // Content-Type and Content-Length; an error response without a body gets a
 // one-line text body naming the status and path.
 //
@@ -15,9 +15,10 @@
 // after its response. Each open connection holds one of Options::threads
 // worker threads until it closes, and the server closes a connection that
 // has been idle for Options::idle_timeout, so up to threads - 1 idle or slow
-// clients never delay another client's request, and more delay it by at most
-// idle_timeout. A client that stalls in the middle of a request, or does not
-// take its response, is dropped after Options::read_timeout.
+// clients never delay another client's request; with more, a new connection
+// waits for a thread to free (within idle_timeout for an idle one). A
+// client that stalls in the middle of a request, or does not take its
+// response, is dropped after Options::read_timeout.
 //
 // Start validates the options, binds and listens, then accepts on its own
 // thread: InvalidArgument for an address that is not a numeric IPv4 or IPv6
