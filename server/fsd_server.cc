@@ -4,18 +4,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "server/feature_store_service.h"
-#include "server/metrics.h"
-#include "server/metrics_http_server.h"
-#include "server/monitoring_service.h"
-#include "server/periodic_task.h"
-#include "server/registry_service.h"
-#include "server/serving_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "metrics/metrics_text_format.h"
+#include "server/feature_store_service.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/monitoring_service.h"
+#include "server/periodic_task.h"
+#include "server/registry_service.h"
+#include "server/serving_service.h"
 #include "spdlog/spdlog.h"
 
 namespace fstore {
@@ -133,18 +134,23 @@ absl::Status FsdServer::Start() {
         ": the port is taken or the address is not local (try another --port)"));
   }
   if (metrics_ != nullptr) {
-    MetricsHttpServer::Options http;
+    HttpServer::Options http;
     http.listen = options_.metrics_listen;
     http.port = options_.metrics_port;
-    metrics_http_ = std::make_unique<MetricsHttpServer>(
-        http, [metrics = metrics_.get()] { return metrics->Render(); });
-    if (absl::Status started = metrics_http_->Start(); !started.ok()) {
-      metrics_http_.reset();
+    http.name = "metrics";
+    http_ = std::make_unique<HttpServer>(http);
+    http_->Handle("GET", "/metrics", [metrics = metrics_.get()](const HttpServer::Request&) {
+      return HttpServer::Response{200, std::string(kPrometheusTextContentType), metrics->Render()};
+    });
+    if (absl::Status started = http_->Start(); !started.ok()) {
+      http_.reset();
       Shutdown();
-      return started;
+      if (started.code() != absl::StatusCode::kUnavailable) return started;
+      return absl::UnavailableError(
+          absl::StrCat(started.message(), " (try another --metrics_port)"));
     }
     spdlog::info("fsd metrics on http://{}:{}/metrics", options_.metrics_listen,
-                 metrics_http_->bound_port());
+                 http_->bound_port());
     if (options_.monitor_interval > absl::ZeroDuration()) {
       monitor_ = std::make_unique<PeriodicTask>(
           options_.monitor_interval, [monitoring = &services_->monitoring] {
@@ -160,14 +166,12 @@ absl::Status FsdServer::Start() {
   return absl::OkStatus();
 }
 
-int FsdServer::metrics_bound_port() const {
-  return metrics_http_ != nullptr ? metrics_http_->bound_port() : 0;
-}
+int FsdServer::metrics_bound_port() const { return http_ != nullptr ? http_->bound_port() : 0; }
 
 void FsdServer::Shutdown() {
   if (server_ == nullptr) return;
   monitor_.reset();       // waits for a refresh in progress
-  metrics_http_.reset();  // no scrape reads the store while it closes
+  http_.reset();          // no scrape reads the store while it closes
   spdlog::info("shutting down: finishing in-flight calls (up to {})",
                absl::FormatDuration(options_.shutdown_grace));
   SetHealth(server_.get(), false);

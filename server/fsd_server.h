@@ -8,13 +8,13 @@
 // server cannot silently share a port).
 //
 // With options.metrics_port >= 0, Start() also serves Prometheus metrics
-// (server/metrics.h) over HTTP at /metrics on metrics_listen:metrics_port,
-// failing with Unavailable when that cannot be bound, and every
-// monitor_interval recomputes Production models' drift and live metrics
-// into them (MonitoringService::RefreshMetrics) on a background thread.
+// (server/metrics.h) over HTTP (server/http_server.h) at /metrics on
+// metrics_listen:metrics_port, failing with Unavailable when that cannot be
+// bound, and every monitor_interval recomputes Production models' drift and
+// live metrics into them (MonitoringService::RefreshMetrics) on a background thread.
 //
-// Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish until the
-// grace period ends (then cancels them), and flushes and closes the store.
+// Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish
+// until the grace period ends (then cancels them), and flushes and closes the store.
 //
 // Thread-safety: Start and Shutdown are called from one controlling thread.
 // Shutdown is idempotent and runs on destruction.
@@ -37,7 +37,7 @@
 namespace fstore {
 
 class FsdMetrics;
-class MetricsHttpServer;
+class HttpServer;
 class PeriodicTask;
 
 struct FsdOptions {
@@ -92,7 +92,7 @@ class FsdServer {
   std::unique_ptr<FsdMetrics> metrics_;  // null when metrics are off
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<MetricsHttpServer> metrics_http_;
+  std::unique_ptr<HttpServer> http_;       // /metrics; null when metrics are off
   std::unique_ptr<PeriodicTask> monitor_;  // null unless metrics and monitor_interval
 };
 

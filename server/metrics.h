@@ -42,9 +42,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "featurestore/feature_store.h"
+#include "metrics/metrics_registry.h"
 #include "registry/live_metrics.h"
 #include "registry/model_registry.h"
-#include "server/metrics_registry.h"
 #include "server/metrics_rpc.h"
 
 namespace fstore {

@@ -36,7 +36,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "grpcpp/support/status.h"
-#include "server/metrics_registry.h"
+#include "metrics/metrics_registry.h"
 
 namespace fstore {
 

@@ -20,8 +20,8 @@
 // Thread-safety: everything here is safe for concurrent use. A registry
 // must outlive the families it returns; series pointers stay valid while
 // the caller holds them, even after Remove.
-#ifndef FSTORE_SERVER_METRICS_REGISTRY_H_
-#define FSTORE_SERVER_METRICS_REGISTRY_H_
+#ifndef FSTORE_METRICS_METRICS_REGISTRY_H_
+#define FSTORE_METRICS_METRICS_REGISTRY_H_
 
 #include <array>
 #include <atomic>
@@ -322,4 +322,4 @@ class MetricsRegistry {
 
 }  // namespace fstore
 
-#endif  // FSTORE_SERVER_METRICS_REGISTRY_H_
+#endif  // FSTORE_METRICS_METRICS_REGISTRY_H_

@@ -1,11 +1,11 @@
-#include "server/metrics_registry.h"
+#include "metrics/metrics_registry.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "server/metrics_text_format.h"
+#include "metrics/metrics_text_format.h"
 
 namespace fstore {
 

@@ -9,8 +9,8 @@
 // double quote and newline; every other byte (UTF-8 included) is written as
 // is. Values are integers or the shortest decimal that reads back to the
 // same double, and +Inf, -Inf, NaN. Pure functions; thread-safe.
-#ifndef FSTORE_SERVER_METRICS_TEXT_FORMAT_H_
-#define FSTORE_SERVER_METRICS_TEXT_FORMAT_H_
+#ifndef FSTORE_METRICS_METRICS_TEXT_FORMAT_H_
+#define FSTORE_METRICS_METRICS_TEXT_FORMAT_H_
 
 #include <cstdint>
 #include <string>
@@ -51,4 +51,4 @@ void AppendSampleLine(absl::string_view name, absl::Span<const std::string> labe
 
 }  // namespace fstore
 
-#endif  // FSTORE_SERVER_METRICS_TEXT_FORMAT_H_
+#endif  // FSTORE_METRICS_METRICS_TEXT_FORMAT_H_

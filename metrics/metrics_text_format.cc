@@ -1,4 +1,4 @@
-#include "server/metrics_text_format.h"
+#include "metrics/metrics_text_format.h"
 
 #include <charconv>
 #include <cmath>
