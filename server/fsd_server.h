@@ -13,8 +13,8 @@
 // monitor_interval recomputes Production models' drift and live metrics
 // into them (MonitoringService::RefreshMetrics) on a background thread.
 //
-// Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish until the
-// grace period ends (then cancels them), and flushes and closes the store.
+// Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish
+// until the grace period ends (then cancels them), and flushes and closes the store.
 //
 // Thread-safety: Start and Shutdown are called from one controlling thread.
 // Shutdown is idempotent and runs on destruction.
@@ -28,11 +28,11 @@
 #include "absl/time/time.h"
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
-#include "registry/feedback_store.h"
-#include "registry/model_registry.h"
-#include "registry/scorer.h"
-#include "registry/serving_log.h"
 #include "grpcpp/server.h"
+#include "registry/model_registry.h"
+#include "serving/feedback_store.h"
+#include "serving/scorer.h"
+#include "serving/serving_log.h"
 
 namespace fstore {
 

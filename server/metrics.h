@@ -42,10 +42,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "featurestore/feature_store.h"
-#include "registry/live_metrics.h"
 #include "registry/model_registry.h"
 #include "server/metrics_registry.h"
 #include "server/metrics_rpc.h"
+#include "serving/live_metrics.h"
 
 namespace fstore {
 

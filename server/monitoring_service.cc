@@ -10,11 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "registry/drift_report.h"
 #include "registry/feature_binding.h"
-#include "registry/live_metrics.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
+#include "serving/drift_report.h"
+#include "serving/live_metrics.h"
 
 namespace fstore {
 namespace {
@@ -59,8 +59,7 @@ absl::Status CheckWindow(int64_t window_us) {
 }
 
 // [now - window, now) with `fallback` for 0.
-absl::StatusOr<std::pair<TimestampUs, TimestampUs>> Window(int64_t window_us,
-                                                           DurationUs fallback) {
+absl::StatusOr<std::pair<TimestampUs, TimestampUs>> Window(int64_t window_us, DurationUs fallback) {
   FSTORE_RETURN_IF_ERROR(CheckWindow(window_us));
   const TimestampUs until = NowUs();
   return std::make_pair(until - (window_us == 0 ? fallback : window_us), until);
@@ -181,11 +180,12 @@ grpc::Status MonitoringService::ExportLabelled(
   const FeatureBinding current = BindFeatureService(*service);
   if (current.service_version != binding.service_version ||
       current.feature_names != binding.feature_names) {
-    return ToGrpcStatus(absl::FailedPreconditionError(absl::StrCat(
-        "feature service ", binding.service, " changed since ", version->model, ":",
-        version->version, " was registered (version ", binding.service_version, ", now ",
-        current.service_version, "): its logged vectors do not match the service's features; "
-        "train from the store instead")));
+    return ToGrpcStatus(absl::FailedPreconditionError(
+        absl::StrCat("feature service ", binding.service, " changed since ", version->model, ":",
+                     version->version, " was registered (version ", binding.service_version,
+                     ", now ", current.service_version,
+                     "): its logged vectors do not match the service's features; "
+                     "train from the store instead")));
   }
   absl::StatusOr<std::vector<ModelVersion>> versions = registry_->ListVersions(version->model);
   if (!versions.ok()) return ToGrpcStatus(versions.status());
@@ -207,13 +207,13 @@ grpc::Status MonitoringService::ExportLabelled(
   const TimestampUs since = request->window_us() == 0 ? std::numeric_limits<int64_t>::min()
                                                       : NowUs() - request->window_us();
   const size_t width = binding.feature_names.size();
-  absl::Status status = feedback_->Scan(
-      version->model, since, until, [&](const LabelledRequest& l) -> absl::Status {
+  absl::Status status =
+      feedback_->Scan(version->model, since, until, [&](const LabelledRequest& l) -> absl::Status {
         if (!same_inputs.contains(l.served.version)) return absl::OkStatus();
         if (l.served.inputs.size() != width) {
-          return absl::DataLossError(absl::StrCat(
-              "labelled request ", l.served.request_id, " has ", l.served.inputs.size(),
-              " inputs, its version ", l.served.version, " has ", width));
+          return absl::DataLossError(absl::StrCat("labelled request ", l.served.request_id, " has ",
+                                                  l.served.inputs.size(), " inputs, its version ",
+                                                  l.served.version, " has ", width));
         }
         v1::LabelledRow* row = message.add_rows();
         row->set_request_id(l.served.request_id);

@@ -1,12 +1,12 @@
 // MonitoringService: the fstore.v1.Monitoring gRPC service.
 //
 //   GetDrift        the version's serving log in a window against its
-//                   training statistics (registry/drift_report.h).
-//   Feedback        labels for served requests (registry/feedback_store.h),
+//                   training statistics (serving/drift_report.h).
+//   Feedback        labels for served requests (serving/feedback_store.h),
 //                   all or nothing over the whole stream; answers with each
 //                   labelled version's live metrics over all its labels.
 //   GetLiveMetrics  AUC and precision at the high bucket over a version's
-//                   labelled traffic in a window (registry/live_metrics.h).
+//                   labelled traffic in a window (serving/live_metrics.h).
 //   ExportLabelled  the labelled vectors of every version of the model whose
 //                   inputs equal the ref's, for training on feedback; refused
 //                   when the feature service changed since (the vectors would
@@ -24,20 +24,19 @@
 #include "absl/status/status.h"
 #include "featurestore/feature_store.h"
 #include "fstore/v1/monitoring.grpc.pb.h"
-#include "registry/feedback_store.h"
 #include "registry/model_registry.h"
-#include "registry/scorer.h"
-#include "registry/serving_log.h"
 #include "server/metrics.h"
+#include "serving/feedback_store.h"
+#include "serving/scorer.h"
+#include "serving/serving_log.h"
 
 namespace fstore {
 
 class MonitoringService final : public v1::Monitoring::Service {
  public:
   // All must outlive the service; `metrics` may be null (metrics off).
-  MonitoringService(const Scorer* scorer, const ModelRegistry* registry,
-                    const FeatureStore* store, ServingLog* log, FeedbackStore* feedback,
-                    FsdMetrics* metrics)
+  MonitoringService(const Scorer* scorer, const ModelRegistry* registry, const FeatureStore* store,
+                    ServingLog* log, FeedbackStore* feedback, FsdMetrics* metrics)
       : scorer_(scorer),
         registry_(registry),
         store_(store),

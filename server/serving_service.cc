@@ -15,10 +15,10 @@
 #include "absl/synchronization/mutex.h"
 #include "common/time_util.h"
 #include "featurestore/active_entities.h"
-#include "registry/batch_scorer.h"
 #include "registry/feature_binding.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
+#include "serving/batch_scorer.h"
 
 namespace fstore {
 namespace {

@@ -1,12 +1,12 @@
 // ServingService: the fstore.v1.Serving gRPC service over a Scorer, on
 // gRPC's callback API. Score and ScoreStream translate each request, score
-// it (registry/scorer.h) and translate the result; a request id is generated
+// it (serving/scorer.h) and translate the result; a request id is generated
 // when the caller sends none. ScoreStream answers every request in order on
 // one stream; a request that fails is answered by ending the stream with its
 // status, naming the request's position. BatchScore scores the given
 // entities, or those with events in the lookback window
 // (featurestore/active_entities.h), with one pinned version into the scores
-// table (registry/batch_scorer.h); ListScores streams that table in pages.
+// table (serving/batch_scorer.h); ListScores streams that table in pages.
 // Every scored request (unary, stream, batch) is appended to the serving log.
 //
 // Threads: Score and each ScoreStream request are scored inline on the gRPC
@@ -32,9 +32,9 @@
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "fstore/v1/serving.grpc.pb.h"
-#include "registry/score_table.h"
-#include "registry/scorer.h"
-#include "registry/serving_log.h"
+#include "serving/score_table.h"
+#include "serving/scorer.h"
+#include "serving/serving_log.h"
 
 namespace fstore {
 

@@ -1,4 +1,4 @@
-#include "registry/batch_scorer.h"
+#include "serving/batch_scorer.h"
 
 #include <atomic>
 
@@ -27,8 +27,8 @@ absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable
   summary.scored_at = spec.at == 0 ? NowUs() : spec.at;
   // Unique per process and time: the scoring time and a counter.
   static std::atomic<int64_t> counter{0};
-  summary.batch_id = absl::StrCat("batch-", FormatIsoTime(summary.scored_at), "-",
-                                  counter.fetch_add(1));
+  summary.batch_id =
+      absl::StrCat("batch-", FormatIsoTime(summary.scored_at), "-", counter.fetch_add(1));
 
   std::vector<ScoreRecord> records;
   records.reserve(spec.entities.size());
@@ -39,10 +39,10 @@ absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable
     request.entity = spec.entities[i];
     absl::StatusOr<ScoreResult> result = scorer.ScoreVersion(version, request);
     if (!result.ok()) {
-      return absl::Status(result.status().code(),
-                          absl::StrCat("batch scoring stopped at entity ",
-                                       EntityText(spec.entities[i]), " (nothing was written): ",
-                                       result.status().message()));
+      return absl::Status(
+          result.status().code(),
+          absl::StrCat("batch scoring stopped at entity ", EntityText(spec.entities[i]),
+                       " (nothing was written): ", result.status().message()));
     }
     if (spec.on_scored) spec.on_scored(request, *result, summary.batch_id);
     ScoreRecord& r = records.emplace_back();
@@ -54,8 +54,8 @@ absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable
     r.scored_at = summary.scored_at;
     r.batch_id = summary.batch_id;
     ++summary.buckets[r.risk_bucket];
-    if (progress && (i + 1) % kChunk == 0) progress(static_cast<int64_t>(i + 1),
-                                                    static_cast<int64_t>(spec.entities.size()));
+    if (progress && (i + 1) % kChunk == 0)
+      progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(spec.entities.size()));
   }
   for (size_t at = 0; at < records.size(); at += kChunk) {
     const size_t n = std::min(kChunk, records.size() - at);

@@ -6,8 +6,8 @@
 // Every entity is scored before anything is written, so a failure (a
 // missing join key or request field) leaves no partial
 // batch behind; the error names the entity.
-#ifndef FSTORE_REGISTRY_BATCH_SCORER_H_
-#define FSTORE_REGISTRY_BATCH_SCORER_H_
+#ifndef FSTORE_SERVING_BATCH_SCORER_H_
+#define FSTORE_SERVING_BATCH_SCORER_H_
 
 #include <cstdint>
 #include <functional>
@@ -17,8 +17,8 @@
 
 #include "absl/status/statusor.h"
 #include "featurestore/value.h"
-#include "registry/score_table.h"
-#include "registry/scorer.h"
+#include "serving/score_table.h"
+#include "serving/scorer.h"
 
 namespace fstore {
 
@@ -54,4 +54,4 @@ absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_BATCH_SCORER_H_
+#endif  // FSTORE_SERVING_BATCH_SCORER_H_

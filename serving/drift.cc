@@ -1,4 +1,4 @@
-#include "registry/drift.h"
+#include "serving/drift.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,8 +13,8 @@ constexpr double kMinShare = 1e-4;
 
 double KsPValue(double d, int64_t n1, int64_t n2) {
   if (n1 <= 0 || n2 <= 0 || d <= 0) return 1.0;
-  const double ne = static_cast<double>(n1) * static_cast<double>(n2) /
-                    static_cast<double>(n1 + n2);
+  const double ne =
+      static_cast<double>(n1) * static_cast<double>(n2) / static_cast<double>(n1 + n2);
   const double root = std::sqrt(ne);
   const double lambda = (root + 0.12 + 0.11 / root) * d;
   // Q_KS(lambda) = 2 sum_{k>=1} (-1)^(k-1) exp(-2 k^2 lambda^2)
@@ -62,8 +62,7 @@ FeatureDrift CompareToTraining(const FeatureStatistics& training, absl::Span<con
     // closed; values outside the edges fall into the end bins.
     std::vector<int64_t> counts(bins, 0);
     for (float v : values) {
-      const auto upper =
-          std::upper_bound(training.bin_edges.begin(), training.bin_edges.end(), v);
+      const auto upper = std::upper_bound(training.bin_edges.begin(), training.bin_edges.end(), v);
       int64_t bin = static_cast<int64_t>(upper - training.bin_edges.begin()) - 1;
       bin = std::clamp<int64_t>(bin, 0, static_cast<int64_t>(bins) - 1);
       ++counts[bin];

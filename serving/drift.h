@@ -18,8 +18,8 @@
 // below ks_p_value and D >= ks_min_d (large samples make any difference
 // significant, so an effect size is required too); "warn" when PSI >=
 // psi_warn; "no_data" without serving values; else "ok".
-#ifndef FSTORE_REGISTRY_DRIFT_H_
-#define FSTORE_REGISTRY_DRIFT_H_
+#ifndef FSTORE_SERVING_DRIFT_H_
+#define FSTORE_SERVING_DRIFT_H_
 
 #include <cstdint>
 #include <string>
@@ -59,4 +59,4 @@ double KsPValue(double d, int64_t n1, int64_t n2);
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_DRIFT_H_
+#endif  // FSTORE_SERVING_DRIFT_H_

@@ -1,4 +1,4 @@
-#include "registry/drift_report.h"
+#include "serving/drift_report.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -13,10 +13,10 @@ absl::StatusOr<DriftReport> ComputeDriftReport(const ServingLog& log, const Mode
   }
   const TimestampUs kept_since = log.options().clock() - log.options().retention;
   if (since < kept_since) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the window starts ", FormatDuration(kept_since - since),
-        " before the oldest serving traffic kept (retention ",
-        FormatDuration(log.options().retention), "); use a shorter window"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the window starts ", FormatDuration(kept_since - since),
+                     " before the oldest serving traffic kept (retention ",
+                     FormatDuration(log.options().retention), "); use a shorter window"));
   }
   const size_t n = version.binding.feature_names.size();
   std::vector<std::vector<float>> columns(n);

@@ -1,22 +1,22 @@
 // DriftReport: the drift of one model version's serving traffic in a time
-// window (registry/drift.h per feature), read from the serving log.
+// window (serving/drift.h per feature), read from the serving log.
 //
 // Features are the version's bound inputs in order, each compared with the
 // training statistics recorded on the version under the same name; inputs
 // without training statistics are reported with status "no_training_stats".
 // The prediction is compared with the statistics named kPredictionStatistics
 // (fsctl train records its out-of-fold predictions under that name).
-#ifndef FSTORE_REGISTRY_DRIFT_REPORT_H_
-#define FSTORE_REGISTRY_DRIFT_REPORT_H_
+#ifndef FSTORE_SERVING_DRIFT_REPORT_H_
+#define FSTORE_SERVING_DRIFT_REPORT_H_
 
 #include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "registry/drift.h"
 #include "registry/model_registry.h"
-#include "registry/serving_log.h"
+#include "serving/drift.h"
+#include "serving/serving_log.h"
 
 namespace fstore {
 
@@ -39,4 +39,4 @@ absl::StatusOr<DriftReport> ComputeDriftReport(const ServingLog& log, const Mode
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_DRIFT_REPORT_H_
+#endif  // FSTORE_SERVING_DRIFT_REPORT_H_

@@ -1,4 +1,4 @@
-#include "registry/drift.h"
+#include "serving/drift.h"
 
 #include <cmath>
 #include <random>

@@ -1,4 +1,4 @@
-#include "registry/feedback_store.h"
+#include "serving/feedback_store.h"
 
 #include <algorithm>
 #include <limits>

@@ -23,8 +23,8 @@
 //
 // Thread-safety: Record calls are serialized among themselves; Scan may run
 // concurrently with anything.
-#ifndef FSTORE_REGISTRY_FEEDBACK_STORE_H_
-#define FSTORE_REGISTRY_FEEDBACK_STORE_H_
+#ifndef FSTORE_SERVING_FEEDBACK_STORE_H_
+#define FSTORE_SERVING_FEEDBACK_STORE_H_
 
 #include <cstdint>
 #include <functional>
@@ -40,7 +40,7 @@
 #include "absl/types/span.h"
 #include "common/time_util.h"
 #include "featurestore/database.h"
-#include "registry/serving_log.h"
+#include "serving/serving_log.h"
 
 namespace fstore {
 
@@ -112,4 +112,4 @@ class FeedbackStore {
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_FEEDBACK_STORE_H_
+#endif  // FSTORE_SERVING_FEEDBACK_STORE_H_

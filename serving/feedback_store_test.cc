@@ -1,4 +1,4 @@
-#include "registry/feedback_store.h"
+#include "serving/feedback_store.h"
 
 #include <cmath>
 #include <limits>
@@ -208,7 +208,8 @@ TEST_F(FeedbackStoreTest, BadLabelsAreRefusedNamingTheRow) {
 TEST_F(FeedbackStoreTest, ScanReadsAServedTimeRange) {
   Serve("r1", 100 * kSecond, "fraud", 1, "A", 0.9);
   Serve("r2", 200 * kSecond, "fraud", 1, "B", 0.1);
-  ASSERT_TRUE(store_->Record({ById(1, "r1", 1), ById(2, "r2", 0)}, FeedbackStore::RecordOptions()).ok());
+  ASSERT_TRUE(
+      store_->Record({ById(1, "r1", 1), ById(2, "r2", 0)}, FeedbackStore::RecordOptions()).ok());
   std::vector<std::string> ids;
   ASSERT_TRUE(store_
                   ->Scan("fraud", 150 * kSecond, 250 * kSecond,

@@ -1,4 +1,4 @@
-#include "registry/live_metrics.h"
+#include "serving/live_metrics.h"
 
 #include <vector>
 
@@ -27,18 +27,17 @@ absl::StatusOr<LiveMetrics> ComputeLiveMetrics(const FeedbackStore& feedback,
   }
   std::vector<float> scores;
   std::vector<float> labels;
-  FSTORE_RETURN_IF_ERROR(
-      feedback.Scan(version.model, since, until, [&](const LabelledRequest& l) {
-        if (l.served.version != version.version) return absl::OkStatus();
-        scores.push_back(static_cast<float>(l.served.score));
-        labels.push_back(static_cast<float>(l.label));
-        m.positives += l.label;
-        if (high != nullptr && l.served.score >= high->min_score) {
-          ++m.alerts;
-          m.true_alerts += l.label;
-        }
-        return absl::OkStatus();
-      }));
+  FSTORE_RETURN_IF_ERROR(feedback.Scan(version.model, since, until, [&](const LabelledRequest& l) {
+    if (l.served.version != version.version) return absl::OkStatus();
+    scores.push_back(static_cast<float>(l.served.score));
+    labels.push_back(static_cast<float>(l.label));
+    m.positives += l.label;
+    if (high != nullptr && l.served.score >= high->min_score) {
+      ++m.alerts;
+      m.true_alerts += l.label;
+    }
+    return absl::OkStatus();
+  }));
   m.labelled = static_cast<int64_t>(labels.size());
   if (m.positives > 0 && m.positives < m.labelled) {
     FSTORE_ASSIGN_OR_RETURN(m.auc, RocAuc(scores, labels));

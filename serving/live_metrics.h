@@ -10,8 +10,8 @@
 // A version without risk thresholds has no high bucket and no precision or
 // recall. Scores are the ones served, not recomputed.
 // Thread-compatible: a pure function over the store's records.
-#ifndef FSTORE_REGISTRY_LIVE_METRICS_H_
-#define FSTORE_REGISTRY_LIVE_METRICS_H_
+#ifndef FSTORE_SERVING_LIVE_METRICS_H_
+#define FSTORE_SERVING_LIVE_METRICS_H_
 
 #include <cstdint>
 #include <optional>
@@ -19,8 +19,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/time_util.h"
-#include "registry/feedback_store.h"
 #include "registry/model_registry.h"
+#include "serving/feedback_store.h"
 
 namespace fstore {
 
@@ -47,4 +47,4 @@ absl::StatusOr<LiveMetrics> ComputeLiveMetrics(const FeedbackStore& feedback,
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_LIVE_METRICS_H_
+#endif  // FSTORE_SERVING_LIVE_METRICS_H_

@@ -1,4 +1,4 @@
-#include "registry/live_metrics.h"
+#include "serving/live_metrics.h"
 
 #include <limits>
 
@@ -39,8 +39,9 @@ class LiveMetricsTest : public ::testing::Test {
     ASSERT_TRUE(store_->Record({l}, FeedbackStore::RecordOptions()).ok());
   }
   LiveMetrics All() {
-    absl::StatusOr<LiveMetrics> m = ComputeLiveMetrics(
-        *store_, version_, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+    absl::StatusOr<LiveMetrics> m =
+        ComputeLiveMetrics(*store_, version_, std::numeric_limits<int64_t>::min(),
+                           std::numeric_limits<int64_t>::max());
     EXPECT_TRUE(m.ok()) << m.status();
     return m.ok() ? *m : LiveMetrics();
   }
@@ -80,7 +81,7 @@ TEST_F(LiveMetricsTest, UndefinedValuesAreAbsent) {
   Labelled(1, 2, 0.3, 0);
   LiveMetrics m = All();
   EXPECT_EQ(m.labelled, 1);
-  EXPECT_FALSE(m.auc.has_value());               // one class only
+  EXPECT_FALSE(m.auc.has_value());                // one class only
   EXPECT_FALSE(m.precision_at_high.has_value());  // no alerts
   EXPECT_FALSE(m.recall_at_high.has_value());     // no positives
   version_.risk_thresholds.clear();

@@ -1,4 +1,4 @@
-#include "registry/score_table.h"
+#include "serving/score_table.h"
 
 #include <memory>
 

@@ -6,8 +6,8 @@
 // may be appended in several chunks; each chunk is one atomic write.
 //
 // Thread-safety: safe for concurrent use (RocksDB serializes the writes).
-#ifndef FSTORE_REGISTRY_SCORE_TABLE_H_
-#define FSTORE_REGISTRY_SCORE_TABLE_H_
+#ifndef FSTORE_SERVING_SCORE_TABLE_H_
+#define FSTORE_SERVING_SCORE_TABLE_H_
 
 #include <cstdint>
 #include <functional>
@@ -59,4 +59,4 @@ class ScoreTable {
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_SCORE_TABLE_H_
+#endif  // FSTORE_SERVING_SCORE_TABLE_H_

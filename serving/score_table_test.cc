@@ -1,4 +1,4 @@
-#include "registry/score_table.h"
+#include "serving/score_table.h"
 
 #include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
@@ -35,10 +35,13 @@ class ScoreTableTest : public ::testing::Test {
 
   std::vector<ScoreRecord> Scan(const ScoreTable::Filter& filter) {
     std::vector<ScoreRecord> out;
-    EXPECT_TRUE(table_->Scan(filter, [&](const ScoreRecord& r) {
-      out.push_back(r);
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(table_
+                    ->Scan(filter,
+                           [&](const ScoreRecord& r) {
+                             out.push_back(r);
+                             return absl::OkStatus();
+                           })
+                    .ok());
     return out;
   }
 
@@ -81,8 +84,11 @@ TEST_F(ScoreTableTest, OneAppendHoldsOneBatch) {
 }
 
 TEST_F(ScoreTableTest, AnUndecodableRecordIsDataLoss) {
-  ASSERT_TRUE(temp_->db()->db()->Put(rocksdb::WriteOptions(), temp_->db()->handle(ColumnFamily::kScores), "k",
-                             "garbage").ok());
+  ASSERT_TRUE(
+      temp_->db()
+          ->db()
+          ->Put(rocksdb::WriteOptions(), temp_->db()->handle(ColumnFamily::kScores), "k", "garbage")
+          .ok());
   absl::Status s = table_->Scan({}, [](const ScoreRecord&) { return absl::OkStatus(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
 }

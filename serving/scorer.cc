@@ -1,4 +1,4 @@
-#include "registry/scorer.h"
+#include "serving/scorer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -57,9 +57,9 @@ absl::StatusOr<std::shared_ptr<const LoadedModel>> LoadModel(const ModelRegistry
       LoadedModel{version, *std::move(trees), {}, nullptr, {}, {}, {}, {}});
   const FeatureBinding& binding = version.binding;
   if (model->trees.num_features() != static_cast<int>(binding.feature_names.size())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        version.model, ":", version.version, " has ", model->trees.num_features(),
-        " inputs but its binding lists ", binding.feature_names.size()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(version.model, ":", version.version, " has ", model->trees.num_features(),
+                     " inputs but its binding lists ", binding.feature_names.size()));
   }
   model->selector.kind = FeatureSelector::Kind::kRefs;
   for (const std::string& name : binding.feature_names) {
@@ -103,9 +103,9 @@ float InputOf(const Value& v) {
 absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
                                    const ModelVersion& version) {
   auto wrong = [&](absl::string_view got) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request field ", field.name, " of ", version.model, ":", version.version, " is ",
-        ColumnTypeName(field.type), ", got ", got));
+    return absl::InvalidArgumentError(absl::StrCat("request field ", field.name, " of ",
+                                                   version.model, ":", version.version, " is ",
+                                                   ColumnTypeName(field.type), ", got ", got));
   };
   switch (v.index()) {
     case 0:
@@ -120,8 +120,8 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
     case 2: {
       const double d = std::get<double>(v);
       if (!std::isfinite(d)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "request field ", field.name, " is ", d, "; fields must be finite numbers"));
+        return absl::InvalidArgumentError(absl::StrCat("request field ", field.name, " is ", d,
+                                                       "; fields must be finite numbers"));
       }
       if (field.type != ColumnType::kDouble) return wrong(absl::StrCat("the number ", d));
       return static_cast<float>(d);
@@ -141,8 +141,8 @@ class ScorerImpl final : public Scorer {
  public:
   ScorerImpl(ModelRegistry* registry, const FeatureStore* store, const Options& options)
       : registry_(registry), store_(store), options_(options) {
-    subscription_ = registry_->Subscribe(
-        [this](const Transition& transition, const ModelVersion& version) {
+    subscription_ =
+        registry_->Subscribe([this](const Transition& transition, const ModelVersion& version) {
           OnChange(transition, version);
         });
   }
@@ -177,9 +177,9 @@ class ScorerImpl final : public Scorer {
       const RequestField& field = model->request_fields[i];
       auto it = request.request_fields.find(field.name);
       if (it == request.request_fields.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "missing request field ", field.name, " (", ColumnTypeName(field.type), ") that ",
-            version.model, ":", version.version, " needs"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("missing request field ", field.name, " (", ColumnTypeName(field.type),
+                         ") that ", version.model, ":", version.version, " needs"));
       }
       FSTORE_ASSIGN_OR_RETURN(fields[i], RequestInput(field, it->second, version));
     }
@@ -196,9 +196,11 @@ class ScorerImpl final : public Scorer {
       }
       if (!read.ok()) {
         if (absl::IsNotFound(read)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              version.model, ":", version.version, " is bound to features the store no longer "
-              "defines: ", read.message()));
+          return absl::FailedPreconditionError(
+              absl::StrCat(version.model, ":", version.version,
+                           " is bound to features the store no longer "
+                           "defines: ",
+                           read.message()));
         }
         return read;
       }
@@ -310,14 +312,14 @@ class ScorerImpl final : public Scorer {
       cache_.erase(Key(version.model, version.version));
       return;
     }
-    const bool serving_stage = transition.kind == kTransitionStage &&
-                               (version.stage == Stage::kProduction ||
-                                version.stage == Stage::kStaging);
+    const bool serving_stage =
+        transition.kind == kTransitionStage &&
+        (version.stage == Stage::kProduction || version.stage == Stage::kStaging);
     if (serving_stage || transition.kind == kTransitionAliasSet) {
       absl::StatusOr<std::shared_ptr<const LoadedModel>> loaded = Load(version);
       if (!loaded.ok()) {
-        spdlog::warn("{}:{} could not be preloaded for serving: {}", version.model,
-                     version.version, loaded.status().ToString());
+        spdlog::warn("{}:{} could not be preloaded for serving: {}", version.model, version.version,
+                     loaded.status().ToString());
       }
     }
   }

@@ -34,8 +34,8 @@
 //
 // Thread-safety: safe for concurrent use; Score never blocks on another
 // Score except while a version is first loaded.
-#ifndef FSTORE_REGISTRY_SCORER_H_
-#define FSTORE_REGISTRY_SCORER_H_
+#ifndef FSTORE_SERVING_SCORER_H_
+#define FSTORE_SERVING_SCORER_H_
 
 #include <cstdint>
 #include <map>
@@ -123,4 +123,4 @@ std::string RiskBucket(const std::vector<RiskThreshold>& thresholds, double scor
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_SCORER_H_
+#endif  // FSTORE_SERVING_SCORER_H_

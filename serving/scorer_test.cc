@@ -1,4 +1,4 @@
-#include "registry/scorer.h"
+#include "serving/scorer.h"
 
 #include <atomic>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <sstream>
 #include <thread>
 
-#include "gmock/gmock.h"
 #include "featurestore/temp_database.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
 #include "registry/xgboost_booster.h"
@@ -49,16 +49,16 @@ class ScorerTest : public ::testing::Test {
     registry_ = *std::move(registry);
     scorer_ = Scorer::Create(registry_.get(), store_.get());
 
-    auto writer = store_->StartIngest(
-        "txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"});
+    auto writer =
+        store_->StartIngest("txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"});
     ASSERT_TRUE(writer.ok());
-    ASSERT_TRUE((*writer)
-                    ->WriteText({{"t1", "A-1", "D-1", FormatIsoTime(kT0), "10", "PAY"},
-                                 {"t2", "A-1", "D-1", FormatIsoTime(kT0 + kMinute), "250", "XFER"},
-                                 {"t3", "A-1", "D-2", FormatIsoTime(kT0 + 2 * kMinute), "40",
-                                  "XFER"}},
-                                0)
-                    .ok());
+    ASSERT_TRUE(
+        (*writer)
+            ->WriteText({{"t1", "A-1", "D-1", FormatIsoTime(kT0), "10", "PAY"},
+                         {"t2", "A-1", "D-1", FormatIsoTime(kT0 + kMinute), "250", "XFER"},
+                         {"t3", "A-1", "D-2", FormatIsoTime(kT0 + 2 * kMinute), "40", "XFER"}},
+                        0)
+            .ok());
   }
 
   void TearDown() override {
@@ -152,10 +152,9 @@ TEST_F(ScorerTest, AnEntityWithoutDataIsScoredAndItsFeaturesNamedMissing) {
   Promote(Register(7));
   absl::StatusOr<ScoreResult> r = scorer_->Score(Request("fraud@Production", "NEW-1"));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->missing_features,
-            (std::vector<std::string>{"acct:n_1h", "acct:amt_sum_24h", "acct:xfer_n_24h",
-                                      "acct:last_amt"}));
-  EXPECT_EQ(r->inputs[0], 0);  // counts read 0, as in training
+  EXPECT_EQ(r->missing_features, (std::vector<std::string>{"acct:n_1h", "acct:amt_sum_24h",
+                                                           "acct:xfer_n_24h", "acct:last_amt"}));
+  EXPECT_EQ(r->inputs[0], 0);             // counts read 0, as in training
   EXPECT_TRUE(std::isnan(r->inputs[3]));  // LAST has no value
   EXPECT_NEAR(r->score, Reference(7, r->inputs), 1e-6);
 }
@@ -255,9 +254,11 @@ feature_views:
     entities: [account]
     source: txns
     features:
-      - {name: n_1h, function: COUNT, window: )yaml" + n_window + "}\n";
+      - {name: n_1h, function: COUNT, window: )yaml" +
+                     n_window + "}\n";
   if (with_sum) yaml += "      - {name: amt_sum_24h, function: SUM, column: amount, window: 24h}\n";
-  yaml += R"yaml(      - {name: xfer_n_24h, function: COUNT, window: 24h, where: {column: kind, equals: XFER}}
+  yaml +=
+      R"yaml(      - {name: xfer_n_24h, function: COUNT, window: 24h, where: {column: kind, equals: XFER}}
       - {name: last_amt, function: LAST, column: amount, ttl: 48h}
 feature_services:
   - name: acct_svc

@@ -1,4 +1,4 @@
-#include "registry/serving_log.h"
+#include "serving/serving_log.h"
 
 #include <atomic>
 #include <cstring>

@@ -21,8 +21,8 @@
 //
 // Thread-safety: Append, Flush, Scan and the counters may be called from
 // any thread.
-#ifndef FSTORE_REGISTRY_SERVING_LOG_H_
-#define FSTORE_REGISTRY_SERVING_LOG_H_
+#ifndef FSTORE_SERVING_SERVING_LOG_H_
+#define FSTORE_SERVING_SERVING_LOG_H_
 
 #include <cstdint>
 #include <functional>
@@ -84,8 +84,9 @@ class ServingLog {
   // Records with at in [since, until), oldest first, to `sink` (an error
   // from it stops the scan and is returned). Records still queued are not
   // seen: Flush first for an exact read. DataLoss for an undecodable record.
-  virtual absl::Status Scan(TimestampUs since, TimestampUs until,
-                            const std::function<absl::Status(const ServedRequest&)>& sink) const = 0;
+  virtual absl::Status Scan(
+      TimestampUs since, TimestampUs until,
+      const std::function<absl::Status(const ServedRequest&)>& sink) const = 0;
 
   // The record of `request_id` (written, i.e. flushed). NotFound naming the
   // id when it was never logged or its record is past the retention.
@@ -101,4 +102,4 @@ class ServingLog {
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_SERVING_LOG_H_
+#endif  // FSTORE_SERVING_SERVING_LOG_H_

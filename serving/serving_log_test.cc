@@ -1,4 +1,4 @@
-#include "registry/serving_log.h"
+#include "serving/serving_log.h"
 
 #include <cmath>
 
@@ -30,10 +30,12 @@ class ServingLogTest : public ::testing::Test {
   }
   std::vector<ServedRequest> ScanAll(const ServingLog& log) {
     std::vector<ServedRequest> out;
-    EXPECT_TRUE(log.Scan(0, std::numeric_limits<int64_t>::max(), [&](const ServedRequest& r) {
-      out.push_back(r);
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(log.Scan(0, std::numeric_limits<int64_t>::max(),
+                         [&](const ServedRequest& r) {
+                           out.push_back(r);
+                           return absl::OkStatus();
+                         })
+                    .ok());
     return out;
   }
 
@@ -61,10 +63,12 @@ TEST_F(ServingLogTest, RecordsRoundTripInTimeOrder) {
   EXPECT_EQ(log->written(), 2);
   // A range [since, until) sees only its records.
   int n = 0;
-  ASSERT_TRUE(log->Scan(1500, 2000, [&](const ServedRequest&) {
-    ++n;
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE(log->Scan(1500, 2000,
+                        [&](const ServedRequest&) {
+                          ++n;
+                          return absl::OkStatus();
+                        })
+                  .ok());
   EXPECT_EQ(n, 0);
 }
 
@@ -150,10 +154,14 @@ TEST_F(ServingLogTest, RetentionRemovesIndexEntriesWithTheirRecords) {
   EXPECT_EQ(reused->at, 199 * kMicrosPerSecond);
   // The expired record's index entry is gone, the live one kept.
   std::string value;
-  EXPECT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLogIndex),
-                             "old", &value).IsNotFound());
-  EXPECT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLogIndex),
-                             "reused", &value).ok());
+  EXPECT_TRUE(
+      db_->db()
+          ->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLogIndex), "old", &value)
+          .IsNotFound());
+  EXPECT_TRUE(db_->db()
+                  ->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLogIndex),
+                        "reused", &value)
+                  .ok());
 }
 
 TEST_F(ServingLogTest, EncodedRecordsRoundTripAndTruncationIsDetected) {

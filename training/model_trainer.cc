@@ -1,4 +1,4 @@
-#include "client/model_trainer.h"
+#include "training/model_trainer.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "registry/classification_metrics.h"
 #include "common/status_macros.h"
+#include "registry/classification_metrics.h"
 
 namespace fstore {
 namespace {

@@ -35,8 +35,8 @@
 //
 // Thread-safety: TrainModel is a pure function of its arguments; concurrent
 // calls are safe. The progress callback runs on the calling thread.
-#ifndef FSTORE_CLIENT_MODEL_TRAINER_H_
-#define FSTORE_CLIENT_MODEL_TRAINER_H_
+#ifndef FSTORE_TRAINING_MODEL_TRAINER_H_
+#define FSTORE_TRAINING_MODEL_TRAINER_H_
 
 #include <cstdint>
 #include <functional>
@@ -48,7 +48,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "registry/model_registry.h"
-#include "registry/xgboost_trainer.h"
+#include "training/xgboost_trainer.h"
 
 namespace fstore {
 
@@ -211,4 +211,4 @@ FeatureStatistics ComputeFeatureStatistics(absl::Span<const float> values, int64
 
 }  // namespace fstore
 
-#endif  // FSTORE_CLIENT_MODEL_TRAINER_H_
+#endif  // FSTORE_TRAINING_MODEL_TRAINER_H_

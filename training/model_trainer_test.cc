@@ -1,4 +1,4 @@
-#include "client/model_trainer.h"
+#include "training/model_trainer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "registry/classification_metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "registry/classification_metrics.h"
 #include "registry/xgboost_booster.h"
 
 namespace fstore {

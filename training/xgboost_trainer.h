@@ -2,7 +2,7 @@
 // matrix, predicts on other matrices between rounds (early stopping,
 // out-of-fold predictions), and hands back the model bytes and the feature
 // importance. It knows nothing of folds, metrics or registries: that is the
-// training driver's job (client/model_trainer.h).
+// training driver's job (training/model_trainer.h).
 //
 // This file and xgboost_trainer.cc are the second and last place fstore
 // includes XGBoost's C API (the first is xgboost_booster.{h,cc}); XGBoost's
@@ -28,8 +28,8 @@
 //
 // Thread-safety: one XgboostTrainer is not safe for concurrent use; distinct
 // trainers may be used from distinct threads.
-#ifndef FSTORE_REGISTRY_XGBOOST_TRAINER_H_
-#define FSTORE_REGISTRY_XGBOOST_TRAINER_H_
+#ifndef FSTORE_TRAINING_XGBOOST_TRAINER_H_
+#define FSTORE_TRAINING_XGBOOST_TRAINER_H_
 
 #include <cstdint>
 #include <map>
@@ -132,4 +132,4 @@ class XgboostTrainer {
 
 }  // namespace fstore
 
-#endif  // FSTORE_REGISTRY_XGBOOST_TRAINER_H_
+#endif  // FSTORE_TRAINING_XGBOOST_TRAINER_H_

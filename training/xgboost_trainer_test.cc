@@ -1,4 +1,4 @@
-#include "registry/xgboost_trainer.h"
+#include "training/xgboost_trainer.h"
 
 #include <cmath>
 #include <cstdint>
