@@ -5,7 +5,8 @@
 // training statistics recorded on the version under the same name; inputs
 // without training statistics are reported with status "no_training_stats".
 // The prediction is compared with the statistics named kPredictionStatistics
-// (fsctl train records its out-of-fold predictions under that name).
+// (registry/model_registry.h; training records its out-of-fold predictions
+// under that name).
 #ifndef FSTORE_SERVING_DRIFT_REPORT_H_
 #define FSTORE_SERVING_DRIFT_REPORT_H_
 
@@ -19,9 +20,6 @@
 #include "serving/serving_log.h"
 
 namespace fstore {
-
-// The FeatureStatistics name of a version's training predictions.
-inline constexpr absl::string_view kPredictionStatistics = "__prediction__";
 
 struct DriftReport {
   TimestampUs since = 0;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
+#include "featurestore/model_input.h"
 #include "registry/model_ref.h"
 #include "registry/tree_ensemble.h"
 #include "registry/xgboost_booster.h"
@@ -16,8 +17,6 @@
 
 namespace fstore {
 namespace {
-
-constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 // A version ready to score: its trees and where each input comes from.
 struct LoadedModel {
@@ -85,20 +84,6 @@ absl::StatusOr<std::shared_ptr<const LoadedModel>> LoadModel(const ModelRegistry
   return std::shared_ptr<const LoadedModel>(std::move(model));
 }
 
-// The model input for a stored feature value; NaN when missing or not numeric.
-float InputOf(const Value& v) {
-  switch (v.index()) {
-    case 1:
-      return static_cast<float>(std::get<int64_t>(v));
-    case 2:
-      return static_cast<float>(std::get<double>(v));
-    case 4:
-      return std::get<bool>(v) ? 1.0f : 0.0f;
-    default:
-      return kMissing;
-  }
-}
-
 // A request field checked against its declared type.
 absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
                                    const ModelVersion& version) {
@@ -116,7 +101,7 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
       if (field.type == ColumnType::kBool || field.type == ColumnType::kString) {
         return wrong(absl::StrCat("the integer ", std::get<int64_t>(v)));
       }
-      return static_cast<float>(std::get<int64_t>(v));
+      return ModelInput(v);
     case 2: {
       const double d = std::get<double>(v);
       if (!std::isfinite(d)) {
@@ -124,7 +109,7 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
                                                        "; fields must be finite numbers"));
       }
       if (field.type != ColumnType::kDouble) return wrong(absl::StrCat("the number ", d));
-      return static_cast<float>(d);
+      return ModelInput(v);
     }
     case 3:
       return wrong(absl::StrCat("the string '", std::get<std::string>(v), "'"));
@@ -132,7 +117,7 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
       if (field.type != ColumnType::kBool) {
         return wrong(std::get<bool>(v) ? "true" : "false");
       }
-      return std::get<bool>(v) ? 1.0f : 0.0f;
+      return ModelInput(v);
   }
   return wrong("an unknown value");
 }
@@ -228,7 +213,7 @@ class ScorerImpl final : public Scorer {
       const int source = model->sources[i];
       if (source >= 0) {
         const Value& v = features.features[source].value;
-        result.inputs[i] = InputOf(v);
+        result.inputs[i] = ModelInput(v);
         if (std::isnan(result.inputs[i]) || no_data[model->feature_views[source]]) {
           result.missing_features.push_back(binding.feature_names[i]);
         }

@@ -10,11 +10,12 @@
 //   4. evaluates the trees natively (TreeEnsemble) and, when asked, explains
 //      the score (FAST path attribution or EXACT TreeSHAP).
 //
-// Model inputs are floats: INT64, DOUBLE and BOOL values convert; a null
-// feature (no data, or outside its window's TTL) is a missing value (NaN,
-// XGBoost's default direction) and is listed in missing_features. STRING
-// features are not numeric and are always missing; training
-// (client/model_trainer) treats them the same way.
+// Model inputs are floats, converted by the one rule training uses too
+// (featurestore/model_input.h): INT64, DOUBLE and BOOL values convert; a
+// null feature (no data, or outside its window's TTL) is a missing value
+// (NaN, XGBoost's default direction) and is listed in missing_features.
+// STRING features are not numeric and are always missing, in training as
+// here.
 //
 // Versions are loaded once (artifact verified by sha256, UBJSON converted to
 // JSON, trees flattened, bound features prepared in the store, which

@@ -474,4 +474,9 @@ absl::StatusOr<TrainResult> TrainModel(const TrainingData& data, const TrainOpti
   return result;
 }
 
+FeatureStatistics PredictionBaseline(const TrainResult& result, int bins) {
+  return ComputeFeatureStatistics(result.oof_predictions, 1, 0, std::string(kPredictionStatistics),
+                                  bins);
+}
+
 }  // namespace fstore

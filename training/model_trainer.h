@@ -209,6 +209,11 @@ std::vector<RiskThreshold> ChooseRiskThresholds(absl::Span<const float> scores,
 FeatureStatistics ComputeFeatureStatistics(absl::Span<const float> values, int64_t num_cols,
                                            int64_t column, std::string feature, int bins);
 
+// The prediction baseline a version records for prediction drift: the
+// statistics of `result`'s out-of-fold predictions, named
+// kPredictionStatistics, with `bins` bins.
+FeatureStatistics PredictionBaseline(const TrainResult& result, int bins);
+
 }  // namespace fstore
 
 #endif  // FSTORE_TRAINING_MODEL_TRAINER_H_
