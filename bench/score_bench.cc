@@ -46,8 +46,8 @@
 #include "featurestore/feature_store.h"
 #include "registry/feature_binding.h"
 #include "registry/model_registry.h"
-#include "registry/scorer.h"
 #include "registry/tree_ensemble.h"
+#include "serving/scorer.h"
 
 namespace fstore {
 namespace {

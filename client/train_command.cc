@@ -13,21 +13,21 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/feature_store_commands.h"
 #include "client/json_writer.h"
-#include "client/model_trainer.h"
-#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "featurestore/definitions.h"
 #include "featurestore/sha256.h"
-#include "registry/drift_report.h"
+#include "registry/feature_binding.h"
+#include "training/model_trainer.h"
+#include "training/training_set.h"
 
 namespace fstore::cli {
 namespace {
-
-constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 absl::StatusOr<int64_t> IntFlag(const Invocation& inv, absl::string_view name, int64_t fallback,
                                 int64_t min) {
@@ -41,40 +41,102 @@ absl::StatusOr<int64_t> IntFlag(const Invocation& inv, absl::string_view name, i
   return value;
 }
 
-// A dataset cell as a model input: numbers as written, true/false as 1/0,
-// anything else (empty = null, text) missing.
-float InputOf(const std::string& cell) {
-  if (cell == "true") return 1.0f;
-  if (cell == "false") return 0.0f;
-  double d = 0;
-  if (!cell.empty() && absl::SimpleAtod(cell, &d) && std::isfinite(d)) {
-    return static_cast<float>(d);
+// The definitions a training set needs (sources' column types, views'
+// features, services' features and request fields), from their wire form.
+ColumnType ColumnTypeFromProto(v1::ColumnType type) {
+  switch (type) {
+    case v1::COLUMN_TYPE_INT64:
+      return ColumnType::kInt64;
+    case v1::COLUMN_TYPE_DOUBLE:
+      return ColumnType::kDouble;
+    case v1::COLUMN_TYPE_BOOL:
+      return ColumnType::kBool;
+    case v1::COLUMN_TYPE_TIMESTAMP:
+      return ColumnType::kTimestamp;
+    default:
+      return ColumnType::kString;
   }
-  return kMissing;
 }
 
-// The service's model inputs in binding order: features, then request
-// fields.
-absl::StatusOr<std::vector<std::string>> BindingOf(Invocation& inv, const std::string& service) {
-  v1::ListDefinitionsRequest request;
-  request.set_object_type("feature_service");
-  request.set_name(service);
-  absl::StatusOr<v1::ListDefinitionsResponse> found = inv.client().ListDefinitions(request);
+AggregateFunction AggregateFunctionFromProto(v1::AggregateFunction function) {
+  switch (function) {
+    case v1::AGGREGATE_FUNCTION_SUM:
+      return AggregateFunction::kSum;
+    case v1::AGGREGATE_FUNCTION_MEAN:
+      return AggregateFunction::kMean;
+    case v1::AGGREGATE_FUNCTION_MIN:
+      return AggregateFunction::kMin;
+    case v1::AGGREGATE_FUNCTION_MAX:
+      return AggregateFunction::kMax;
+    case v1::AGGREGATE_FUNCTION_DISTINCT_COUNT:
+      return AggregateFunction::kDistinctCount;
+    case v1::AGGREGATE_FUNCTION_LAST:
+      return AggregateFunction::kLast;
+    default:
+      return AggregateFunction::kCount;
+  }
+}
+
+Definitions TrainingDefinitionsFromProto(const v1::Definitions& in) {
+  Definitions out;
+  for (const v1::Source& s : in.sources()) {
+    Source& source = out.sources.emplace_back();
+    source.name = s.name();
+    for (const v1::Column& c : s.columns()) {
+      Column& column = source.columns.emplace_back();
+      column.name = c.name();
+      column.type = ColumnTypeFromProto(c.type());
+    }
+  }
+  for (const v1::FeatureView& v : in.feature_views()) {
+    FeatureView& view = out.feature_views.emplace_back();
+    view.name = v.name();
+    view.source = v.source();
+    view.entities.assign(v.entities().begin(), v.entities().end());
+    for (const v1::Feature& f : v.features()) {
+      Feature& feature = view.features.emplace_back();
+      feature.name = f.name();
+      feature.function = AggregateFunctionFromProto(f.function());
+      feature.column = f.column();
+    }
+  }
+  for (const v1::FeatureService& s : in.feature_services()) {
+    FeatureService& service = out.feature_services.emplace_back();
+    service.name = s.name();
+    service.features.assign(s.features().begin(), s.features().end());
+    service.description = s.description();
+    for (const v1::RequestField& f : s.request_fields()) {
+      service.request_fields.push_back({f.name(), ColumnTypeFromProto(f.type())});
+    }
+  }
+  return out;
+}
+
+// The service's model inputs (registry/feature_binding.h) and their types.
+struct TrainingInputs {
+  FeatureBinding binding;
+  std::vector<ColumnType> types;
+};
+
+absl::StatusOr<TrainingInputs> InputsOf(Invocation& inv, const std::string& service) {
+  absl::StatusOr<v1::ListDefinitionsResponse> found =
+      inv.client().ListDefinitions(v1::ListDefinitionsRequest());
   if (!found.ok()) return found.status();
-  if (found->definitions().feature_services_size() == 0) {
+  const Definitions definitions = TrainingDefinitionsFromProto(found->definitions());
+  const FeatureService* s = definitions.FindService(service);
+  if (s == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown feature service '", service,
                                             "' (fsctl definitions list feature_service)"));
   }
-  const v1::FeatureService& s = found->definitions().feature_services(0);
-  std::vector<std::string> inputs(s.features().begin(), s.features().end());
-  for (const v1::RequestField& f : s.request_fields()) inputs.push_back(f.name());
+  TrainingInputs inputs;
+  inputs.binding = BindFeatureService(*s);
+  FSTORE_ASSIGN_OR_RETURN(inputs.types, InputTypes(inputs.binding, definitions));
   return inputs;
 }
 
-// The dataset CSV (input columns, then view__feature columns) as training
-// data in binding order.
-absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
-                                            const std::vector<std::string>& inputs,
+// The dataset CSV (input columns, then view__feature columns) read back as
+// the typed values the store returned, and assembled in binding order.
+absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv, const TrainingInputs& inputs,
                                             const std::string& label_column,
                                             const std::string& labels_path) {
   std::istringstream in(csv);
@@ -88,15 +150,13 @@ absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
     auto it = std::find(header.begin(), header.end(), name);
     return it == header.end() ? -1 : static_cast<int>(it - header.begin());
   };
-  TrainingData data;
-  data.feature_names = inputs;
+  const std::vector<std::string>& names = inputs.binding.feature_names;
   std::vector<int> columns;
-  for (const std::string& input : inputs) {
+  for (const std::string& input : names) {
     const size_t colon = input.find(':');
-    const std::string name = colon == std::string::npos
-                                 ? input
-                                 : absl::StrCat(input.substr(0, colon), "__",
-                                                input.substr(colon + 1));
+    const std::string name = colon == std::string::npos ? input
+                                                        : absl::StrCat(input.substr(0, colon), "__",
+                                                                       input.substr(colon + 1));
     const int c = column(name);
     if (c < 0) {
       return absl::InvalidArgumentError(
@@ -109,25 +169,36 @@ absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
   }
   const int label = column(label_column);
   if (label < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(labels_path, " has no label column '", label_column,
-                     "' (--label-column names another)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        labels_path, " has no label column '", label_column, "' (--label-column names another)"));
   }
+  TrainingSetBuilder builder(names);
   std::vector<std::string> cells;
+  std::vector<Value> values(names.size());
   for (int64_t row = 2; reader.Next(&cells, &error); ++row) {
     if (!error.ok()) return error;
     const std::string& l = cells[label];
+    float y = 0;
     if (l == "1" || l == "true") {
-      data.labels.push_back(1);
+      y = 1;
     } else if (l == "0" || l == "false") {
-      data.labels.push_back(0);
+      y = 0;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(labels_path, " row ", row, ": label '", l,
-                                                     "' is not 0/1 or false/true"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(labels_path, " row ", row, ": label '", l, "' is not 0/1 or false/true"));
     }
-    for (int c : columns) data.values.push_back(InputOf(cells[c]));
+    for (size_t i = 0; i < columns.size(); ++i) {
+      absl::StatusOr<Value> v = ValueFromText(cells[columns[i]], inputs.types[i]);
+      if (!v.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(labels_path, " row ", row, ": column ",
+                                                       header[columns[i]], ": ",
+                                                       v.status().message()));
+      }
+      values[i] = *std::move(v);
+    }
+    FSTORE_RETURN_IF_ERROR(builder.AddRow(values, y));
   }
-  return data;
+  return std::move(builder).Release();
 }
 
 void ToProto(const FeatureStatistics& s, v1::FeatureStatistics* p) {
@@ -182,7 +253,7 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
         "--service and --labels are required (or --from-feedback MODELREF)");
   }
   const std::string label_column = inv.args.Get("label-column").value_or("label");
-  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> inputs, BindingOf(inv, *service));
+  FSTORE_ASSIGN_OR_RETURN(const TrainingInputs inputs, InputsOf(inv, *service));
   v1::HistoricalHeader header;
   header.mutable_selector()->set_feature_service(*service);
   header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
@@ -193,8 +264,8 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
   FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*labels_path, &header, &rows));
   if (!inv.json()) inv.err << "building the training set: " << rows.size() << " rows\n";
   std::string csv;
-  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
-      header, rows, 1000, [&](const std::string& chunk) {
+  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last =
+      inv.client().GetHistoricalFeatures(header, rows, 1000, [&](const std::string& chunk) {
         csv.append(chunk);
         return absl::OkStatus();
       });
@@ -209,7 +280,8 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
   set.source = absl::StrCat("labels:", *labels_path);
   if (!inv.json()) {
     inv.err << "snapshot " << set.snapshot << ", dataset sha256 " << set.fingerprint.substr(0, 16)
-            << ", " << set.data.labels.size() << " rows x " << inputs.size() << " inputs\n";
+            << ", " << set.data.labels.size() << " rows x " << inputs.binding.feature_names.size()
+            << " inputs\n";
   }
   return set;
 }
@@ -218,9 +290,11 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
 absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& model_ref) {
   for (const char* flag : {"service", "labels", "snapshot", "label-column", "timestamp-column"}) {
     if (inv.args.Has(flag)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", flag, " does not apply with --from-feedback: the training set is the labelled "
-          "traffic of ", model_ref));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag,
+                       " does not apply with --from-feedback: the training set is the labelled "
+                       "traffic of ",
+                       model_ref));
     }
   }
   v1::ExportLabelledRequest request;
@@ -240,9 +314,8 @@ absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& mod
         const size_t width = set.data.feature_names.size();
         for (const v1::LabelledRow& row : m.rows()) {
           if (static_cast<size_t>(row.inputs_size()) != width) {
-            return absl::DataLossError(absl::StrCat("labelled request ", row.request_id(),
-                                                    " has ", row.inputs_size(), " inputs, not ",
-                                                    width));
+            return absl::DataLossError(absl::StrCat("labelled request ", row.request_id(), " has ",
+                                                    row.inputs_size(), " inputs, not ", width));
           }
           set.data.values.insert(set.data.values.end(), row.inputs().begin(), row.inputs().end());
           set.data.labels.push_back(static_cast<float>(row.label()));
@@ -265,8 +338,8 @@ absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& mod
                                  " labelled requests)");
   set.source = absl::StrCat("feedback:", header.model(), ":", header.model_version());
   if (!inv.json()) {
-    inv.err << "training on feedback: " << rows << " labelled requests served by "
-            << header.model() << " versions " << absl::StrJoin(header.versions(), ",") << ", "
+    inv.err << "training on feedback: " << rows << " labelled requests served by " << header.model()
+            << " versions " << absl::StrJoin(header.versions(), ",") << ", "
             << set.data.feature_names.size() << " inputs, dataset sha256 "
             << set.fingerprint.substr(0, 16) << "\n";
   }
@@ -305,10 +378,9 @@ absl::Status TrainCommand(Invocation& inv) {
   const std::string& fingerprint = set.fingerprint;
 
   // 2. Cross-validation and the final model.
-  absl::StatusOr<TrainResult> trained =
-      TrainModel(data, options, [&](const TrainProgress& p) {
-        if (!inv.json()) PrintProgress(inv.err, terminal, p);
-      });
+  absl::StatusOr<TrainResult> trained = TrainModel(data, options, [&](const TrainProgress& p) {
+    if (!inv.json()) PrintProgress(inv.err, terminal, p);
+  });
   if (!trained.ok()) return trained.status();
 
   // 3. Registration.
@@ -327,10 +399,8 @@ absl::Status TrainCommand(Invocation& inv) {
   for (const FeatureStatistics& s : trained->feature_statistics) {
     ToProto(s, request.add_feature_statistics());
   }
-  // The training predictions, for prediction drift (registry/drift_report.h).
-  ToProto(ComputeFeatureStatistics(trained->oof_predictions, 1, 0,
-                                   std::string(kPredictionStatistics), options.histogram_bins),
-          request.add_feature_statistics());
+  // The training predictions, for prediction drift.
+  ToProto(PredictionBaseline(*trained, options.histogram_bins), request.add_feature_statistics());
   for (const RiskThreshold& t : trained->risk_thresholds) {
     v1::RiskThreshold* p = request.add_risk_thresholds();
     p->set_bucket(t.bucket);

@@ -1,5 +1,5 @@
 // fsctl train: builds a point-in-time training set from the store, trains
-// an XGBoost model with stratified k-fold cross-validation (model_trainer.h)
+// an XGBoost model with stratified k-fold cross-validation (training/model_trainer.h)
 // and registers it with everything the registry records.
 //
 //   1. The labels file holds the service's entity keys, a timestamp column
@@ -9,8 +9,10 @@
 //      each row's time, strictly before it.
 //   2. The model's inputs are the service's binding (registry/
 //      feature_binding.h): its features in order, then its request fields.
-//      Empty or non-numeric cells are missing values (NaN), as serving reads
-//      nulls and strings; true/false read 1/0.
+//      Each cell is read back as the typed value the store returned (a
+//      request field as its declared type) and enters the model through the
+//      rule serving uses (featurestore/model_input.h): nulls and STRING
+//      values are missing (NaN), booleans 1/0 (training/training_set.h).
 //   3. Cross-validation reports AUC, PR-AUC and logloss per fold and on
 //      average, gain importance and risk thresholds; the final model trains
 //      on every row.

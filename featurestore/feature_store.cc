@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
+#include "featurestore/active_entities.h"
 #include "featurestore/entity_timeline.h"
 #include "featurestore/event_log.h"
 #include "featurestore/record_codec.h"
@@ -1310,6 +1311,11 @@ absl::StatusOr<HistoricalResult> FeatureStore::ExportFeatures(const FeatureSelec
                         [&](const std::vector<SelectedFeature>& features, uint64_t hwm) {
                           return ExportAsOf(*impl_->db(), features, hwm, as_of, sink);
                         });
+}
+
+absl::StatusOr<std::vector<std::map<std::string, std::string>>> FeatureStore::ActiveEntities(
+    const std::vector<std::string>& join_keys, TimestampUs since, TimestampUs until) const {
+  return fstore::ActiveEntities(*impl_->db(), GetDefinitions(), join_keys, since, until);
 }
 
 }  // namespace fstore

@@ -227,6 +227,12 @@ class FeatureStore {
                                                   TimestampUs at, absl::string_view snapshot,
                                                   const CsvSink& sink);
 
+  // The entities (join-key combinations) with events in [since, until), for
+  // batch scoring (active_entities.h). InvalidArgument when `join_keys` is
+  // empty; FailedPrecondition when no source carries them all.
+  absl::StatusOr<std::vector<std::map<std::string, std::string>>> ActiveEntities(
+      const std::vector<std::string>& join_keys, TimestampUs since, TimestampUs until) const;
+
   // The ingestion sequence number the next accepted event will get.
   uint64_t NextSequence() const;
 

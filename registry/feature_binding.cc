@@ -18,6 +18,16 @@ FeatureBinding BindFeatureService(const FeatureService& service) {
   return binding;
 }
 
+absl::StatusOr<FeatureBinding> BindFeatureService(const Definitions& definitions,
+                                                  absl::string_view service) {
+  const FeatureService* found = definitions.FindService(service);
+  if (found == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown feature service '", service,
+                                            "' (fsctl definitions list shows the services)"));
+  }
+  return BindFeatureService(*found);
+}
+
 absl::StatusOr<std::vector<std::string>> JoinKeysOf(const FeatureBinding& binding,
                                                     const Definitions& definitions) {
   std::set<std::string> keys;
@@ -27,9 +37,9 @@ absl::StatusOr<std::vector<std::string>> JoinKeysOf(const FeatureBinding& bindin
     const std::string view_name = name.substr(0, colon);
     const FeatureView* view = definitions.FindView(view_name);
     if (view == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "feature ", name, " of service ", binding.service, ": view ", view_name,
-          " is no longer defined"));
+      return absl::FailedPreconditionError(absl::StrCat("feature ", name, " of service ",
+                                                        binding.service, ": view ", view_name,
+                                                        " is no longer defined"));
     }
     for (const std::string& entity_name : view->entities) {
       const Entity* entity = definitions.FindEntity(entity_name);

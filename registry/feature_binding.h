@@ -11,12 +11,18 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "featurestore/definitions.h"
 #include "registry/model_registry.h"
 
 namespace fstore {
 
 FeatureBinding BindFeatureService(const FeatureService& service);
+
+// The binding of the service named `service` in `definitions`: what a new
+// version is bound to. NotFound naming the service when it is not defined.
+absl::StatusOr<FeatureBinding> BindFeatureService(const Definitions& definitions,
+                                                  absl::string_view service);
 
 // The join keys a binding's features need (those of every entity of every
 // view they come from), sorted, without duplicates. FailedPrecondition

@@ -21,6 +21,21 @@ TEST(FeatureBindingTest, FeaturesInServiceOrderThenRequestFields) {
   EXPECT_EQ(binding.request_fields[1].type, ColumnType::kInt64);
 }
 
+TEST(FeatureBindingTest, BindsAServiceByNameOrFailsNamingIt) {
+  Definitions definitions;
+  FeatureService service;
+  service.name = "s";
+  service.features = {"v:a"};
+  definitions.feature_services.push_back(service);
+  absl::StatusOr<FeatureBinding> bound = BindFeatureService(definitions, "s");
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  EXPECT_EQ(bound->service_version, BindFeatureService(service).service_version);
+  absl::StatusOr<FeatureBinding> unknown = BindFeatureService(definitions, "nope");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(unknown.status().message().find("'nope'"), std::string::npos);
+}
+
 TEST(FeatureBindingTest, VersionChangesWithTheServiceContent) {
   FeatureService service;
   service.name = "s";

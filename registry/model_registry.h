@@ -97,6 +97,12 @@ struct FeatureStatistics {
   std::vector<int64_t> bin_counts;  // bin_edges.size() - 1 entries (or both empty)
 };
 
+// The name of the FeatureStatistics entry that holds the distribution of the
+// training predictions (out-of-fold scores): the baseline of prediction
+// drift (serving/drift_report.h), written by training (training/
+// model_trainer.h, PredictionBaseline).
+inline constexpr absl::string_view kPredictionStatistics = "__prediction__";
+
 // A score at or above min_score falls in `bucket` (the bucket with the
 // highest min_score not above the score).
 struct RiskThreshold {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "featurestore/definition_selection.h"
 #include "server/grpc_status.h"
 #include "server/metrics.h"
 #include "server/proto_convert.h"
@@ -64,8 +65,8 @@ absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> StartIngest(
     return absl::InvalidArgumentError(
         absl::StrCat("the first ingest message for ", first.source(), " must name its columns"));
   }
-  return store->StartIngest(first.source(),
-                            std::vector<std::string>(first.columns().begin(), first.columns().end()));
+  return store->StartIngest(
+      first.source(), std::vector<std::string>(first.columns().begin(), first.columns().end()));
 }
 
 }  // namespace
@@ -84,41 +85,12 @@ grpc::Status FeatureStoreService::ApplyDefinitions(grpc::ServerContext*,
 grpc::Status FeatureStoreService::ListDefinitions(grpc::ServerContext*,
                                                   const v1::ListDefinitionsRequest* request,
                                                   v1::ListDefinitionsResponse* response) {
-  const std::string& type = request->object_type();
-  if (!type.empty() && type != "entity" && type != "source" && type != "feature_view" &&
-      type != "feature_service") {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "unknown object type '", type,
-        "': expected entity, source, feature_view or feature_service")));
-  }
-  Definitions all = store_->GetDefinitions();
-  Definitions selected;
-  auto keep = [&](absl::string_view t, const std::string& name) {
-    return (type.empty() || type == t) && (request->name().empty() || request->name() == name);
-  };
-  for (const Entity& e : all.entities) {
-    if (keep("entity", e.name)) selected.entities.push_back(e);
-  }
-  for (const Source& s : all.sources) {
-    if (keep("source", s.name)) selected.sources.push_back(s);
-  }
-  for (const FeatureView& v : all.feature_views) {
-    if (keep("feature_view", v.name)) selected.feature_views.push_back(v);
-  }
-  for (const FeatureService& s : all.feature_services) {
-    if (keep("feature_service", s.name)) selected.feature_services.push_back(s);
-  }
+  const Definitions all = store_->GetDefinitions();
+  absl::StatusOr<Definitions> selected =
+      SelectDefinitions(all, request->object_type(), request->name());
+  if (!selected.ok()) return ToGrpcStatus(selected.status());
   // Entity columns of sources come from the views, which may be filtered out.
-  ToProto(selected, response->mutable_definitions());
-  if (!selected.sources.empty()) {
-    v1::Definitions full;
-    ToProto(all, &full);
-    for (v1::Source& s : *response->mutable_definitions()->mutable_sources()) {
-      for (const v1::Source& f : full.sources()) {
-        if (f.name() == s.name()) *s.mutable_entity_columns() = f.entity_columns();
-      }
-    }
-  }
+  ToProto(*selected, all, response->mutable_definitions());
   return grpc::Status::OK;
 }
 
@@ -144,8 +116,7 @@ grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext*,
   if (!reader->Read(&request)) {
     return ToGrpcStatus(absl::InvalidArgumentError("the ingest stream carried no message"));
   }
-  absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> writer =
-      StartIngest(store_, request);
+  absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> writer = StartIngest(store_, request);
   if (!writer.ok()) return ToGrpcStatus(writer.status());
   std::vector<std::vector<std::string>> text;
   std::vector<std::vector<Value>> typed;
@@ -153,9 +124,9 @@ grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext*,
   IngestSummary counted;
   do {
     if (!request.source().empty() && request.source() != source) {
-      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-          "one ingest stream feeds one source: started with ", source, ", then got ",
-          request.source())));
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("one ingest stream feeds one source: started with ", source, ", then got ",
+                       request.source())));
     }
     const absl::Status s = WriteRows(request, writer->get(), &text, &typed);
     CountIngested(metrics_, source, (*writer)->summary(), &counted);

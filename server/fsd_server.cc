@@ -21,16 +21,13 @@
 
 namespace fstore {
 
-// The registered services, and the scores table batch scoring writes.
+// The registered services.
 struct FsdServer::Services {
-  Services(Database* db, FeatureStore* store, ModelRegistry* models, const Scorer* scorer,
-           ServingLog* log, FeedbackStore* feedback, FsdMetrics* metrics)
-      : scores(db),
-        feature_store(store, metrics),
+  Services(FeatureStore* store, ModelRegistry* models, ServingCore* core, FsdMetrics* metrics)
+      : feature_store(store, metrics),
         registry(models, store),
-        serving(scorer, store, db, &scores, log),
-        monitoring(scorer, models, store, log, feedback, metrics) {}
-  ScoreTable scores;
+        serving(core),
+        monitoring(core, metrics) {}
   FeatureStoreService feature_store;
   RegistryService registry;
   ServingService serving;
@@ -41,9 +38,8 @@ namespace {
 
 constexpr int kMaxMessageBytes = 64 << 20;
 
-constexpr const char* kServiceNames[] = {
-    "fstore.v1.FeatureStore", "fstore.v1.Registry", "fstore.v1.Serving",
-    "fstore.v1.Monitoring"};
+constexpr const char* kServiceNames[] = {"fstore.v1.FeatureStore", "fstore.v1.Registry",
+                                         "fstore.v1.Serving", "fstore.v1.Monitoring"};
 
 void SetHealth(grpc::Server* server, bool serving) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
@@ -68,35 +64,31 @@ absl::Status FsdServer::Start() {
         absl::StrCat("--threads ", options_.threads, " must be at least 1"));
   }
   if (options_.metrics_port < -1 || options_.metrics_port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--metrics_port ", options_.metrics_port, " is not a TCP port (0-65535) or -1 (off)"));
+    return absl::InvalidArgumentError(absl::StrCat("--metrics_port ", options_.metrics_port,
+                                                   " is not a TCP port (0-65535) or -1 (off)"));
   }
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
   FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
   FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
-  scorer_ = Scorer::Create(registry_.get(), feature_store_.get());
-  ServingLog::Options log_options;
-  log_options.retention = options_.serving_log_retention;
-  serving_log_ = ServingLog::Start(database_.get(), log_options);
-  feedback_ = std::make_unique<FeedbackStore>(database_.get(), serving_log_.get());
+  ServingCore::Options serving_options;
+  serving_options.log.retention = options_.serving_log_retention;
+  serving_ =
+      ServingCore::Start(database_.get(), feature_store_.get(), registry_.get(), serving_options);
   if (options_.metrics_port >= 0) {
     FSTORE_ASSIGN_OR_RETURN(metrics_, FsdMetrics::Create(feature_store_.get(), registry_.get(),
                                                          FsdRpcMethods(kServiceNames)));
   }
-  services_ = std::make_unique<Services>(database_.get(), feature_store_.get(), registry_.get(),
-                                         scorer_.get(), serving_log_.get(), feedback_.get(),
+  services_ = std::make_unique<Services>(feature_store_.get(), registry_.get(), serving_.get(),
                                          metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  const std::string address = absl::StrCat(
-      options_.listen.find(':') != std::string::npos
-          ? absl::StrCat("[", options_.listen, "]")
-          : options_.listen,
-      ":", options_.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                           &bound_port_);
+  const std::string address = absl::StrCat(options_.listen.find(':') != std::string::npos
+                                               ? absl::StrCat("[", options_.listen, "]")
+                                               : options_.listen,
+                                           ":", options_.port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port_);
   // Without this a second fsd could bind the same port and share traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("fsd");
@@ -123,15 +115,13 @@ absl::Status FsdServer::Start() {
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
-    feedback_.reset();
-    serving_log_.reset();
-    scorer_.reset();
+    serving_.reset();
     registry_.reset();
     feature_store_.reset();
     database_.reset();
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", address,
-        ": the port is taken or the address is not local (try another --port)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address,
+                     ": the port is taken or the address is not local (try another --port)"));
   }
   if (metrics_ != nullptr) {
     HttpServer::Options http;
@@ -161,8 +151,8 @@ absl::Status FsdServer::Start() {
     }
   }
   SetHealth(server_.get(), true);
-  spdlog::info("fsd serving on {}:{} with data directory {}", options_.listen,
-               bound_port_, options_.data_dir);
+  spdlog::info("fsd serving on {}:{} with data directory {}", options_.listen, bound_port_,
+               options_.data_dir);
   return absl::OkStatus();
 }
 
@@ -181,9 +171,7 @@ void FsdServer::Shutdown() {
   server_.reset();
   services_.reset();
   metrics_.reset();
-  feedback_.reset();
-  serving_log_.reset();  // writes what is still queued
-  scorer_.reset();
+  serving_.reset();  // the serving log writes what is still queued
   registry_.reset();
   feature_store_.reset();
   database_.reset();  // flushes and closes the store

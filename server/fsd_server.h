@@ -28,11 +28,9 @@
 #include "absl/time/time.h"
 #include "featurestore/database.h"
 #include "featurestore/feature_store.h"
-#include "registry/feedback_store.h"
-#include "registry/model_registry.h"
-#include "registry/scorer.h"
-#include "registry/serving_log.h"
 #include "grpcpp/server.h"
+#include "registry/model_registry.h"
+#include "serving/serving_core.h"
 
 namespace fstore {
 
@@ -86,9 +84,7 @@ class FsdServer {
   std::unique_ptr<Database> database_;
   std::unique_ptr<FeatureStore> feature_store_;
   std::unique_ptr<ModelRegistry> registry_;
-  std::unique_ptr<Scorer> scorer_;
-  std::unique_ptr<ServingLog> serving_log_;
-  std::unique_ptr<FeedbackStore> feedback_;
+  std::unique_ptr<ServingCore> serving_;
   std::unique_ptr<FsdMetrics> metrics_;  // null when metrics are off
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;

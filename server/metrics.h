@@ -43,9 +43,9 @@
 #include "absl/types/span.h"
 #include "featurestore/feature_store.h"
 #include "metrics/metrics_registry.h"
-#include "registry/live_metrics.h"
 #include "registry/model_registry.h"
 #include "server/metrics_rpc.h"
+#include "serving/live_metrics.h"
 
 namespace fstore {
 

@@ -1,49 +1,33 @@
-// MonitoringService: the fstore.v1.Monitoring gRPC service.
+// MonitoringService: the fstore.v1.Monitoring gRPC service over the serving
+// core (serving/serving_core.h); translation only (server/serving_convert.h).
 //
-//   GetDrift        the version's serving log in a window against its
-//                   training statistics (registry/drift_report.h).
-//   Feedback        labels for served requests (registry/feedback_store.h),
-//                   all or nothing over the whole stream; answers with each
-//                   labelled version's live metrics over all its labels.
-//   GetLiveMetrics  AUC and precision at the high bucket over a version's
-//                   labelled traffic in a window (registry/live_metrics.h).
-//   ExportLabelled  the labelled vectors of every version of the model whose
-//                   inputs equal the ref's, for training on feedback; refused
-//                   when the feature service changed since (the vectors would
-//                   no longer match what a new version is bound to).
+//   GetDrift        ServingCore::Drift.
+//   Feedback        the whole stream's labels, then ServingCore::Feedback
+//                   (all or nothing).
+//   GetLiveMetrics  ServingCore::LiveMetricsOf.
+//   ExportLabelled  ServingCore::ExportLabelled, streamed in messages of up
+//                   to 1000 rows, the header with the first.
 //
-// With metrics on, RefreshMetrics() recomputes drift (last 24h) and live
-// metrics (last 30 days) of every Production version into the gauges and
+// With metrics on, RefreshMetrics() publishes ServingCore::MonitorProduction
+// (drift and live metrics of every Production version) into the gauges and
 // removes the series of versions no longer in Production; fsd calls it on a
-// schedule (MonitorLoop). GetDrift, Feedback and GetLiveMetrics also update
-// the gauges of Production versions they compute.
+// schedule. GetDrift, Feedback and GetLiveMetrics also update the gauges of
+// Production versions they compute.
 // Thin and stateless beyond its pointers; safe for concurrent calls.
 #ifndef FSTORE_SERVER_MONITORING_SERVICE_H_
 #define FSTORE_SERVER_MONITORING_SERVICE_H_
 
 #include "absl/status/status.h"
-#include "featurestore/feature_store.h"
 #include "fstore/v1/monitoring.grpc.pb.h"
-#include "registry/feedback_store.h"
-#include "registry/model_registry.h"
-#include "registry/scorer.h"
-#include "registry/serving_log.h"
 #include "server/metrics.h"
+#include "serving/serving_core.h"
 
 namespace fstore {
 
 class MonitoringService final : public v1::Monitoring::Service {
  public:
-  // All must outlive the service; `metrics` may be null (metrics off).
-  MonitoringService(const Scorer* scorer, const ModelRegistry* registry,
-                    const FeatureStore* store, ServingLog* log, FeedbackStore* feedback,
-                    FsdMetrics* metrics)
-      : scorer_(scorer),
-        registry_(registry),
-        store_(store),
-        log_(log),
-        feedback_(feedback),
-        metrics_(metrics) {}
+  // Both must outlive the service; `metrics` may be null (metrics off).
+  MonitoringService(ServingCore* core, FsdMetrics* metrics) : core_(core), metrics_(metrics) {}
 
   grpc::Status GetDrift(grpc::ServerContext* context, const v1::GetDriftRequest* request,
                         v1::GetDriftResponse* response) override;
@@ -62,13 +46,9 @@ class MonitoringService final : public v1::Monitoring::Service {
   absl::Status RefreshMetrics();
 
  private:
-  void PublishDrift(const ModelVersion& version, const struct DriftReport& report);
+  void PublishDrift(const ModelVersion& version, const DriftReport& report);
 
-  const Scorer* const scorer_;
-  const ModelRegistry* const registry_;
-  const FeatureStore* const store_;
-  ServingLog* const log_;
-  FeedbackStore* const feedback_;
+  ServingCore* const core_;
   FsdMetrics* const metrics_;
 };
 

@@ -76,6 +76,10 @@ v1::AggregateFunction ToProto(AggregateFunction function) {
 }
 
 void ToProto(const Definitions& definitions, v1::Definitions* out) {
+  ToProto(definitions, definitions, out);
+}
+
+void ToProto(const Definitions& definitions, const Definitions& all, v1::Definitions* out) {
   for (const Entity& e : definitions.entities) {
     v1::Entity* p = out->add_entities();
     p->set_name(e.name);
@@ -98,10 +102,10 @@ void ToProto(const Definitions& definitions, v1::Definitions* out) {
       for (const std::string& a : c.allowed) pc->add_allowed(a);
       pc->set_epoch_unit(c.epoch_unit);
     }
-    for (const FeatureView& v : definitions.feature_views) {
+    for (const FeatureView& v : all.feature_views) {
       if (v.source != s.name) continue;
       for (const std::string& entity : v.entities) {
-        if (const Entity* e = definitions.FindEntity(entity)) {
+        if (const Entity* e = all.FindEntity(entity)) {
           bool seen = false;
           for (const std::string& k : p->entity_columns()) seen = seen || k == e->join_key;
           if (!seen) p->add_entity_columns(e->join_key);

@@ -23,6 +23,10 @@ Value FromProto(const v1::Value& value);
 v1::ColumnType ToProto(ColumnType type);
 v1::AggregateFunction ToProto(AggregateFunction function);
 void ToProto(const Definitions& definitions, v1::Definitions* out);
+// The objects of `selected`, with each source's entity columns (the join
+// keys of the views that read it) taken from `all`, which may hold views
+// `selected` does not.
+void ToProto(const Definitions& selected, const Definitions& all, v1::Definitions* out);
 
 void ToProto(const DefinitionChange& change, v1::DefinitionChange* out);
 void ToProto(const Rejection& rejection, v1::Rejection* out);

@@ -59,6 +59,16 @@ TEST(ProtoConvertTest, DefinitionsCarryDurationsInMicrosAndSourceKeys) {
   ASSERT_EQ(p.sources(0).entity_columns_size(), 1);
   EXPECT_EQ(p.sources(0).entity_columns(0), "account_id");
   EXPECT_EQ(p.sources(0).columns(1).type(), v1::COLUMN_TYPE_TIMESTAMP);
+
+  // A source listed without its views still carries its entity columns.
+  Definitions only_source;
+  only_source.sources = d.sources;
+  v1::Definitions selected;
+  ToProto(only_source, d, &selected);
+  EXPECT_EQ(selected.feature_views_size(), 0);
+  ASSERT_EQ(selected.sources_size(), 1);
+  ASSERT_EQ(selected.sources(0).entity_columns_size(), 1);
+  EXPECT_EQ(selected.sources(0).entity_columns(0), "account_id");
 }
 
 TEST(ProtoConvertTest, IngestSummaryAndRejections) {

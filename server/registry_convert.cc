@@ -31,8 +31,7 @@ absl::StatusOr<Stage> FromProto(v1::Stage stage) {
       return Stage::kArchived;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
-          "stage ", static_cast<int>(stage),
-          " is not one of None, Staging, Production, Archived"));
+          "stage ", static_cast<int>(stage), " is not one of None, Staging, Production, Archived"));
   }
 }
 
@@ -115,8 +114,7 @@ RegisteredModel FromProto(const v1::CreateModelRequest& request) {
   model.name = request.name();
   model.description = request.description();
   model.tags.insert(request.tags().begin(), request.tags().end());
-  model.production_gate.insert(request.production_gate().begin(),
-                               request.production_gate().end());
+  model.production_gate.insert(request.production_gate().begin(), request.production_gate().end());
   return model;
 }
 
@@ -151,6 +149,24 @@ absl::StatusOr<StageTransitionRequest> FromProto(const v1::TransitionStageReques
     out.requirements.push_back(MetricRequirement{r.metric(), r.min()});
   }
   return out;
+}
+
+CreateVersionRequest FromProto(const v1::CreateModelVersionRequest& request) {
+  CreateVersionRequest create;
+  create.model = request.model();
+  create.artifact_sha256 = request.artifact_sha256();
+  create.training_snapshot = request.training_snapshot();
+  create.dataset_fingerprint = request.dataset_fingerprint();
+  create.params.insert(request.params().begin(), request.params().end());
+  create.metrics.insert(request.metrics().begin(), request.metrics().end());
+  for (const v1::FeatureStatistics& s : request.feature_statistics()) {
+    create.feature_statistics.push_back(FromProto(s));
+  }
+  for (const v1::RiskThreshold& t : request.risk_thresholds()) {
+    create.risk_thresholds.push_back(FromProto(t));
+  }
+  create.description = request.description();
+  return create;
 }
 
 }  // namespace fstore

@@ -22,6 +22,9 @@ void ToProto(const ModelStateAt& state, v1::GetModelHistoryResponse* out);
 RegisteredModel FromProto(const v1::CreateModelRequest& request);
 FeatureStatistics FromProto(const v1::FeatureStatistics& statistics);
 RiskThreshold FromProto(const v1::RiskThreshold& threshold);
+// Everything but the binding (the server binds the named feature service as
+// defined now) and created_by.
+CreateVersionRequest FromProto(const v1::CreateModelVersionRequest& request);
 // InvalidArgument for an unspecified stage.
 absl::StatusOr<StageTransitionRequest> FromProto(const v1::TransitionStageRequest& request);
 

@@ -74,5 +74,35 @@ TEST(RegistryConvertTest, StateAtFillsStagesAliasesAndVersionStages) {
   EXPECT_EQ(p.version_stages_at().at(1), v1::STAGE_ARCHIVED);
 }
 
+TEST(RegistryConvertTest, CreateVersionRequestCarriesEverythingButTheBinding) {
+  v1::CreateModelVersionRequest in;
+  in.set_model("fraud");
+  in.set_artifact_sha256("abc");
+  in.set_feature_service("acct_svc");
+  in.set_training_snapshot("snap-1");
+  in.set_dataset_fingerprint("f00");
+  (*in.mutable_params())["eta"] = "0.1";
+  (*in.mutable_metrics())["auc"] = 0.9;
+  in.add_feature_statistics()->set_feature("acct:n_1h");
+  v1::RiskThreshold* t = in.add_risk_thresholds();
+  t->set_bucket("high");
+  t->set_min_score(0.8);
+  in.set_description("d");
+  const CreateVersionRequest out = FromProto(in);
+  EXPECT_EQ(out.model, "fraud");
+  EXPECT_EQ(out.artifact_sha256, "abc");
+  EXPECT_EQ(out.training_snapshot, "snap-1");
+  EXPECT_EQ(out.dataset_fingerprint, "f00");
+  EXPECT_EQ(out.params.at("eta"), "0.1");
+  EXPECT_EQ(out.metrics.at("auc"), 0.9);
+  ASSERT_EQ(out.feature_statistics.size(), 1u);
+  EXPECT_EQ(out.feature_statistics[0].feature, "acct:n_1h");
+  ASSERT_EQ(out.risk_thresholds.size(), 1u);
+  EXPECT_EQ(out.risk_thresholds[0].min_score, 0.8);
+  EXPECT_EQ(out.description, "d");
+  EXPECT_TRUE(out.binding.feature_names.empty());
+  EXPECT_TRUE(out.created_by.empty());
+}
+
 }  // namespace
 }  // namespace fstore

@@ -91,32 +91,15 @@ grpc::Status RegistryService::CreateModelVersion(grpc::ServerContext*,
                                                  const v1::CreateModelVersionRequest* request,
                                                  v1::ModelVersion* response) {
   if (request->feature_service().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "a version of model ", request->model(),
-        " must name the feature service it was trained on (its signature)")));
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("a version of model ", request->model(),
+                     " must name the feature service it was trained on (its signature)")));
   }
-  const Definitions definitions = store_->GetDefinitions();
-  const FeatureService* service = definitions.FindService(request->feature_service());
-  if (service == nullptr) {
-    return ToGrpcStatus(absl::NotFoundError(
-        absl::StrCat("unknown feature service '", request->feature_service(),
-                     "' (fsctl definitions list shows the services)")));
-  }
-  CreateVersionRequest create;
-  create.model = request->model();
-  create.artifact_sha256 = request->artifact_sha256();
-  create.binding = BindFeatureService(*service);
-  create.training_snapshot = request->training_snapshot();
-  create.dataset_fingerprint = request->dataset_fingerprint();
-  create.params.insert(request->params().begin(), request->params().end());
-  create.metrics.insert(request->metrics().begin(), request->metrics().end());
-  for (const v1::FeatureStatistics& s : request->feature_statistics()) {
-    create.feature_statistics.push_back(FromProto(s));
-  }
-  for (const v1::RiskThreshold& t : request->risk_thresholds()) {
-    create.risk_thresholds.push_back(FromProto(t));
-  }
-  create.description = request->description();
+  CreateVersionRequest create = FromProto(*request);
+  absl::StatusOr<FeatureBinding> binding =
+      BindFeatureService(store_->GetDefinitions(), request->feature_service());
+  if (!binding.ok()) return ToGrpcStatus(binding.status());
+  create.binding = *std::move(binding);
   create.created_by = std::string(kActor);
   return Reply(registry_->CreateVersion(create), response);
 }
@@ -209,8 +192,8 @@ grpc::Status RegistryService::WatchModels(grpc::ServerContext* context,
   std::deque<v1::ModelEvent> pending;
   bool overflowed = false;
   const std::string only = request->model();
-  ModelRegistry::Subscription subscription = registry_->Subscribe(
-      [&](const Transition& transition, const ModelVersion& version) {
+  ModelRegistry::Subscription subscription =
+      registry_->Subscribe([&](const Transition& transition, const ModelVersion& version) {
         if (!only.empty() && transition.model != only) return;
         absl::MutexLock lock(&mu);
         if (pending.size() >= kMaxPendingEvents) {
@@ -229,13 +212,12 @@ grpc::Status RegistryService::WatchModels(grpc::ServerContext* context,
     {
       absl::MutexLock lock(&mu);
       mu.AwaitWithTimeout(absl::Condition(
-                              +[](std::deque<v1::ModelEvent>* p) { return !p->empty(); },
-                              &pending),
+                              +[](std::deque<v1::ModelEvent>* p) { return !p->empty(); }, &pending),
                           absl::Milliseconds(100));
       if (overflowed) {
-        return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
-            "the watcher fell more than ", kMaxPendingEvents,
-            " changes behind; watch again and re-read the models")));
+        return ToGrpcStatus(absl::ResourceExhaustedError(
+            absl::StrCat("the watcher fell more than ", kMaxPendingEvents,
+                         " changes behind; watch again and re-read the models")));
       }
       batch.swap(pending);
     }

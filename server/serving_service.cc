@@ -13,29 +13,14 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/time_util.h"
-#include "featurestore/active_entities.h"
-#include "registry/batch_scorer.h"
-#include "registry/feature_binding.h"
 #include "server/grpc_status.h"
-#include "server/proto_convert.h"
+#include "server/serving_convert.h"
 
 namespace fstore {
 namespace {
 
 // Threads running BatchScore and ListScores calls.
 constexpr int kLongCallThreads = 4;
-
-Explain FromProto(v1::Explain explain) {
-  switch (explain) {
-    case v1::EXPLAIN_FAST:
-      return Explain::kFast;
-    case v1::EXPLAIN_EXACT:
-      return Explain::kExact;
-    default:
-      return Explain::kNone;
-  }
-}
 
 }  // namespace
 
@@ -135,25 +120,14 @@ class ServingService::ScoreStreamReactor final
 class ServingService::ListScoresReactor final
     : public grpc::ServerWriteReactor<v1::ListScoresResponse> {
  public:
-  ListScoresReactor(const ScoreTable* scores, const v1::ListScoresRequest* request)
-      : scores_(scores), request_(request) {}
+  ListScoresReactor(const ServingCore* core, const v1::ListScoresRequest* request)
+      : core_(core), request_(request) {}
 
   void Run() {
     constexpr int kPerMessage = 1000;
-    ScoreTable::Filter filter;
-    filter.model = request_->model();
-    filter.batch_id = request_->batch_id();
-    filter.limit = request_->limit();
     v1::ListScoresResponse* page = &pages_[0];
-    absl::Status status = scores_->Scan(filter, [&](const ScoreRecord& r) {
-      v1::ScoreRecord* out = page->add_records();
-      out->mutable_entity()->mutable_values()->insert(r.entity.begin(), r.entity.end());
-      out->set_fraud_score(r.fraud_score);
-      out->set_risk_bucket(r.risk_bucket);
-      out->set_model(r.model);
-      out->set_model_version(r.model_version);
-      out->set_scored_at_us(r.scored_at);
-      out->set_batch_id(r.batch_id);
+    absl::Status status = core_->ListScores(FromProto(*request_), [&](const ScoreRecord& r) {
+      ToProto(r, page->add_records());
       if (page->records_size() >= kPerMessage) {
         if (!AwaitLastWrite()) return absl::CancelledError("the client went away");
         StartWrite(page);
@@ -199,7 +173,7 @@ class ServingService::ListScoresReactor final
     return true;
   }
 
-  const ScoreTable* const scores_;
+  const ServingCore* const core_;
   const v1::ListScoresRequest* const request_;  // gRPC's, valid until OnDone
   v1::ListScoresResponse pages_[2];
   absl::Mutex mu_;
@@ -207,48 +181,16 @@ class ServingService::ListScoresReactor final
   bool gone_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-ServingService::ServingService(const Scorer* scorer, const FeatureStore* store, const Database* db,
-                               ScoreTable* scores, ServingLog* log)
-    : scorer_(scorer),
-      store_(store),
-      db_(db),
-      scores_(scores),
-      log_(log),
-      long_calls_(std::make_unique<LongCallThreads>(kLongCallThreads)) {}
+ServingService::ServingService(ServingCore* core)
+    : core_(core), long_calls_(std::make_unique<LongCallThreads>(kLongCallThreads)) {}
 
 ServingService::~ServingService() = default;
 
 absl::Status ServingService::ScoreOne(const v1::ScoreRequest& request,
                                       v1::ScoreResponse* response) {
-  ScoreRequest score;
-  score.model_ref = request.model_ref();
-  score.entity = FromProto(request.entity());
-  for (const auto& [name, value] : request.request_fields()) {
-    score.request_fields.emplace(name, FromProto(value));
-  }
-  score.explain = FromProto(request.explain());
-  score.at = request.at_us();
-  absl::StatusOr<ScoreResult> result = scorer_->Score(score);
-  if (!result.ok()) return result.status();
-  response->set_score(result->score);
-  response->set_risk_bucket(result->risk_bucket);
-  response->set_model(result->model);
-  response->set_model_version(result->version);
-  for (const FeatureContribution& c : result->contributions) {
-    v1::Contribution* out = response->add_contributions();
-    out->set_feature(c.feature);
-    ToProto(c.value, out->mutable_value());
-    out->set_contribution(c.contribution);
-  }
-  for (const std::string& f : result->missing_features) response->add_missing_features(f);
-  response->set_bias(result->bias);
-  // Ids unique within this process run: its start time and a counter.
-  static const std::string kRun = absl::StrCat(NowUs(), "-");
-  response->set_request_id(request.request_id().empty()
-                               ? absl::StrCat(kRun, next_request_.fetch_add(1))
-                               : request.request_id());
-  log_->Append(ServedRequest{response->request_id(), result->at, result->model, result->version,
-                             std::move(score.entity), std::move(result->inputs), result->score});
+  absl::StatusOr<ServedScore> served = core_->Score(FromProto(request), request.request_id());
+  if (!served.ok()) return served.status();
+  ToProto(*served, response);
   return absl::OkStatus();
 }
 
@@ -276,60 +218,16 @@ grpc::ServerUnaryReactor* ServingService::BatchScore(grpc::CallbackServerContext
           ToGrpcStatus(absl::CancelledError("the client went away before the batch started")));
       return;
     }
-    reactor->Finish(ToGrpcStatus(RunBatch(*request, response)));
+    absl::StatusOr<BatchScoreSummary> summary = core_->BatchScore(FromProto(*request));
+    if (summary.ok()) ToProto(*summary, response);
+    reactor->Finish(ToGrpcStatus(summary.status()));
   });
   return reactor;
 }
 
-absl::Status ServingService::RunBatch(const v1::BatchScoreRequest& request,
-                                      v1::BatchScoreResponse* response) {
-  absl::StatusOr<ModelVersion> version = scorer_->ResolveVersion(request.model_ref());
-  if (!version.ok()) return version.status();
-  BatchScoreSpec spec;
-  // Pinned: a promotion during the run does not mix versions in one batch.
-  spec.version = *std::move(version);
-  spec.at = NowUs();
-  for (const auto& [name, value] : request.request_fields()) {
-    spec.request_fields.emplace(name, FromProto(value));
-  }
-  for (const v1::EntityKey& key : request.entities()) spec.entities.push_back(FromProto(key));
-  if (request.lookback_us() > 0) {
-    if (!spec.entities.empty()) {
-      return absl::InvalidArgumentError(
-          "give either a lookback window or a list of entities, not both");
-    }
-    const Definitions definitions = store_->GetDefinitions();
-    absl::StatusOr<std::vector<std::string>> keys = JoinKeysOf(spec.version.binding, definitions);
-    if (!keys.ok()) return keys.status();
-    absl::StatusOr<std::vector<std::map<std::string, std::string>>> active =
-        ActiveEntities(*db_, definitions, *keys, spec.at - request.lookback_us(), spec.at);
-    if (!active.ok()) return active.status();
-    spec.entities = *std::move(active);
-  } else if (spec.entities.empty()) {
-    return absl::InvalidArgumentError(
-        "batch scoring needs a lookback window (lookback_us > 0) or a list of entities");
-  }
-  spec.on_scored = [this](const ScoreRequest& scored, const ScoreResult& result,
-                          const std::string& batch_id) {
-    std::string id = batch_id;
-    for (const auto& [key, value] : scored.entity) absl::StrAppend(&id, "/", value);
-    log_->Append(ServedRequest{std::move(id), result.at, result.model, result.version,
-                               scored.entity, result.inputs, result.score});
-  };
-  absl::StatusOr<BatchScoreSummary> summary = RunBatchScore(*scorer_, scores_, spec);
-  if (!summary.ok()) return summary.status();
-  response->set_scored(summary->scored);
-  response->set_model(summary->model);
-  response->set_model_version(summary->model_version);
-  response->set_scored_at_us(summary->scored_at);
-  response->set_batch_id(summary->batch_id);
-  response->mutable_buckets()->insert(summary->buckets.begin(), summary->buckets.end());
-  return absl::OkStatus();
-}
-
 grpc::ServerWriteReactor<v1::ListScoresResponse>* ServingService::ListScores(
     grpc::CallbackServerContext*, const v1::ListScoresRequest* request) {
-  auto* reactor = new ListScoresReactor(scores_, request);
+  auto* reactor = new ListScoresReactor(core_, request);
   long_calls_->Run([reactor] { reactor->Run(); });
   return reactor;
 }

@@ -1,13 +1,12 @@
-// ServingService: the fstore.v1.Serving gRPC service over a Scorer, on
-// gRPC's callback API. Score and ScoreStream translate each request, score
-// it (registry/scorer.h) and translate the result; a request id is generated
-// when the caller sends none. ScoreStream answers every request in order on
-// one stream; a request that fails is answered by ending the stream with its
-// status, naming the request's position. BatchScore scores the given
-// entities, or those with events in the lookback window
-// (featurestore/active_entities.h), with one pinned version into the scores
-// table (registry/batch_scorer.h); ListScores streams that table in pages.
-// Every scored request (unary, stream, batch) is appended to the serving log.
+// ServingService: the fstore.v1.Serving gRPC service over the serving core
+// (serving/serving_core.h), on gRPC's callback API; translation only
+// (server/serving_convert.h). Score and ScoreStream translate each request,
+// make one ServingCore::Score call (which scores, assigns the request id and
+// logs) and translate the result. ScoreStream answers every request in order
+// on one stream; a request that fails is answered by ending the stream with
+// its status, naming the request's position. BatchScore is one
+// ServingCore::BatchScore call; ListScores streams the scores table in
+// pages.
 //
 // Threads: Score and each ScoreStream request are scored inline on the gRPC
 // thread that delivers them (bounded work: tens of microseconds, about a
@@ -24,25 +23,18 @@
 #ifndef FSTORE_SERVER_SERVING_SERVICE_H_
 #define FSTORE_SERVER_SERVING_SERVICE_H_
 
-#include <atomic>
-#include <cstdint>
 #include <memory>
 
 #include "absl/status/status.h"
-#include "featurestore/database.h"
-#include "featurestore/feature_store.h"
 #include "fstore/v1/serving.grpc.pb.h"
-#include "registry/score_table.h"
-#include "registry/scorer.h"
-#include "registry/serving_log.h"
+#include "serving/serving_core.h"
 
 namespace fstore {
 
 class ServingService : public v1::Serving::CallbackService {
  public:
-  // All must outlive the service.
-  ServingService(const Scorer* scorer, const FeatureStore* store, const Database* db,
-                 ScoreTable* scores, ServingLog* log);
+  // `core` must outlive the service.
+  explicit ServingService(ServingCore* core);
   // Waits for the long-call threads to finish what they hold.
   ~ServingService() override;
 
@@ -65,17 +57,10 @@ class ServingService : public v1::Serving::CallbackService {
   class ScoreStreamReactor;
   class ListScoresReactor;
 
-  // Scores one wire request into `response` and logs it.
+  // Scores one wire request into `response` (and logs it).
   absl::Status ScoreOne(const v1::ScoreRequest& request, v1::ScoreResponse* response);
-  // The whole of a BatchScore call; blocks for the length of the batch.
-  absl::Status RunBatch(const v1::BatchScoreRequest& request, v1::BatchScoreResponse* response);
 
-  const Scorer* const scorer_;
-  const FeatureStore* const store_;
-  const Database* const db_;
-  ScoreTable* const scores_;
-  ServingLog* const log_;
-  std::atomic<uint64_t> next_request_{0};
+  ServingCore* const core_;
   const std::unique_ptr<LongCallThreads> long_calls_;
 };
 

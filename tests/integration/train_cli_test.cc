@@ -362,5 +362,77 @@ TEST_F(TrainCliTest, BadFeedbackIsRefusedNamingTheProblem) {
   EXPECT_THAT(mixed.err, HasSubstr("--labels does not apply"));
 }
 
+// A STRING feature holding numeric text and a BOOL feature enter training
+// and serving the same way (featurestore/model_input.h): the STRING is
+// missing in both (training used to parse "42" into 42 while serving read
+// it as missing), the BOOL is 1/0 in both, never missing.
+TEST(TrainCliModelInputTest, StringAndBoolFeaturesTrainAsTheyServe) {
+  TempDir files;
+  auto write = [&](const std::string& name, const std::string& content) {
+    const std::string path = files.path() + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  };
+  std::unique_ptr<FsdProcess> fsd = FsdProcess::Start();
+  ASSERT_NE(fsd, nullptr);
+  ProgramResult apply = fsd->Fsctl({"apply", write("defs.yaml", R"(
+entities:
+  - {name: account, join_key: account_id}
+sources:
+  - name: evts
+    timestamp_column: ts
+    columns:
+      - {name: account_id, type: STRING}
+      - {name: ts, type: TIMESTAMP}
+      - {name: code, type: STRING}
+      - {name: flag, type: BOOL}
+feature_views:
+  - name: acct
+    entities: [account]
+    source: evts
+    features:
+      - {name: last_code, function: LAST, column: code}
+      - {name: last_flag, function: LAST, column: flag}
+      - {name: n_24h, function: COUNT, window: 24h}
+feature_services:
+  - name: svc
+    features: [acct:last_code, acct:last_flag, acct:n_24h]
+)")});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  std::ostringstream events, labels;
+  events << "account_id,ts,code,flag\n";
+  labels << "account_id,ts,label\n";
+  for (int i = 0; i < 60; ++i) {
+    const std::string account = "A-" + std::to_string(i);
+    const TimestampUs t = kT0 + i * 10 * kMinute;
+    const bool positive = i % 3 == 0;
+    events << account << "," << FormatIsoTime(t - 5 * kMinute) << "," << (positive ? 42 : 7) << ","
+           << (positive ? "true" : "false") << "\n";
+    labels << account << "," << FormatIsoTime(t) << "," << (positive ? 1 : 0) << "\n";
+  }
+  ProgramResult ingest = fsd->Fsctl({"ingest", "evts", write("evts.csv", events.str())});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  ProgramResult train = fsd->Fsctl({"--output=json", "train", "--service", "svc", "--labels",
+                                    write("labels.csv", labels.str()), "--model", "m", "--folds",
+                                    "3", "--rounds", "5"});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  ASSERT_EQ(fsd->Fsctl({"promote", "m", "1", "--stage", "Production"}).exit_code, 0);
+  for (int i = 0; i < 6; ++i) {
+    ProgramResult r = fsd->Fsctl({"--output=json", "score", "m@Production", "--entity",
+                                  "account_id=A-" + std::to_string(i)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  ProgramResult drift = fsd->Fsctl({"--output=json", "drift", "m@Production", "--window", "1h"});
+  ASSERT_EQ(drift.exit_code, 0) << drift.err;
+  nlohmann::json d = nlohmann::json::parse(drift.out);
+  ASSERT_EQ(d["features"].size(), 3u);
+  EXPECT_EQ(d["features"][0]["feature"], "acct:last_code");
+  EXPECT_EQ(d["features"][0]["training_missing_rate"].get<double>(), 1.0);
+  EXPECT_EQ(d["features"][0]["serving_missing_rate"].get<double>(), 1.0);
+  EXPECT_EQ(d["features"][1]["feature"], "acct:last_flag");
+  EXPECT_EQ(d["features"][1]["training_missing_rate"].get<double>(), 0.0);
+  EXPECT_EQ(d["features"][1]["serving_missing_rate"].get<double>(), 0.0);
+}
+
 }  // namespace
 }  // namespace fstore::testing

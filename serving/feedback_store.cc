@@ -1,0 +1,200 @@
+#include "serving/feedback_store.h"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "featurestore/record_codec.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace fstore {
+namespace {
+
+constexpr size_t kUnknownExamples = 10;
+
+std::string ModelPrefix(absl::string_view model) {
+  std::string key;
+  codec::PutComponent(&key, model);
+  return key;
+}
+
+std::string Key(const ServedRequest& r) {
+  std::string key = ModelPrefix(r.model);
+  codec::PutOrderedInt64(&key, r.at);
+  codec::PutComponent(&key, r.request_id);
+  return key;
+}
+
+std::string Encode(const LabelledRequest& l) {
+  std::string out;
+  codec::PutInt64(&out, l.label);
+  codec::PutInt64(&out, l.labelled_at);
+  codec::PutString(&out, EncodeServedRequest(l.served));
+  return out;
+}
+
+bool Decode(absl::string_view in, LabelledRequest* l) {
+  int64_t label = 0;
+  std::string served;
+  if (!codec::GetInt64(&in, &label) || (label != 0 && label != 1) ||
+      !codec::GetInt64(&in, &l->labelled_at) || !codec::GetString(&in, &served) || !in.empty()) {
+    return false;
+  }
+  l->label = static_cast<int>(label);
+  return DecodeServedRequest(served, &l->served);
+}
+
+std::string KeysText(const std::map<std::string, std::string>& entity) {
+  return absl::StrJoin(entity, ",", absl::PairFormatter("="));
+}
+
+bool HoldsKeys(const ServedRequest& r, const std::map<std::string, std::string>& keys) {
+  for (const auto& [k, v] : keys) {
+    auto it = r.entity.find(k);
+    if (it == r.entity.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const FeedbackLabel& label,
+                                                                  DurationUs match_within) const {
+  if (!label.request_id.empty()) {
+    FSTORE_ASSIGN_OR_RETURN(ServedRequest r, log_->Find(label.request_id));
+    if (!label.model.empty() && r.model != label.model) {
+      return absl::NotFoundError(absl::StrCat("request id '", label.request_id, "' was scored by ",
+                                              r.model, ", not ", label.model));
+    }
+    return std::vector<ServedRequest>{std::move(r)};
+  }
+  // Per model, the nearest request holding the keys.
+  std::map<std::string, ServedRequest> nearest;
+  const TimestampUs since =
+      label.at > std::numeric_limits<int64_t>::min() + match_within ? label.at - match_within
+                                                                    : label.at;
+  const TimestampUs until =
+      label.at < std::numeric_limits<int64_t>::max() - match_within - 1 ? label.at + match_within + 1
+                                                                        : label.at;
+  FSTORE_RETURN_IF_ERROR(log_->Scan(since, until, [&](const ServedRequest& r) {
+    if ((!label.model.empty() && r.model != label.model) || !HoldsKeys(r, label.entity)) {
+      return absl::OkStatus();
+    }
+    auto [it, inserted] = nearest.try_emplace(r.model, r);
+    // Scan is in time order, so a tie keeps the earlier one.
+    if (!inserted && std::llabs(r.at - label.at) < std::llabs(it->second.at - label.at)) {
+      it->second = r;
+    }
+    return absl::OkStatus();
+  }));
+  if (nearest.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no request", label.model.empty() ? "" : absl::StrCat(" of model ", label.model),
+        " for ", KeysText(label.entity), " was scored within ",
+        FormatDuration(match_within), " of ", FormatIsoTime(label.at)));
+  }
+  std::vector<ServedRequest> out;
+  for (auto& [model, r] : nearest) out.push_back(std::move(r));
+  return out;
+}
+
+absl::StatusOr<FeedbackSummary> FeedbackStore::Record(absl::Span<const FeedbackLabel> labels,
+                                                      const RecordOptions& options) {
+  if (options.match_within < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("match_within ", options.match_within, " us is negative"));
+  }
+  for (const FeedbackLabel& l : labels) {
+    if (l.label != 0 && l.label != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("row ", l.row, ": label ", l.label, " is not 0 or 1"));
+    }
+    if (l.request_id.empty() && (l.entity.empty() || l.at == 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "row ", l.row, ": a label needs a request id, or entity keys and a time"));
+    }
+  }
+  absl::MutexLock lock(&record_mu_);
+  // Requests scored just before the labels arrive are matched too.
+  FSTORE_RETURN_IF_ERROR(log_->Flush());
+
+  FeedbackSummary summary;
+  summary.labels = static_cast<int64_t>(labels.size());
+  // Key -> the labelled request; a later label of the same request wins.
+  std::map<std::string, LabelledRequest> resolved;
+  const TimestampUs now = clock_();
+  for (const FeedbackLabel& l : labels) {
+    absl::StatusOr<std::vector<ServedRequest>> found = Resolve(l, options.match_within);
+    if (!found.ok()) {
+      if (!absl::IsNotFound(found.status())) return found.status();
+      const std::string why = absl::StrCat("row ", l.row, ": ", found.status().message());
+      if (!options.skip_unknown) {
+        return absl::NotFoundError(
+            absl::StrCat(why, "; nothing was recorded (skip unknown labels to record the rest)"));
+      }
+      ++summary.unknown;
+      if (summary.unknown_examples.size() < kUnknownExamples) {
+        summary.unknown_examples.push_back(why);
+      }
+      continue;
+    }
+    for (ServedRequest& r : *found) {
+      std::string key = Key(r);
+      resolved[std::move(key)] = LabelledRequest{std::move(r), l.label, now};
+    }
+  }
+
+  rocksdb::WriteBatch write;
+  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kFeedback);
+  std::set<std::pair<std::string, int64_t>> versions;
+  std::string existing;
+  for (const auto& [key, labelled] : resolved) {
+    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), cf, key, &existing);
+    if (s.ok()) {
+      ++summary.relabelled;
+    } else if (s.IsNotFound()) {
+      ++summary.labelled;
+    } else {
+      return FromRocksStatus(s, "reading feedback");
+    }
+    write.Put(cf, key, Encode(labelled));
+    versions.emplace(labelled.served.model, labelled.served.version);
+  }
+  if (write.Count() > 0) {
+    rocksdb::WriteOptions durable;
+    durable.sync = true;  // labels are costly to get again
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(durable, &write), "writing feedback"));
+  }
+  summary.versions.assign(versions.begin(), versions.end());
+  return summary;
+}
+
+absl::Status FeedbackStore::Scan(
+    absl::string_view model, TimestampUs since, TimestampUs until,
+    const std::function<absl::Status(const LabelledRequest&)>& sink) const {
+  const std::string prefix = ModelPrefix(model);
+  std::string start = prefix;
+  codec::PutOrderedInt64(&start, since);
+  std::string end = prefix;
+  codec::PutOrderedInt64(&end, until);
+  rocksdb::ReadOptions read;
+  const rocksdb::Slice upper(end);
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(read, db_->handle(ColumnFamily::kFeedback)));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    LabelledRequest l;
+    if (!Decode(absl::string_view(it->value().data(), it->value().size()), &l)) {
+      return absl::DataLossError(absl::StrCat("undecodable feedback record of model ", model));
+    }
+    FSTORE_RETURN_IF_ERROR(sink(l));
+  }
+  return FromRocksStatus(it->status(), "reading feedback");
+}
+
+}  // namespace fstore

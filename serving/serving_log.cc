@@ -1,0 +1,240 @@
+#include "serving/serving_log.h"
+
+#include <atomic>
+#include <cstring>
+#include <limits>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "featurestore/record_codec.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace fstore {
+namespace {
+
+std::string TimeKey(TimestampUs at) {
+  std::string key;
+  codec::PutOrderedInt64(&key, at);
+  return key;
+}
+
+std::string Key(const ServedRequest& r) {
+  std::string key = TimeKey(r.at);
+  codec::PutComponent(&key, r.request_id);
+  return key;
+}
+
+}  // namespace
+
+std::string EncodeServedRequest(const ServedRequest& r) {
+  std::string out;
+  codec::PutString(&out, r.request_id);
+  codec::PutInt64(&out, r.at);
+  codec::PutString(&out, r.model);
+  codec::PutInt64(&out, r.version);
+  codec::PutInt64(&out, static_cast<int64_t>(r.entity.size()));
+  for (const auto& [k, v] : r.entity) {
+    codec::PutString(&out, k);
+    codec::PutString(&out, v);
+  }
+  codec::PutString(&out, absl::string_view(reinterpret_cast<const char*>(r.inputs.data()),
+                                           r.inputs.size() * sizeof(float)));
+  codec::PutValue(&out, Value(r.score));
+  return out;
+}
+
+bool DecodeServedRequest(absl::string_view in, ServedRequest* r) {
+  int64_t n = 0;
+  if (!codec::GetString(&in, &r->request_id) || !codec::GetInt64(&in, &r->at) ||
+      !codec::GetString(&in, &r->model) || !codec::GetInt64(&in, &r->version) ||
+      !codec::GetInt64(&in, &n) || n < 0) {
+    return false;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!codec::GetString(&in, &k) || !codec::GetString(&in, &v)) return false;
+    r->entity.emplace(std::move(k), std::move(v));
+  }
+  std::string inputs;
+  Value score;
+  if (!codec::GetString(&in, &inputs) || inputs.size() % sizeof(float) != 0 ||
+      !codec::GetValue(&in, &score) || !std::holds_alternative<double>(score)) {
+    return false;
+  }
+  r->inputs.resize(inputs.size() / sizeof(float));
+  std::memcpy(r->inputs.data(), inputs.data(), inputs.size());
+  r->score = std::get<double>(score);
+  return in.empty();
+}
+
+namespace {
+
+absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+class ServingLogImpl final : public ServingLog {
+ public:
+  ServingLogImpl(Database* db, Options options)
+      : ServingLog(std::move(options)), db_(db), writer_([this] { Run(); }) {}
+
+  ~ServingLogImpl() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    writer_.join();
+    if (absl::Status s = Flush(); !s.ok()) {
+      spdlog::warn("serving log: final flush failed: {}", s.ToString());
+    }
+  }
+
+  void Append(ServedRequest request) override {
+    absl::MutexLock lock(&mu_);
+    if (pending_.size() >= options_.max_pending) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    pending_.push_back(std::move(request));
+  }
+
+  absl::Status Flush() override {
+    absl::MutexLock flush_lock(&flush_mu_);
+    std::vector<ServedRequest> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      batch.swap(pending_);
+    }
+    rocksdb::WriteBatch write;
+    rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kServingLog);
+    rocksdb::ColumnFamilyHandle* index = db_->handle(ColumnFamily::kServingLogIndex);
+    // Retention: everything before now - retention goes; one range deletion
+    // per kRetentionEvery keeps tombstones few. The index entries of expired
+    // records are deleted first in the batch, so that an id reused by a
+    // record of this batch keeps its new entry.
+    const TimestampUs now = options_.clock();
+    const TimestampUs cutoff = now - options_.retention;
+    const bool apply_retention = now - last_retention_ >= kRetentionEvery;
+    if (apply_retention) FSTORE_RETURN_IF_ERROR(DeleteIndexEntriesBefore(TimeKey(cutoff), &write));
+    for (const ServedRequest& r : batch) {
+      const std::string key = Key(r);
+      write.Put(cf, key, EncodeServedRequest(r));
+      if (r.at >= cutoff) write.Put(index, r.request_id, key);
+    }
+    if (apply_retention) {
+      write.DeleteRange(cf, TimeKey(std::numeric_limits<int64_t>::min()), TimeKey(cutoff));
+      last_retention_ = now;
+    }
+    if (write.Count() == 0) return absl::OkStatus();
+    absl::Status status =
+        FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &write), "writing the serving log");
+    if (status.ok()) written_.fetch_add(static_cast<int64_t>(batch.size()));
+    return status;
+  }
+
+  absl::Status Scan(TimestampUs since, TimestampUs until,
+                    const std::function<absl::Status(const ServedRequest&)>& sink) const override {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLog)));
+    const std::string end = TimeKey(until);
+    for (it->Seek(TimeKey(since)); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+      ServedRequest r;
+      if (!DecodeServedRequest(absl::string_view(it->value().data(), it->value().size()), &r)) {
+        return absl::DataLossError(absl::StrCat(
+            "undecodable serving log record at key ",
+            absl::BytesToHexString(absl::string_view(it->key().data(), it->key().size()))));
+      }
+      if (absl::Status s = sink(r); !s.ok()) return s;
+    }
+    return FromRocksStatus(it->status(), "reading the serving log");
+  }
+
+  absl::StatusOr<ServedRequest> Find(absl::string_view request_id) const override {
+    std::string key;
+    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(),
+                                       db_->handle(ColumnFamily::kServingLogIndex),
+                                       rocksdb::Slice(request_id.data(), request_id.size()), &key);
+    std::string value;
+    if (s.ok()) {
+      s = db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLog), key,
+                         &value);
+    }
+    if (s.IsNotFound()) {
+      return absl::NotFoundError(absl::StrCat(
+          "request id '", request_id, "' is not in the serving log (never scored, or older than "
+          "the retention of ", FormatDuration(options_.retention), ")"));
+    }
+    FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, "reading the serving log"));
+    ServedRequest r;
+    if (!DecodeServedRequest(value, &r)) {
+      return absl::DataLossError(
+          absl::StrCat("undecodable serving log record of request id '", request_id, "'"));
+    }
+    return r;
+  }
+
+  int64_t written() const override { return written_.load(); }
+  int64_t dropped() const override { return dropped_.load(); }
+
+ private:
+  void Run() {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.flush_interval);
+        if (stopping_) return;
+      }
+      if (absl::Status s = Flush(); !s.ok()) {
+        spdlog::warn("serving log: flush failed: {}", s.ToString());
+      }
+    }
+  }
+
+  // Deletes the index entries of records keyed before `cutoff` that still
+  // point at them (a reused request id may point at a newer record).
+  absl::Status DeleteIndexEntriesBefore(const std::string& cutoff, rocksdb::WriteBatch* write) {
+    rocksdb::ColumnFamilyHandle* index = db_->handle(ColumnFamily::kServingLogIndex);
+    rocksdb::ReadOptions read;
+    const rocksdb::Slice upper(cutoff);
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(read, db_->handle(ColumnFamily::kServingLog)));
+    std::string pointed;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::string_view rest = View(it->key());
+      int64_t at = 0;
+      absl::string_view id;
+      if (!codec::GetOrderedInt64(&rest, &at) || !codec::GetComponent(&rest, &id)) continue;
+      const rocksdb::Slice id_slice(id.data(), id.size());
+      rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), index, id_slice, &pointed);
+      if (s.ok() && pointed == View(it->key())) write->Delete(index, id_slice);
+    }
+    return FromRocksStatus(it->status(), "applying the serving log's retention");
+  }
+
+  static constexpr DurationUs kRetentionEvery = 60 * kMicrosPerSecond;
+
+  Database* const db_;
+  absl::Mutex flush_mu_;  // one flush at a time
+  TimestampUs last_retention_ ABSL_GUARDED_BY(flush_mu_) = std::numeric_limits<int64_t>::min() / 2;
+  mutable absl::Mutex mu_;
+  std::vector<ServedRequest> pending_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int64_t> written_{0};
+  std::atomic<int64_t> dropped_{0};
+  std::thread writer_;  // last: starts after the members above exist
+};
+
+}  // namespace
+
+std::unique_ptr<ServingLog> ServingLog::Start(Database* db, Options options) {
+  return std::make_unique<ServingLogImpl>(db, std::move(options));
+}
+
+}  // namespace fstore
