@@ -1,12 +1,22 @@
-#include "featurestore/definitions.h"
-
+// ParseDefinitions (definitions.h): a YAML or JSON definitions file ->
+// Definitions.
+//
+// YAML is read by yaml-cpp, JSON by nlohmann::json; both end up as the same
+// tree of yaml-cpp nodes, which one set of field readers walks, so that the
+// two formats accept the same fields and report the same errors. A JSON
+// scalar becomes a node holding its text (a number as written, true/false),
+// JSON null a null node, and a key given twice stays twice (so that the
+// readers reject it). Nodes read from JSON carry no line marks, so field
+// errors of a JSON file name the object path but not the line; syntax errors
+// name the line and column.
+//
+// Every error names the object path ("feature_views[0] (acct) features[2]
+// (amt_max_7d)") and the field.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -25,35 +35,11 @@
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "featurestore/sha256.h"
-#include "featurestore/value.h"
+#include "featurestore/definitions.h"
+#include "nlohmann/json.hpp"
 
 namespace fstore {
 namespace {
-
-constexpr ColumnType kAllColumnTypes[] = {ColumnType::kInt64, ColumnType::kDouble,
-                                          ColumnType::kString, ColumnType::kBool,
-                                          ColumnType::kTimestamp};
-constexpr AggregateFunction kAllFunctions[] = {
-    AggregateFunction::kCount, AggregateFunction::kSum, AggregateFunction::kMean,
-    AggregateFunction::kMin,   AggregateFunction::kMax, AggregateFunction::kDistinctCount,
-    AggregateFunction::kLast};
-
-constexpr size_t kMaxNameLength = 128;
-constexpr absl::string_view kDefaultEpochUnit = "us";
-
-// Shortest text that reads back as the same double ("0", "10", "0.1",
-// "1e+20"). Part of the canonical form, so spelled out here rather than
-// borrowed from ValueToText.
-std::string NumberText(double d) {
-  char buf[64];
-  const std::to_chars_result result = std::to_chars(buf, buf + sizeof(buf), d);
-  return std::string(buf, result.ptr);
-}
-
-// ---------------------------------------------------------------------------
-// Parsing: YAML nodes -> plain types. Every error names the object path
-// ("feature_views[0] (acct) features[2] (amt_max_7d)") and the field.
 
 // " (line 18, column 7)" for a node read from text, "" when it has no mark.
 std::string AtLine(const YAML::Node& node) {
@@ -394,584 +380,122 @@ absl::Status ParseRoot(const YAML::Node& root, Definitions* out) {
   return ParseList(root, "feature_services", ParseService, &out->feature_services);
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The code unit of "\uXXXX" at text[pos], or -1.
-int EscapedCodeUnit(absl::string_view text, size_t pos) {
-  if (pos + 6 > text.size() || text[pos] != '\\' || text[pos + 1] != 'u') return -1;
-  int unit = 0;
-  for (size_t i = pos + 2; i < pos + 6; ++i) {
-    const int digit = HexDigit(text[i]);
-    if (digit < 0) return -1;
-    unit = unit * 16 + digit;
-  }
-  return unit;
-}
-
-// JSON writes characters outside the BMP as UTF-16 surrogate pairs
-// ("\ud83d\ude00", Python's json.dumps does by default); YAML, and so
-// yaml-cpp, wants one "\U0001f600". Outside strings valid JSON has no
-// backslashes, so a plain scan that skips escaped characters is enough.
-std::string JoinSurrogatePairs(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out.push_back(text[i]);
-      continue;
-    }
-    const int high = EscapedCodeUnit(text, i);
-    const int low = EscapedCodeUnit(text, i + 6);
-    if (high >= 0xD800 && high <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
-      const int code_point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-      char buf[11];
-      std::snprintf(buf, sizeof(buf), "\\U%08x", code_point);
-      out += buf;
-      i += 11;
-      continue;
-    }
-    out.push_back(text[i]);
-    if (i + 1 < text.size()) out.push_back(text[++i]);
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------
-// Canonical JSON.
+// JSON text -> yaml-cpp nodes, through nlohmann's SAX parser.
 
-void AppendJsonString(absl::string_view s, std::string* out) {
-  out->push_back('"');
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[7];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-          *out += buf;
-        } else {
-          out->push_back(c);  // UTF-8 passes through unchanged
-        }
+// " (line 3, column 7)" for a byte offset into `text`.
+std::string LineAndColumn(absl::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
     }
   }
-  out->push_back('"');
+  return absl::StrCat(" at line ", line, ", column ", offset - line_start + 1);
 }
 
-std::string JsonString(absl::string_view s) {
-  std::string out;
-  AppendJsonString(s, &out);
-  return out;
-}
-
-std::string JsonStringArray(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    AppendJsonString(items[i], &out);
-  }
-  out.push_back(']');
-  return out;
-}
-
-template <typename T, typename ToJson>
-std::string JsonArray(const std::vector<T>& items, ToJson to_json) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += to_json(items[i]);
-  }
-  out.push_back(']');
-  return out;
-}
-
-// Builds {"k":v,...} in the order fields are added.
-class JsonObject {
+// Receives nlohmann's SAX events and builds the node tree; on a syntax error
+// keeps the error and stops.
+class JsonToNodes {
  public:
-  JsonObject& Raw(absl::string_view key, absl::string_view json) {
-    body_.push_back(body_.empty() ? '{' : ',');
-    AppendJsonString(key, &body_);
-    body_.push_back(':');
-    absl::StrAppend(&body_, json);
-    return *this;
+  using Sax = nlohmann::json_sax<nlohmann::json>;
+
+  explicit JsonToNodes(absl::string_view text) : text_(text) {}
+
+  const YAML::Node& root() const { return root_; }
+  const absl::Status& error() const { return error_; }
+
+  bool null() { return Add(YAML::Node(YAML::NodeType::Null)); }
+  bool boolean(bool value) { return Add(YAML::Node(value ? "true" : "false")); }
+  bool number_integer(Sax::number_integer_t value) { return Add(YAML::Node(absl::StrCat(value))); }
+  bool number_unsigned(Sax::number_unsigned_t value) {
+    return Add(YAML::Node(absl::StrCat(value)));
   }
-  JsonObject& String(absl::string_view key, absl::string_view value) {
-    return Raw(key, JsonString(value));
+  // `text` is the number as written: "1e5" stays "1e5", as YAML reads it.
+  bool number_float(Sax::number_float_t /*value*/, const Sax::string_t& text) {
+    return Add(YAML::Node(text));
   }
-  JsonObject& StringIfNotEmpty(absl::string_view key, absl::string_view value) {
-    return value.empty() ? *this : String(key, value);
+  bool string(Sax::string_t& value) { return Add(YAML::Node(value)); }
+  bool binary(Sax::binary_t& /*value*/) { return false; }  // not produced by the text parser
+  bool start_object(std::size_t /*elements*/) {
+    open_.push_back({YAML::Node(YAML::NodeType::Map), ""});
+    return true;
   }
-  std::string Build() const { return body_.empty() ? "{}" : absl::StrCat(body_, "}"); }
+  bool key(Sax::string_t& key) {
+    open_.back().key = key;
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t /*elements*/) {
+    open_.push_back({YAML::Node(YAML::NodeType::Sequence), ""});
+    return true;
+  }
+  bool end_array() { return Close(); }
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1,
+    // column 3: syntax error while parsing ..."; keep the part after the
+    // position, which LineAndColumn restates.
+    absl::string_view what = e.what();
+    const size_t colon = what.find(": ");
+    if (colon != absl::string_view::npos) what.remove_prefix(colon + 2);
+    const size_t offset = position > 0 ? position - 1 : 0;
+    if (absl::StrContains(what, "; expected end of input")) {
+      error_ = absl::InvalidArgumentError(absl::StrCat(
+          "invalid JSON: text after the top-level object", LineAndColumn(text_, offset)));
+    } else {
+      error_ = absl::InvalidArgumentError(
+          absl::StrCat("invalid JSON", LineAndColumn(text_, offset), ": ", what));
+    }
+    return false;
+  }
 
  private:
-  std::string body_;
+  struct Open {
+    YAML::Node node;
+    std::string key;  // maps: the key of the next value
+  };
+
+  bool Add(const YAML::Node& node) {
+    if (open_.empty()) {
+      root_ = node;
+      return true;
+    }
+    Open& parent = open_.back();
+    if (parent.node.IsMap()) {
+      parent.node.force_insert(parent.key, node);
+    } else {
+      parent.node.push_back(node);
+    }
+    return true;
+  }
+
+  bool Close() {
+    const YAML::Node done = open_.back().node;
+    open_.pop_back();
+    return Add(done);
+  }
+
+  absl::string_view text_;
+  YAML::Node root_;
+  std::vector<Open> open_;
+  absl::Status error_;
 };
 
-std::string ColumnJson(const Column& column) {
-  JsonObject json;
-  json.String("name", column.name).String("type", ColumnTypeName(column.type));
-  if (column.nullable) json.Raw("nullable", "true");
-  if (column.min.has_value()) json.Raw("min", NumberText(*column.min));
-  if (column.max.has_value()) json.Raw("max", NumberText(*column.max));
-  if (!column.allowed.empty()) json.Raw("allowed", JsonStringArray(column.allowed));
-  if (column.epoch_unit != kDefaultEpochUnit) json.String("epoch_unit", column.epoch_unit);
-  return json.Build();
-}
-
-std::string FeatureJson(const Feature& feature) {
-  JsonObject json;
-  json.String("name", feature.name)
-      .String("function", AggregateFunctionName(feature.function))
-      .StringIfNotEmpty("column", feature.column);
-  if (feature.window != 0) json.String("window", FormatDuration(feature.window));
-  if (feature.ttl != 0) json.String("ttl", FormatDuration(feature.ttl));
-  if (feature.where.has_value()) {
-    json.Raw("where", JsonObject()
-                          .String("column", feature.where->column)
-                          .String("equals", feature.where->equals)
-                          .Build());
+absl::StatusOr<YAML::Node> ParseJson(absl::string_view text) {
+  if (absl::StripAsciiWhitespace(text).empty()) return YAML::Node();  // no document
+  JsonToNodes builder(text);
+  if (!nlohmann::json::sax_parse(text.begin(), text.end(), &builder)) {
+    if (builder.error().ok()) return absl::InvalidArgumentError("invalid JSON");
+    return builder.error();
   }
-  return json.Build();
-}
-
-std::string RequestFieldJson(const RequestField& field) {
-  return JsonObject().String("name", field.name).String("type", ColumnTypeName(field.type)).Build();
-}
-
-// ---------------------------------------------------------------------------
-// Validation.
-
-bool IsValidName(absl::string_view name) {
-  if (name.empty() || name.size() > kMaxNameLength) return false;
-  if (!absl::ascii_isalpha(name[0]) && name[0] != '_') return false;
-  for (const char c : name) {
-    if (!absl::ascii_isalnum(c) && c != '_') return false;
-  }
-  return true;
-}
-
-absl::Status CheckName(absl::string_view what, absl::string_view name) {
-  if (IsValidName(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, " '", name, "': invalid name; names match [A-Za-z_][A-Za-z0-9_]* and ",
-                   "have at most ", kMaxNameLength, " characters"));
-}
-
-// Each object of `objects` has a valid, unique name.
-template <typename T>
-absl::Status CheckNames(absl::string_view kind, const std::vector<T>& objects) {
-  std::set<std::string> seen;
-  for (const T& object : objects) {
-    FSTORE_RETURN_IF_ERROR(CheckName(kind, object.name));
-    if (!seen.insert(object.name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(kind, " ", object.name, " is defined more than once"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-bool IsNumeric(ColumnType type) {
-  return type == ColumnType::kInt64 || type == ColumnType::kDouble ||
-         type == ColumnType::kTimestamp;
-}
-
-bool IsKeyType(ColumnType type) {
-  return type == ColumnType::kString || type == ColumnType::kInt64;
-}
-
-absl::Status ValidateColumn(absl::string_view where, const Column& column) {
-  if (column.min.has_value() || column.max.has_value()) {
-    if (!IsNumeric(column.type)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": min/max only apply to INT64, DOUBLE or TIMESTAMP columns, not ",
-                       ColumnTypeName(column.type)));
-    }
-    for (const std::optional<double>& bound : {column.min, column.max}) {
-      if (bound.has_value() && !std::isfinite(*bound)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": bound ", NumberText(*bound), " is not a finite number"));
-      }
-    }
-    if (column.min.has_value() && column.max.has_value() && *column.min > *column.max) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": min ", NumberText(*column.min),
-                                                     " is greater than max ",
-                                                     NumberText(*column.max)));
-    }
-  }
-  if (!column.allowed.empty() && column.type != ColumnType::kString) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": allowed values only apply to STRING columns, not ", ColumnTypeName(column.type)));
-  }
-  if (column.epoch_unit != "s" && column.epoch_unit != "ms" && column.epoch_unit != "us") {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": epoch_unit '", column.epoch_unit, "' is not one of s, ms, us"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateSource(const Source& source) {
-  const std::string where = absl::StrCat("source ", source.name);
-  if (source.columns.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": has no columns; a source needs at least one"));
-  }
-  std::set<std::string> seen;
-  for (const Column& column : source.columns) {
-    FSTORE_RETURN_IF_ERROR(CheckName(absl::StrCat(where, ": column"), column.name));
-    if (!seen.insert(column.name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": column ", column.name, " is defined more than once"));
-    }
-    FSTORE_RETURN_IF_ERROR(ValidateColumn(absl::StrCat(where, ": column ", column.name), column));
-  }
-  const int ts = source.ColumnIndex(source.timestamp_column);
-  if (ts < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": timestamp_column '", source.timestamp_column, "' is not a column"));
-  }
-  if (source.columns[ts].type != ColumnType::kTimestamp) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": timestamp_column ", source.timestamp_column, " has type ",
-                     ColumnTypeName(source.columns[ts].type), "; expected TIMESTAMP"));
-  }
-  if (!source.event_id_column.empty()) {
-    const int id = source.ColumnIndex(source.event_id_column);
-    if (id < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": event_id_column '", source.event_id_column, "' is not a column"));
-    }
-    if (!IsKeyType(source.columns[id].type)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": event_id_column ", source.event_id_column, " has type ",
-                       ColumnTypeName(source.columns[id].type), "; expected STRING or INT64"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A `where` value that no value of the column prints as (ValueToText) would
-// silently filter out every event; "" (a missing value) is always possible.
-absl::Status CheckWhereValue(absl::string_view where, const Column& column,
-                             absl::string_view equals) {
-  if (equals.empty()) return absl::OkStatus();
-  bool possible = true;
-  std::string expected;
-  switch (column.type) {
-    case ColumnType::kInt64:
-    case ColumnType::kTimestamp: {
-      int64_t n = 0;
-      possible = absl::SimpleAtoi(equals, &n) && ValueToText(Value(n)) == equals;
-      expected = "an integer such as 42";
-      break;
-    }
-    case ColumnType::kDouble: {
-      double d = 0;
-      possible = absl::SimpleAtod(equals, &d) &&
-                 ValueToText(Value(std::in_place_type<double>, d)) == equals;
-      expected = "a number in shortest form such as 0.5 or 3";
-      break;
-    }
-    case ColumnType::kBool:
-      possible = equals == "true" || equals == "false";
-      expected = "true or false";
-      break;
-    case ColumnType::kString:
-      possible = column.allowed.empty() || std::find(column.allowed.begin(), column.allowed.end(),
-                                                     equals) != column.allowed.end();
-      expected = absl::StrCat("one of the allowed values ", absl::StrJoin(column.allowed, ", "));
-      break;
-  }
-  if (possible) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(where, ": where ", column.name, " equals '", equals, "' can never match a ",
-                   ColumnTypeName(column.type), " value; expected ", expected));
-}
-
-absl::Status ValidateFeature(absl::string_view view_where, const Source& source,
-                             const Feature& feature) {
-  const std::string where = absl::StrCat(view_where, ": feature ", feature.name);
-  const absl::string_view function = AggregateFunctionName(feature.function);
-  const bool is_last = feature.function == AggregateFunction::kLast;
-  if (feature.function == AggregateFunction::kCount) {
-    if (!feature.column.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": COUNT counts events and takes no column; remove column '",
-                       feature.column, "'"));
-    }
-  } else if (feature.column.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": ", function, " needs a column"));
-  } else {
-    const int index = source.ColumnIndex(feature.column);
-    if (index < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": column '", feature.column,
-                                                     "' is not a column of source ", source.name));
-    }
-    const ColumnType type = source.columns[index].type;
-    const bool needs_number = feature.function == AggregateFunction::kSum ||
-                              feature.function == AggregateFunction::kMean ||
-                              feature.function == AggregateFunction::kMin ||
-                              feature.function == AggregateFunction::kMax;
-    if (needs_number && type != ColumnType::kInt64 && type != ColumnType::kDouble &&
-        type != ColumnType::kBool) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", function,
-                                                     " needs an INT64, DOUBLE or BOOL column; ",
-                                                     feature.column, " is ", ColumnTypeName(type)));
-    }
-  }
-  if (is_last) {
-    if (feature.window != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": LAST takes no window (got ",
-                                                     FormatDuration(feature.window),
-                                                     "); use ttl to bound the age of the value"));
-    }
-    if (feature.ttl < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": ttl ", FormatDuration(feature.ttl), " must be >= 0"));
-    }
-  } else {
-    if (feature.window <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", function,
-                                                     " needs a window > 0 such as 1h (got ",
-                                                     FormatDuration(feature.window), ")"));
-    }
-    if (feature.ttl != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ttl ", FormatDuration(feature.ttl),
-                                                     " only applies to LAST; ", function,
-                                                     " is bounded by its window"));
-    }
-  }
-  if (feature.where.has_value()) {
-    const int index = source.ColumnIndex(feature.where->column);
-    if (index < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": where column '",
-                                                     feature.where->column,
-                                                     "' is not a column of source ", source.name));
-    }
-    FSTORE_RETURN_IF_ERROR(CheckWhereValue(where, source.columns[index], feature.where->equals));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateView(const Definitions& definitions, const FeatureView& view) {
-  const std::string where = absl::StrCat("feature view ", view.name);
-  const Source* source = definitions.FindSource(view.source);
-  if (source == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": source '", view.source, "' is not defined"));
-  }
-  if (view.entities.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": has no entities; a view needs at least one"));
-  }
-  std::set<std::string> seen_entities;
-  for (const std::string& name : view.entities) {
-    const Entity* entity = definitions.FindEntity(name);
-    if (entity == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": entity '", name, "' is not defined"));
-    }
-    if (!seen_entities.insert(name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": entity ", name, " is listed more than once"));
-    }
-    const int key = source->ColumnIndex(entity->join_key);
-    if (key < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": join key '", entity->join_key,
-                                                     "' of entity ", name,
-                                                     " is not a column of source ", source->name));
-    }
-    if (!IsKeyType(source->columns[key].type)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": join key ", entity->join_key, " of entity ", name, " has type ",
-                       ColumnTypeName(source->columns[key].type), " in source ", source->name,
-                       "; expected STRING or INT64"));
-    }
-  }
-  if (view.features.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": has no features; a view needs at least one"));
-  }
-  std::set<std::string> seen_features;
-  for (const Feature& feature : view.features) {
-    FSTORE_RETURN_IF_ERROR(CheckName(absl::StrCat(where, ": feature"), feature.name));
-    if (!seen_features.insert(feature.name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": feature ", feature.name, " is defined more than once"));
-    }
-    FSTORE_RETURN_IF_ERROR(ValidateFeature(where, *source, feature));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateService(const Definitions& definitions, const FeatureService& service) {
-  const std::string where = absl::StrCat("feature service ", service.name);
-  if (service.features.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": has no features; a service needs at least one"));
-  }
-  std::set<std::string> seen_refs;
-  for (const std::string& ref : service.features) {
-    const size_t colon = ref.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == ref.size() ||
-        ref.find(':', colon + 1) != std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": feature ref '", ref, "' is not of the form view:feature"));
-    }
-    const std::string view_name = ref.substr(0, colon);
-    const std::string feature_name = ref.substr(colon + 1);
-    const FeatureView* view = definitions.FindView(view_name);
-    if (view == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": feature ref '", ref, "': feature view ", view_name, " is not defined"));
-    }
-    bool found = false;
-    for (const Feature& feature : view->features) found = found || feature.name == feature_name;
-    if (!found) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": feature ref '", ref,
-                                                     "': feature view ", view_name,
-                                                     " has no feature ", feature_name));
-    }
-    if (!seen_refs.insert(ref).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": feature ref '", ref, "' is listed more than once"));
-    }
-  }
-  std::set<std::string> seen_fields;
-  for (const RequestField& field : service.request_fields) {
-    FSTORE_RETURN_IF_ERROR(CheckName(absl::StrCat(where, ": request field"), field.name));
-    if (!seen_fields.insert(field.name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": request field ", field.name, " is listed more than once"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-template <typename T>
-const T* FindByName(const std::vector<T>& objects, absl::string_view name) {
-  for (const T& object : objects) {
-    if (object.name == name) return &object;
-  }
-  return nullptr;
-}
-
-template <typename T>
-void MergeByName(const std::vector<T>& update, std::vector<T>* out) {
-  for (const T& object : update) {
-    bool replaced = false;
-    for (T& existing : *out) {
-      if (existing.name == object.name) {
-        existing = object;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) out->push_back(object);
-  }
+  return builder.root();
 }
 
 }  // namespace
-
-absl::string_view ColumnTypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kInt64:
-      return "INT64";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kString:
-      return "STRING";
-    case ColumnType::kBool:
-      return "BOOL";
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-  }
-  return "UNKNOWN";
-}
-
-absl::StatusOr<ColumnType> ParseColumnType(absl::string_view text) {
-  std::vector<absl::string_view> names;
-  for (const ColumnType type : kAllColumnTypes) {
-    if (absl::EqualsIgnoreCase(text, ColumnTypeName(type))) return type;
-    names.push_back(ColumnTypeName(type));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown column type '", text, "'; expected one of ", absl::StrJoin(names, ", ")));
-}
-
-absl::string_view AggregateFunctionName(AggregateFunction function) {
-  switch (function) {
-    case AggregateFunction::kCount:
-      return "COUNT";
-    case AggregateFunction::kSum:
-      return "SUM";
-    case AggregateFunction::kMean:
-      return "MEAN";
-    case AggregateFunction::kMin:
-      return "MIN";
-    case AggregateFunction::kMax:
-      return "MAX";
-    case AggregateFunction::kDistinctCount:
-      return "DISTINCT_COUNT";
-    case AggregateFunction::kLast:
-      return "LAST";
-  }
-  return "UNKNOWN";
-}
-
-absl::StatusOr<AggregateFunction> ParseAggregateFunction(absl::string_view text) {
-  std::vector<absl::string_view> names;
-  for (const AggregateFunction function : kAllFunctions) {
-    if (absl::EqualsIgnoreCase(text, AggregateFunctionName(function))) return function;
-    names.push_back(AggregateFunctionName(function));
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown function '", text, "'; expected one of ", absl::StrJoin(names, ", ")));
-}
-
-int Source::ColumnIndex(absl::string_view column_name) const {
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i].name == column_name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-const Entity* Definitions::FindEntity(absl::string_view name) const {
-  return FindByName(entities, name);
-}
-const Source* Definitions::FindSource(absl::string_view name) const {
-  return FindByName(sources, name);
-}
-const FeatureView* Definitions::FindView(absl::string_view name) const {
-  return FindByName(feature_views, name);
-}
-const FeatureService* Definitions::FindService(absl::string_view name) const {
-  return FindByName(feature_services, name);
-}
 
 absl::StatusOr<Definitions> ParseDefinitions(absl::string_view text, absl::string_view format) {
   bool json;
@@ -986,16 +510,15 @@ absl::StatusOr<Definitions> ParseDefinitions(absl::string_view text, absl::strin
     return absl::InvalidArgumentError(
         absl::StrCat("unknown definitions format '", format, "'; expected yaml or json"));
   }
-  // JSON is YAML flow syntax; one parser reads both.
-  const std::string input = json ? JoinSurrogatePairs(text) : std::string(text);
+  Definitions definitions;
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(input);
-    Definitions definitions;
+    if (json) {
+      FSTORE_ASSIGN_OR_RETURN(const YAML::Node root, ParseJson(text));
+      FSTORE_RETURN_IF_ERROR(ParseRoot(root, &definitions));
+      return definitions;
+    }
+    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
     if (documents.size() > 1) {
-      if (json) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid JSON: text after the top-level object", AtLine(documents[1])));
-      }
       return absl::InvalidArgumentError(absl::StrCat("definitions file holds ", documents.size(),
                                                      " YAML documents; expected one"));
     }
@@ -1009,136 +532,6 @@ absl::StatusOr<Definitions> ParseDefinitions(absl::string_view text, absl::strin
     return absl::InvalidArgumentError(
         absl::StrCat("invalid ", json ? "JSON" : "YAML", where, ": ", e.msg));
   }
-}
-
-absl::Status ValidateDefinitions(const Definitions& definitions) {
-  FSTORE_RETURN_IF_ERROR(CheckNames("entity", definitions.entities));
-  FSTORE_RETURN_IF_ERROR(CheckNames("source", definitions.sources));
-  FSTORE_RETURN_IF_ERROR(CheckNames("feature view", definitions.feature_views));
-  FSTORE_RETURN_IF_ERROR(CheckNames("feature service", definitions.feature_services));
-  for (const Entity& entity : definitions.entities) {
-    FSTORE_RETURN_IF_ERROR(
-        CheckName(absl::StrCat("entity ", entity.name, ": join_key"), entity.join_key));
-  }
-  for (const Source& source : definitions.sources) {
-    FSTORE_RETURN_IF_ERROR(ValidateSource(source));
-  }
-  for (const FeatureView& view : definitions.feature_views) {
-    FSTORE_RETURN_IF_ERROR(ValidateView(definitions, view));
-  }
-  for (const FeatureService& service : definitions.feature_services) {
-    FSTORE_RETURN_IF_ERROR(ValidateService(definitions, service));
-  }
-  return absl::OkStatus();
-}
-
-Definitions MergeDefinitions(const Definitions& base, const Definitions& update) {
-  Definitions merged = base;
-  MergeByName(update.entities, &merged.entities);
-  MergeByName(update.sources, &merged.sources);
-  MergeByName(update.feature_views, &merged.feature_views);
-  MergeByName(update.feature_services, &merged.feature_services);
-  return merged;
-}
-
-std::string CanonicalJson(const Entity& entity) {
-  return JsonObject()
-      .String("name", entity.name)
-      .String("join_key", entity.join_key)
-      .StringIfNotEmpty("description", entity.description)
-      .Build();
-}
-
-std::string CanonicalJson(const Source& source) {
-  return JsonObject()
-      .String("name", source.name)
-      .String("timestamp_column", source.timestamp_column)
-      .StringIfNotEmpty("event_id_column", source.event_id_column)
-      .Raw("columns", JsonArray(source.columns, ColumnJson))
-      .StringIfNotEmpty("description", source.description)
-      .Build();
-}
-
-std::string CanonicalJson(const FeatureView& view) {
-  return JsonObject()
-      .String("name", view.name)
-      .Raw("entities", JsonStringArray(view.entities))
-      .String("source", view.source)
-      .Raw("features", JsonArray(view.features, FeatureJson))
-      .StringIfNotEmpty("description", view.description)
-      .Build();
-}
-
-std::string CanonicalJson(const FeatureService& service) {
-  JsonObject json;
-  json.String("name", service.name).Raw("features", JsonStringArray(service.features));
-  if (!service.request_fields.empty()) {
-    json.Raw("request_fields", JsonArray(service.request_fields, RequestFieldJson));
-  }
-  return json.StringIfNotEmpty("description", service.description).Build();
-}
-
-template <typename T>
-std::string ContentHash(const T& object) {
-  return Sha256::Hex(CanonicalJson(object)).substr(0, 16);
-}
-
-template std::string ContentHash<Entity>(const Entity&);
-template std::string ContentHash<Source>(const Source&);
-template std::string ContentHash<FeatureView>(const FeatureView&);
-template std::string ContentHash<FeatureService>(const FeatureService&);
-
-absl::Status CheckCompatible(const Source& before, const Source& after) {
-  const std::string where = absl::StrCat("source ", before.name);
-  for (const Column& column : before.columns) {
-    const int index = after.ColumnIndex(column.name);
-    if (index < 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(where, ": column ", column.name, " is removed; stored events depend on it"));
-    }
-    const ColumnType new_type = after.columns[index].type;
-    if (new_type != column.type) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          where, ": column ", column.name, " changes type ", ColumnTypeName(column.type), " -> ",
-          ColumnTypeName(new_type), "; stored events depend on it"));
-    }
-  }
-  auto or_none = [](const std::string& name) { return name.empty() ? "(none)" : name; };
-  if (before.timestamp_column != after.timestamp_column) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(where, ": timestamp_column changes ", or_none(before.timestamp_column), " -> ",
-                     or_none(after.timestamp_column), "; stored events depend on it"));
-  }
-  if (before.event_id_column != after.event_id_column) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(where, ": event_id_column changes ", or_none(before.event_id_column), " -> ",
-                     or_none(after.event_id_column), "; stored events depend on it"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckCompatible(const FeatureView& before, const FeatureView& after) {
-  const std::string where = absl::StrCat("feature view ", before.name);
-  if (before.entities != after.entities) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        where, ": entities change [", absl::StrJoin(before.entities, ", "), "] -> [",
-        absl::StrJoin(after.entities, ", "), "]; stored aggregates are keyed by them"));
-  }
-  if (before.source != after.source) {
-    return absl::FailedPreconditionError(absl::StrCat(where, ": source changes ", before.source,
-                                                      " -> ", after.source,
-                                                      "; stored aggregates were computed from it"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckCompatible(const Entity& before, const Entity& after) {
-  if (before.join_key != after.join_key) {
-    return absl::FailedPreconditionError(absl::StrCat("entity ", before.name, ": join_key changes ",
-                                                      before.join_key, " -> ", after.join_key,
-                                                      "; stored aggregates are keyed by it"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace fstore
