@@ -8,17 +8,17 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/feature_store_commands.h"
-#include "client/json_writer.h"
 #include "client/model_trainer.h"
-#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/sha256.h"
@@ -93,10 +93,9 @@ absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
   std::vector<int> columns;
   for (const std::string& input : inputs) {
     const size_t colon = input.find(':');
-    const std::string name = colon == std::string::npos
-                                 ? input
-                                 : absl::StrCat(input.substr(0, colon), "__",
-                                                input.substr(colon + 1));
+    const std::string name = colon == std::string::npos ? input
+                                                        : absl::StrCat(input.substr(0, colon), "__",
+                                                                       input.substr(colon + 1));
     const int c = column(name);
     if (c < 0) {
       return absl::InvalidArgumentError(
@@ -109,9 +108,8 @@ absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
   }
   const int label = column(label_column);
   if (label < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(labels_path, " has no label column '", label_column,
-                     "' (--label-column names another)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        labels_path, " has no label column '", label_column, "' (--label-column names another)"));
   }
   std::vector<std::string> cells;
   for (int64_t row = 2; reader.Next(&cells, &error); ++row) {
@@ -122,8 +120,8 @@ absl::StatusOr<TrainingData> ToTrainingData(const std::string& csv,
     } else if (l == "0" || l == "false") {
       data.labels.push_back(0);
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(labels_path, " row ", row, ": label '", l,
-                                                     "' is not 0/1 or false/true"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(labels_path, " row ", row, ": label '", l, "' is not 0/1 or false/true"));
     }
     for (int c : columns) data.values.push_back(InputOf(cells[c]));
   }
@@ -193,8 +191,8 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
   FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*labels_path, &header, &rows));
   if (!inv.json()) inv.err << "building the training set: " << rows.size() << " rows\n";
   std::string csv;
-  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
-      header, rows, 1000, [&](const std::string& chunk) {
+  absl::StatusOr<v1::GetHistoricalFeaturesResponse> last =
+      inv.client().GetHistoricalFeatures(header, rows, 1000, [&](const std::string& chunk) {
         csv.append(chunk);
         return absl::OkStatus();
       });
@@ -218,9 +216,11 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
 absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& model_ref) {
   for (const char* flag : {"service", "labels", "snapshot", "label-column", "timestamp-column"}) {
     if (inv.args.Has(flag)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", flag, " does not apply with --from-feedback: the training set is the labelled "
-          "traffic of ", model_ref));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag,
+                       " does not apply with --from-feedback: the training set is the labelled "
+                       "traffic of ",
+                       model_ref));
     }
   }
   v1::ExportLabelledRequest request;
@@ -240,9 +240,8 @@ absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& mod
         const size_t width = set.data.feature_names.size();
         for (const v1::LabelledRow& row : m.rows()) {
           if (static_cast<size_t>(row.inputs_size()) != width) {
-            return absl::DataLossError(absl::StrCat("labelled request ", row.request_id(),
-                                                    " has ", row.inputs_size(), " inputs, not ",
-                                                    width));
+            return absl::DataLossError(absl::StrCat("labelled request ", row.request_id(), " has ",
+                                                    row.inputs_size(), " inputs, not ", width));
           }
           set.data.values.insert(set.data.values.end(), row.inputs().begin(), row.inputs().end());
           set.data.labels.push_back(static_cast<float>(row.label()));
@@ -265,8 +264,8 @@ absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& mod
                                  " labelled requests)");
   set.source = absl::StrCat("feedback:", header.model(), ":", header.model_version());
   if (!inv.json()) {
-    inv.err << "training on feedback: " << rows << " labelled requests served by "
-            << header.model() << " versions " << absl::StrJoin(header.versions(), ",") << ", "
+    inv.err << "training on feedback: " << rows << " labelled requests served by " << header.model()
+            << " versions " << absl::StrJoin(header.versions(), ",") << ", "
             << set.data.feature_names.size() << " inputs, dataset sha256 "
             << set.fingerprint.substr(0, 16) << "\n";
   }
@@ -305,10 +304,9 @@ absl::Status TrainCommand(Invocation& inv) {
   const std::string& fingerprint = set.fingerprint;
 
   // 2. Cross-validation and the final model.
-  absl::StatusOr<TrainResult> trained =
-      TrainModel(data, options, [&](const TrainProgress& p) {
-        if (!inv.json()) PrintProgress(inv.err, terminal, p);
-      });
+  absl::StatusOr<TrainResult> trained = TrainModel(data, options, [&](const TrainProgress& p) {
+    if (!inv.json()) PrintProgress(inv.err, terminal, p);
+  });
   if (!trained.ok()) return trained.status();
 
   // 3. Registration.
@@ -343,67 +341,42 @@ absl::Status TrainCommand(Invocation& inv) {
 
   const auto& m = trained->metrics;
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(version->model());
-    w.Key("version");
-    w.Int(version->version());
+    Json j;
+    j["model"] = version->model();
+    j["version"] = version->version();
     for (const char* key : {"auc", "pr_auc", "logloss", "oof_auc", "oof_pr_auc"}) {
-      w.Key(key);
-      w.Double(m.at(key));
+      j[key] = m.at(key);
     }
-    w.Key("rows");
-    w.Int(static_cast<int64_t>(data.labels.size()));
-    w.Key("rounds");
-    w.Int(trained->rounds);
-    w.Key("snapshot");
-    w.String(snapshot);
-    w.Key("training_source");
-    w.String(set.source);
-    w.Key("dataset_fingerprint");
-    w.String(fingerprint);
-    w.Key("artifact_sha256");
-    w.String(version->artifact_sha256());
-    w.Key("folds");
-    w.BeginArray();
+    j["rows"] = static_cast<int64_t>(data.labels.size());
+    j["rounds"] = trained->rounds;
+    j["snapshot"] = snapshot;
+    j["training_source"] = set.source;
+    j["dataset_fingerprint"] = fingerprint;
+    j["artifact_sha256"] = version->artifact_sha256();
+    Json& folds_json = j["folds"] = Json::array();
     for (const FoldResult& f : trained->folds) {
-      w.BeginObject();
-      w.Key("auc");
-      w.Double(f.auc);
-      w.Key("pr_auc");
-      w.Double(f.pr_auc);
-      w.Key("logloss");
-      w.Double(f.logloss);
-      w.Key("best_iteration");
-      w.Int(f.best_iteration);
-      w.EndObject();
+      Json fold = Json::object();
+      fold["auc"] = f.auc;
+      fold["pr_auc"] = f.pr_auc;
+      fold["logloss"] = f.logloss;
+      fold["best_iteration"] = f.best_iteration;
+      folds_json.push_back(std::move(fold));
     }
-    w.EndArray();
-    w.Key("importance");
-    w.BeginArray();
+    Json& importance_json = j["importance"] = Json::array();
     for (const FeatureImportance& f : trained->importance) {
-      w.BeginObject();
-      w.Key("feature");
-      w.String(f.feature);
-      w.Key("gain");
-      w.Double(f.total_gain);
-      w.EndObject();
+      Json feature = Json::object();
+      feature["feature"] = f.feature;
+      feature["gain"] = f.total_gain;
+      importance_json.push_back(std::move(feature));
     }
-    w.EndArray();
-    w.Key("risk_thresholds");
-    w.BeginArray();
+    Json& risk_thresholds_json = j["risk_thresholds"] = Json::array();
     for (const RiskThreshold& t : trained->risk_thresholds) {
-      w.BeginObject();
-      w.Key("bucket");
-      w.String(t.bucket);
-      w.Key("min_score");
-      w.Double(t.min_score);
-      w.EndObject();
+      Json threshold = Json::object();
+      threshold["bucket"] = t.bucket;
+      threshold["min_score"] = t.min_score;
+      risk_thresholds_json.push_back(std::move(threshold));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> table = {{"FOLD", "AUC", "PR-AUC", "LOGLOSS", "ROUNDS"}};
