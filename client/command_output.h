@@ -7,17 +7,27 @@
 #include <string>
 #include <vector>
 
-#include "client/json_writer.h"
 #include "fstore/v1/common.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace fstore::cli {
 
 // Left-aligned columns, two spaces apart; the first row is usually a header.
 void PrintTable(std::ostream& os, const std::vector<std::vector<std::string>>& rows);
 
+// What --output=json prints: one document, keys in the order they are set.
+using Json = nlohmann::ordered_json;
+
+// `json` on one line. Doubles print as the shortest text that reads back
+// ("45", "0.1", "1e+20"; nlohmann's dump() would print "45.0"), non-finite
+// ones as null; strings escape '"', '\\' and control characters and pass
+// every other byte through (dump() refuses bytes that are not UTF-8).
+std::string JsonText(const Json& json);
+
 // A value as JSON (null when unset).
-void WriteValueJson(const v1::Value& v, JsonWriter* w);
-// A value for a table cell: strings bare, "null" when unset.
+Json ValueJson(const v1::Value& v);
+// A value for a table cell: strings bare, numbers as the shortest text that
+// reads back, "null" when unset or not finite.
 std::string ValueText(const v1::Value& v);
 
 }  // namespace fstore::cli

@@ -2,13 +2,13 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -19,7 +19,6 @@
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/file_io.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "google/protobuf/util/json_util.h"
@@ -31,29 +30,21 @@ namespace {
 constexpr size_t kDefaultBatchRows = 1000;
 constexpr size_t kBatchBytes = 1 << 20;
 
-// "row", "column", "value", "rule", "reason" of a rejected row.
-void WriteRejectionFields(const v1::Rejection& r, JsonWriter* w) {
-  w->Key("row");
-  w->Int(r.row_number());
-  w->Key("column");
-  w->String(r.column());
-  w->Key("value");
-  w->String(r.value());
-  w->Key("rule");
-  w->String(r.rule());
-  w->Key("reason");
-  w->String(r.reason());
+// "row", "column", "value", "rule", "reason" of a rejected row, added to `j`.
+void AddRejectionFields(const v1::Rejection& r, Json* j) {
+  (*j)["row"] = r.row_number();
+  (*j)["column"] = r.column();
+  (*j)["value"] = r.value();
+  (*j)["rule"] = r.rule();
+  (*j)["reason"] = r.reason();
 }
 
-void WriteSnapshotJson(const v1::Snapshot& s, JsonWriter* w) {
-  w->BeginObject();
-  w->Key("name");
-  w->String(s.name());
-  w->Key("created_at");
-  w->String(FormatIsoTime(s.created_at_us()));
-  w->Key("high_water_mark");
-  w->Int(static_cast<int64_t>(s.high_water_mark()));
-  w->EndObject();
+Json SnapshotJson(const v1::Snapshot& s) {
+  Json j;
+  j["name"] = s.name();
+  j["created_at"] = FormatIsoTime(s.created_at_us());
+  j["high_water_mark"] = static_cast<int64_t>(s.high_water_mark());
+  return j;
 }
 
 absl::string_view ChangeName(v1::DefinitionChange::Kind kind, bool dry_run) {
@@ -108,27 +99,18 @@ absl::Status ApplyCommand(Invocation& inv) {
                         absl::StrCat(path, ": ", response.status().message()));
   }
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("dry_run");
-    w.Bool(response->dry_run());
-    w.Key("changes");
-    w.BeginArray();
+    Json j;
+    j["dry_run"] = response->dry_run();
+    Json& changes_json = j["changes"] = Json::array();
     for (const v1::DefinitionChange& c : response->changes()) {
-      w.BeginObject();
-      w.Key("type");
-      w.String(c.object_type());
-      w.Key("name");
-      w.String(c.name());
-      w.Key("change");
-      w.String(v1::DefinitionChange::Kind_Name(c.kind()));
-      w.Key("detail");
-      w.String(c.detail());
-      w.EndObject();
+      Json change = Json::object();
+      change["type"] = c.object_type();
+      change["name"] = c.name();
+      change["change"] = v1::DefinitionChange::Kind_Name(c.kind());
+      change["detail"] = c.detail();
+      changes_json.push_back(std::move(change));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows;
@@ -160,12 +142,13 @@ absl::Status DefinitionsListCommand(Invocation& inv) {
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows = {{"TYPE", "NAME", "DETAIL"}};
-  for (const v1::Entity& e : d.entities()) rows.push_back({"entity", e.name(), "key " + e.join_key()});
+  for (const v1::Entity& e : d.entities())
+    rows.push_back({"entity", e.name(), "key " + e.join_key()});
   for (const v1::Source& s : d.sources()) {
     std::vector<std::string> cols;
     for (const v1::Column& c : s.columns()) {
-      cols.push_back(absl::StrCat(c.name(), ":", absl::StripPrefix(v1::ColumnType_Name(c.type()),
-                                                                   "COLUMN_TYPE_")));
+      cols.push_back(absl::StrCat(
+          c.name(), ":", absl::StripPrefix(v1::ColumnType_Name(c.type()), "COLUMN_TYPE_")));
     }
     rows.push_back({"source", s.name(), absl::StrJoin(cols, " ")});
   }
@@ -177,9 +160,9 @@ absl::Status DefinitionsListCommand(Invocation& inv) {
                                  v.source(), ": ", absl::StrJoin(features, " "))});
   }
   for (const v1::FeatureService& s : d.feature_services()) {
-    rows.push_back({"feature_service", s.name(),
-                    absl::StrCat(absl::StrJoin(s.features(), " "), " (version ",
-                                 s.version_hash(), ")")});
+    rows.push_back(
+        {"feature_service", s.name(),
+         absl::StrCat(absl::StrJoin(s.features(), " "), " (version ", s.version_hash(), ")")});
   }
   PrintTable(inv.out, rows);
   return absl::OkStatus();
@@ -204,8 +187,8 @@ absl::Status IngestCommand(Invocation& inv) {
   std::vector<std::string> header;
   absl::Status csv_error;
   if (!reader.Next(&header, &csv_error) || !csv_error.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": no header row (",
-                                                   csv_error.ok() ? "empty file" : csv_error.message(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": no header row (", csv_error.ok() ? "empty file" : csv_error.message(), ")"));
   }
   std::unique_ptr<FstoreClient::IngestStream> stream = inv.client().StartIngestStream();
   v1::IngestRequest request;
@@ -240,48 +223,40 @@ absl::Status IngestCommand(Invocation& inv) {
       row->add_cells(std::move(c));
     }
     ++rows_sent;
-    if (static_cast<size_t>(request.text_rows_size()) >= batch_rows || bytes_in_batch >= kBatchBytes) {
+    if (static_cast<size_t>(request.text_rows_size()) >= batch_rows ||
+        bytes_in_batch >= kBatchBytes) {
       flush();
     }
-    if (progress && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(250)) {
+    if (progress &&
+        std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(250)) {
       last_progress = std::chrono::steady_clock::now();
       inv.err << "\ringest " << source << ": " << rows_sent << " rows ("
-              << (file_bytes > 0 ? 100 * reader.bytes_read() / file_bytes : 100) << "%)" << std::flush;
+              << (file_bytes > 0 ? 100 * reader.bytes_read() / file_bytes : 100) << "%)"
+              << std::flush;
     }
   }
   if (stream_open) flush();
   if (progress) inv.err << "\r" << std::string(60, ' ') << "\r" << std::flush;
   absl::StatusOr<v1::IngestResponse> response = stream->Finish();
   if (!response.ok()) {
-    return absl::Status(response.status().code(),
-                        absl::StrCat("ingest ", source, " from ", path, ": ",
-                                     response.status().message()));
+    return absl::Status(response.status().code(), absl::StrCat("ingest ", source, " from ", path,
+                                                               ": ", response.status().message()));
   }
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("source");
-    w.String(source);
-    w.Key("file");
-    w.String(path);
-    w.Key("rows");
-    w.Int(rows_sent);
-    w.Key("accepted");
-    w.Int(response->accepted());
-    w.Key("rejected");
-    w.Int(response->rejected());
-    w.Key("duplicates");
-    w.Int(response->duplicates());
-    w.Key("rejections");
-    w.BeginArray();
+    Json j;
+    j["source"] = source;
+    j["file"] = path;
+    j["rows"] = rows_sent;
+    j["accepted"] = response->accepted();
+    j["rejected"] = response->rejected();
+    j["duplicates"] = response->duplicates();
+    Json& rejections_json = j["rejections"] = Json::array();
     for (const v1::Rejection& r : response->rejections()) {
-      w.BeginObject();
-      WriteRejectionFields(r, &w);
-      w.EndObject();
+      Json rejection;
+      AddRejectionFields(r, &rejection);
+      rejections_json.push_back(std::move(rejection));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "ingest " << source << " from " << path << ": " << rows_sent << " rows, "
             << response->accepted() << " accepted, " << response->rejected() << " rejected, "
@@ -303,7 +278,8 @@ absl::Status DeadLettersCommand(Invocation& inv) {
   int limit = 100;
   if (std::optional<std::string> l = inv.args.Get("limit")) {
     if (!absl::SimpleAtoi(*l, &limit) || limit <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--limit '", *l, "' must be a positive number"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--limit '", *l, "' must be a positive number"));
     }
   }
   v1::ListDeadLettersRequest request;
@@ -322,28 +298,19 @@ absl::Status DeadLettersCommand(Invocation& inv) {
     request.set_page_token(page->next_page_token());
   }
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("source");
-    w.String(inv.operands[0]);
-    w.Key("total");
-    w.Int(total);
-    w.Key("dead_letters");
-    w.BeginArray();
+    Json j;
+    j["source"] = inv.operands[0];
+    j["total"] = total;
+    Json& dead_letters_json = j["dead_letters"] = Json::array();
     for (const v1::DeadLetter& d : letters) {
-      w.BeginObject();
-      WriteRejectionFields(d.rejection(), &w);
-      w.Key("received_at");
-      w.String(FormatIsoTime(d.received_at_us()));
-      w.Key("raw");
-      w.BeginArray();
-      for (const std::string& r : d.raw_values()) w.String(r);
-      w.EndArray();
-      w.EndObject();
+      Json letter;
+      AddRejectionFields(d.rejection(), &letter);
+      letter["received_at"] = FormatIsoTime(d.received_at_us());
+      Json& raw_json = letter["raw"] = Json::array();
+      for (const std::string& r : d.raw_values()) raw_json.push_back(r);
+      dead_letters_json.push_back(std::move(letter));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows = {{"ROW", "COLUMN", "RULE", "VALUE", "REASON"}};
@@ -363,7 +330,8 @@ absl::Status FeaturesGetCommand(Invocation& inv) {
   }
   const std::vector<std::string> entities = inv.args.GetAll("entity");
   if (entities.empty()) {
-    return absl::InvalidArgumentError("give the entity with --entity KEY=VALUE (e.g. --entity account_id=A-1)");
+    return absl::InvalidArgumentError(
+        "give the entity with --entity KEY=VALUE (e.g. --entity account_id=A-1)");
   }
   for (const std::string& e : entities) {
     absl::StatusOr<std::pair<std::string, std::string>> kv = ParseKeyValue(e, "entity");
@@ -378,34 +346,23 @@ absl::Status FeaturesGetCommand(Invocation& inv) {
   absl::StatusOr<v1::GetOnlineFeaturesResponse> response = inv.client().GetOnlineFeatures(request);
   if (!response.ok()) return response.status();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("features");
-    w.BeginObject();
+    Json j;
+    Json& features_json = j["features"] = Json::object();
     for (const v1::FeatureValue& f : response->features()) {
-      w.Key(f.name());
-      WriteValueJson(f.value(), &w);
+      features_json[f.name()] = ValueJson(f.value());
     }
-    w.EndObject();
-    w.Key("freshness");
-    w.BeginObject();
+    Json& freshness_json = j["freshness"] = Json::object();
     for (const v1::ViewFreshness& f : response->freshness()) {
-      w.Key(f.feature_view());
-      if (f.newest_event_us() == 0) {
-        w.Null();
-      } else {
-        w.String(FormatIsoTime(f.newest_event_us()));
-      }
+      freshness_json[f.feature_view()] =
+          f.newest_event_us() == 0 ? Json() : Json(FormatIsoTime(f.newest_event_us()));
     }
-    w.EndObject();
-    w.Key("at");
-    w.String(FormatIsoTime(response->at_us()));
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    j["at"] = FormatIsoTime(response->at_us());
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows = {{"FEATURE", "VALUE"}};
-  for (const v1::FeatureValue& f : response->features()) rows.push_back({f.name(), ValueText(f.value())});
+  for (const v1::FeatureValue& f : response->features())
+    rows.push_back({f.name(), ValueText(f.value())});
   PrintTable(inv.out, rows);
   inv.out << "as of " << FormatIsoTime(response->at_us()) << "\n";
   for (const v1::ViewFreshness& f : response->freshness()) {
@@ -423,9 +380,7 @@ absl::Status SnapshotCreateCommand(Invocation& inv) {
   absl::StatusOr<v1::Snapshot> s = inv.client().CreateSnapshot(request);
   if (!s.ok()) return s.status();
   if (inv.json()) {
-    JsonWriter w;
-    WriteSnapshotJson(*s, &w);
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(SnapshotJson(*s)) << "\n";
   } else {
     inv.out << "snapshot " << s->name() << " created: it sees the " << s->high_water_mark()
             << " events ingested before " << FormatIsoTime(s->created_at_us()) << "\n";
@@ -437,11 +392,9 @@ absl::Status SnapshotListCommand(Invocation& inv) {
   absl::StatusOr<v1::ListSnapshotsResponse> r = inv.client().ListSnapshots({});
   if (!r.ok()) return r.status();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginArray();
-    for (const v1::Snapshot& s : r->snapshots()) WriteSnapshotJson(s, &w);
-    w.EndArray();
-    inv.out << w.str() << "\n";
+    Json j = Json::array();
+    for (const v1::Snapshot& s : r->snapshots()) j.push_back(SnapshotJson(s));
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows = {{"NAME", "CREATED", "EVENTS"}};
@@ -488,7 +441,8 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
   const std::optional<std::string> entities_path = inv.args.Get("entities");
   const std::optional<std::string> out_path = inv.args.Get("out");
   if (service.has_value() == refs.has_value()) {
-    return absl::InvalidArgumentError("give exactly one of --service NAME or --features VIEW:FEATURE,...");
+    return absl::InvalidArgumentError(
+        "give exactly one of --service NAME or --features VIEW:FEATURE,...");
   }
   if (!entities_path || !out_path) {
     return absl::InvalidArgumentError("--entities FILE.csv and --out FILE.csv are required");
@@ -502,7 +456,8 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
     }
   }
   header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
-  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) header.set_snapshot(*snapshot);
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot"))
+    header.set_snapshot(*snapshot);
 
   std::vector<std::vector<std::string>> rows;
   FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*entities_path, &header, &rows));
@@ -518,27 +473,21 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
   if (absl::Status s = out.Commit(); !s.ok()) return s;
   const auto& trailer = last->trailer();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("out");
-    w.String(*out_path);
-    w.Key("rows");
-    w.Int(trailer.row_count());
-    w.Key("snapshot");
-    w.String(last->header().snapshot());
-    w.Key("dataset_fingerprint");
-    w.String(trailer.dataset_fingerprint());
-    w.Key("columns");
-    w.BeginArray();
-    for (const std::string& c : last->header().columns()) w.String(c);
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["out"] = *out_path;
+    j["rows"] = trailer.row_count();
+    j["snapshot"] = last->header().snapshot();
+    j["dataset_fingerprint"] = trailer.dataset_fingerprint();
+    Json& columns_json = j["columns"] = Json::array();
+    for (const std::string& c : last->header().columns()) columns_json.push_back(c);
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "wrote " << trailer.row_count() << " rows x " << last->header().columns_size()
             << " columns to " << *out_path << "\n"
             << "snapshot: " << last->header().snapshot()
-            << (header.snapshot().empty() ? " (new; rebuild with --snapshot " + last->header().snapshot() + ")" : "")
+            << (header.snapshot().empty()
+                    ? " (new; rebuild with --snapshot " + last->header().snapshot() + ")"
+                    : "")
             << "\ndataset fingerprint (sha256): " << trailer.dataset_fingerprint() << "\n";
   }
   return absl::OkStatus();
@@ -556,30 +505,26 @@ absl::Status ExportCommand(Invocation& inv) {
     if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", t.status().message()));
     request.set_at_us(*t);
   }
-  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) request.set_snapshot(*snapshot);
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot"))
+    request.set_snapshot(*snapshot);
   AtomicFile out(*out_path);
   if (absl::Status s = out.status(); !s.ok()) return s;
-  absl::StatusOr<v1::ExportFeaturesResponse> last = inv.client().ExportFeatures(
-      request, [&](const std::string& csv) { return out.Write(csv); });
+  absl::StatusOr<v1::ExportFeaturesResponse> last =
+      inv.client().ExportFeatures(request, [&](const std::string& csv) { return out.Write(csv); });
   if (!last.ok()) {
     return absl::Status(last.status().code(), absl::StrCat("export: ", last.status().message(),
                                                            " (", *out_path, " was not written)"));
   }
   if (absl::Status s = out.Commit(); !s.ok()) return s;
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("out");
-    w.String(*out_path);
-    w.Key("rows");
-    w.Int(last->row_count());
-    w.Key("snapshot");
-    w.String(last->snapshot());
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["out"] = *out_path;
+    j["rows"] = last->row_count();
+    j["snapshot"] = last->snapshot();
+    inv.out << JsonText(j) << "\n";
   } else {
-    inv.out << "exported " << last->row_count() << " entities to " << *out_path
-            << " (snapshot " << last->snapshot() << ")\n";
+    inv.out << "exported " << last->row_count() << " entities to " << *out_path << " (snapshot "
+            << last->snapshot() << ")\n";
   }
   return absl::OkStatus();
 }

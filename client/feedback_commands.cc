@@ -11,7 +11,6 @@
 #include "absl/strings/str_join.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 
@@ -24,8 +23,7 @@ absl::StatusOr<int> ParseLabel(absl::string_view cell) {
   const std::string v = absl::AsciiStrToLower(absl::StripAsciiWhitespace(cell));
   if (v == "1" || v == "true") return 1;
   if (v == "0" || v == "false") return 0;
-  return absl::InvalidArgumentError(
-      absl::StrCat("label '", cell, "' is not 0, 1, true or false"));
+  return absl::InvalidArgumentError(absl::StrCat("label '", cell, "' is not 0, 1, true or false"));
 }
 
 absl::StatusOr<TimestampUs> ParseEventTime(absl::string_view cell) {
@@ -38,37 +36,26 @@ std::string Optional(bool has, double value, const char* format) {
   return has ? absl::StrFormat(format, value) : std::string("-");
 }
 
-void WriteLiveJson(const v1::LiveMetrics& m, JsonWriter* w) {
-  w->BeginObject();
-  w->Key("model");
-  w->String(m.model());
-  w->Key("version");
-  w->Int(m.model_version());
-  w->Key("labelled");
-  w->Int(m.labelled());
-  w->Key("positives");
-  w->Int(m.positives());
-  w->Key("auc");
-  m.has_auc() ? w->Double(m.auc()) : w->Null();
-  w->Key("high_bucket");
-  w->String(m.high_bucket());
-  w->Key("high_min_score");
-  w->Double(m.high_min_score());
-  w->Key("alerts");
-  w->Int(m.alerts());
-  w->Key("true_alerts");
-  w->Int(m.true_alerts());
-  w->Key("precision_at_high");
-  m.has_precision_at_high() ? w->Double(m.precision_at_high()) : w->Null();
-  w->Key("recall_at_high");
-  m.has_recall_at_high() ? w->Double(m.recall_at_high()) : w->Null();
-  w->EndObject();
+Json LiveJson(const v1::LiveMetrics& m) {
+  Json j;
+  j["model"] = m.model();
+  j["version"] = m.model_version();
+  j["labelled"] = m.labelled();
+  j["positives"] = m.positives();
+  j["auc"] = m.has_auc() ? Json(m.auc()) : Json();
+  j["high_bucket"] = m.high_bucket();
+  j["high_min_score"] = m.high_min_score();
+  j["alerts"] = m.alerts();
+  j["true_alerts"] = m.true_alerts();
+  j["precision_at_high"] = m.has_precision_at_high() ? Json(m.precision_at_high()) : Json();
+  j["recall_at_high"] = m.has_recall_at_high() ? Json(m.recall_at_high()) : Json();
+  return j;
 }
 
 void PrintLiveTable(std::ostream& out, const std::vector<const v1::LiveMetrics*>& live) {
-  std::vector<std::vector<std::string>> rows = {
-      {"MODEL", "VERSION", "LABELLED", "POSITIVES", "AUC", "HIGH BUCKET", "ALERTS",
-       "PRECISION@HIGH", "RECALL@HIGH"}};
+  std::vector<std::vector<std::string>> rows = {{"MODEL", "VERSION", "LABELLED", "POSITIVES", "AUC",
+                                                 "HIGH BUCKET", "ALERTS", "PRECISION@HIGH",
+                                                 "RECALL@HIGH"}};
   for (const v1::LiveMetrics* m : live) {
     rows.push_back({m->model(), absl::StrCat(m->model_version()), absl::StrCat(m->labelled()),
                     absl::StrCat(m->positives()), Optional(m->has_auc(), m->auc(), "%.4f"),
@@ -114,13 +101,13 @@ absl::StatusOr<std::vector<v1::FeedbackRequest>> ReadFeedbackFile(
     }
   }
   if (label_col < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": no 'label' column (header: ", absl::StrJoin(header, ","), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no 'label' column (header: ", absl::StrJoin(header, ","), ")"));
   }
   if (id_col < 0 && (time_col < 0 || key_cols.empty())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": give a 'request_id' column, or a '", timestamp_column,
-        "' column and entity key columns (header: ", absl::StrJoin(header, ","), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": give a 'request_id' column, or a '", timestamp_column,
+                     "' column and entity key columns (header: ", absl::StrJoin(header, ","), ")"));
   }
   std::vector<v1::FeedbackRequest> chunks(1);
   std::vector<std::string> cells;
@@ -133,14 +120,15 @@ absl::StatusOr<std::vector<v1::FeedbackRequest>> ReadFeedbackFile(
     ++row;
     const std::string where = absl::StrCat(path, " line ", reader.record_line());
     if (cells.size() != header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", cells.size(),
-                                                     " cells, the header has ", header.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", cells.size(), " cells, the header has ", header.size()));
     }
     if (chunks.back().labels_size() >= static_cast<int>(chunk_labels)) chunks.emplace_back();
     v1::FeedbackLabel* label = chunks.back().add_labels();
     label->set_row(row);
     absl::StatusOr<int> value = ParseLabel(cells[label_col]);
-    if (!value.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", value.status().message()));
+    if (!value.ok())
+      return absl::InvalidArgumentError(absl::StrCat(where, ": ", value.status().message()));
     label->set_label(*value);
     if (model_col >= 0) label->set_model(cells[model_col]);
     if (id_col >= 0 && !cells[id_col].empty()) {
@@ -152,8 +140,8 @@ absl::StatusOr<std::vector<v1::FeedbackRequest>> ReadFeedbackFile(
     }
     absl::StatusOr<TimestampUs> at = ParseEventTime(cells[time_col]);
     if (!at.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": column ", timestamp_column, ": ",
-                                                     at.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": column ", timestamp_column, ": ", at.status().message()));
     }
     label->set_at_us(*at);
     for (int k : key_cols) {
@@ -167,7 +155,8 @@ absl::StatusOr<std::vector<v1::FeedbackRequest>> ReadFeedbackFile(
   if (!csv_error.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", csv_error.message()));
   }
-  if (row == 0) return absl::InvalidArgumentError(absl::StrCat(path, ": no labels after the header"));
+  if (row == 0)
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no labels after the header"));
   return chunks;
 }
 
@@ -190,26 +179,16 @@ absl::Status FeedbackCommand(Invocation& inv) {
   absl::StatusOr<v1::FeedbackResponse> r = inv.client().SendFeedback(chunks);
   if (!r.ok()) return r.status();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("labels");
-    w.Int(r->labels());
-    w.Key("labelled");
-    w.Int(r->labelled());
-    w.Key("relabelled");
-    w.Int(r->relabelled());
-    w.Key("unknown");
-    w.Int(r->unknown());
-    w.Key("unknown_examples");
-    w.BeginArray();
-    for (const std::string& e : r->unknown_examples()) w.String(e);
-    w.EndArray();
-    w.Key("live");
-    w.BeginArray();
-    for (const v1::LiveMetrics& m : r->live()) WriteLiveJson(m, &w);
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["labels"] = r->labels();
+    j["labelled"] = r->labelled();
+    j["relabelled"] = r->relabelled();
+    j["unknown"] = r->unknown();
+    j["unknown_examples"] = Json::array();
+    for (const std::string& e : r->unknown_examples()) j["unknown_examples"].push_back(e);
+    j["live"] = Json::array();
+    for (const v1::LiveMetrics& m : r->live()) j["live"].push_back(LiveJson(m));
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   inv.out << r->labels() << " labels from " << path << ": " << r->labelled()
@@ -237,9 +216,7 @@ absl::Status PerformanceCommand(Invocation& inv) {
   if (!r.ok()) return r.status();
   const v1::LiveMetrics& m = r->metrics();
   if (inv.json()) {
-    JsonWriter w;
-    WriteLiveJson(m, &w);
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(LiveJson(m)) << "\n";
     return absl::OkStatus();
   }
   inv.out << m.model() << ":" << m.model_version() << ", requests served from "

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/command_line.h"
+#include "client/command_output.h"
 #include "client/feature_store_commands.h"
 #include "client/feedback_commands.h"
 #include "client/fstore_client.h"
@@ -19,7 +20,6 @@
 #include "client/serving_commands.h"
 #include "client/train_command.h"
 #include "client/invocation.h"
-#include "client/json_writer.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
@@ -55,16 +55,11 @@ absl::Status Health(Invocation& inv) {
   absl::StatusOr<std::string> status = inv.client().Health(service);
   if (!status.ok()) return status.status();
   if (inv.format == OutputFormat::kJson) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("server");
-    w.String(inv.client_options.server);
-    w.Key("service");
-    w.String(service);
-    w.Key("status");
-    w.String(*status);
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["server"] = inv.client_options.server;
+    j["service"] = service;
+    j["status"] = *status;
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << *status << "\n";
   }

@@ -7,32 +7,23 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/command_output.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
 namespace {
 
-void WriteDriftJson(const v1::FeatureDrift& d, JsonWriter* w) {
-  w->BeginObject();
-  w->Key("feature");
-  w->String(d.feature());
-  w->Key("status");
-  w->String(d.status());
-  w->Key("psi");
-  w->Double(d.psi());
-  w->Key("ks");
-  w->Double(d.ks_d());
-  w->Key("ks_p_value");
-  w->Double(d.ks_p_value());
-  w->Key("serving_count");
-  w->Int(d.serving_count());
-  w->Key("serving_missing_rate");
-  w->Double(d.serving_missing_rate());
-  w->Key("training_missing_rate");
-  w->Double(d.training_missing_rate());
-  w->EndObject();
+Json DriftJson(const v1::FeatureDrift& d) {
+  Json j;
+  j["feature"] = d.feature();
+  j["status"] = d.status();
+  j["psi"] = d.psi();
+  j["ks"] = d.ks_d();
+  j["ks_p_value"] = d.ks_p_value();
+  j["serving_count"] = d.serving_count();
+  j["serving_missing_rate"] = d.serving_missing_rate();
+  j["training_missing_rate"] = d.training_missing_rate();
+  return j;
 }
 
 std::vector<std::string> DriftRow(const v1::FeatureDrift& d) {
@@ -59,30 +50,17 @@ absl::Status DriftCommand(Invocation& inv) {
   int drifted = 0;
   for (const v1::FeatureDrift& d : r->features()) drifted += d.status() == "drift";
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(r->model());
-    w.Key("version");
-    w.Int(r->model_version());
-    w.Key("since");
-    w.String(FormatIsoTime(r->since_us()));
-    w.Key("until");
-    w.String(FormatIsoTime(r->until_us()));
-    w.Key("requests");
-    w.Int(r->requests());
-    w.Key("drifted_features");
-    w.Int(drifted);
-    w.Key("features");
-    w.BeginArray();
-    for (const v1::FeatureDrift& d : r->features()) WriteDriftJson(d, &w);
-    w.EndArray();
-    if (r->has_prediction()) {
-      w.Key("prediction");
-      WriteDriftJson(r->prediction(), &w);
-    }
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["model"] = r->model();
+    j["version"] = r->model_version();
+    j["since"] = FormatIsoTime(r->since_us());
+    j["until"] = FormatIsoTime(r->until_us());
+    j["requests"] = r->requests();
+    j["drifted_features"] = drifted;
+    j["features"] = Json::array();
+    for (const v1::FeatureDrift& d : r->features()) j["features"].push_back(DriftJson(d));
+    if (r->has_prediction()) j["prediction"] = DriftJson(r->prediction());
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   inv.out << r->model() << ":" << r->model_version() << ", " << r->requests()
@@ -97,7 +75,8 @@ absl::Status DriftCommand(Invocation& inv) {
     rows.push_back(row);
   }
   PrintTable(inv.out, rows);
-  inv.out << "\n" << drifted << " of " << r->features_size()
+  inv.out << "\n"
+          << drifted << " of " << r->features_size()
           << " features drifted (PSI >= 0.2, or KS p < 0.01 with D >= 0.1)\n";
   return absl::OkStatus();
 }

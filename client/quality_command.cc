@@ -1,13 +1,13 @@
 #include "client/quality_command.h"
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/command_output.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 
@@ -67,36 +67,18 @@ std::string Percent(std::optional<double> rate) {
   return rate ? absl::StrFormat("%.2f%%", 100 * *rate) : "-";
 }
 
-void WriteCountsJson(const v1::SourceQualityCounts& counts, JsonWriter* w) {
-  w->Key("accepted");
-  w->Int(counts.accepted());
-  w->Key("rejected");
-  w->Int(counts.rejected());
-  w->Key("duplicates");
-  w->Int(counts.duplicates());
-  w->Key("rejected_by_rule");
-  w->BeginObject();
-  for (const auto& r : counts.rejected_by_rule()) {
-    w->Key(r.rule());
-    w->Int(r.rows());
-  }
-  w->EndObject();
-  w->Key("nulls");
-  w->BeginObject();
-  for (const auto& n : counts.nulls()) {
-    w->Key(n.column());
-    w->Int(n.nulls());
-  }
-  w->EndObject();
+// The counts' fields, added to `j`.
+void AddCountsJson(const v1::SourceQualityCounts& counts, Json* j) {
+  (*j)["accepted"] = counts.accepted();
+  (*j)["rejected"] = counts.rejected();
+  (*j)["duplicates"] = counts.duplicates();
+  Json& by_rule = (*j)["rejected_by_rule"] = Json::object();
+  for (const auto& r : counts.rejected_by_rule()) by_rule[r.rule()] = r.rows();
+  Json& nulls = (*j)["nulls"] = Json::object();
+  for (const auto& n : counts.nulls()) nulls[n.column()] = n.nulls();
 }
 
-void OptionalDouble(std::optional<double> v, JsonWriter* w) {
-  if (v) {
-    w->Double(*v);
-  } else {
-    w->Null();
-  }
-}
+Json OptionalDouble(std::optional<double> v) { return v ? Json(*v) : Json(); }
 
 // Parses a duration flag; InvalidArgument naming the flag and its value.
 absl::Status ParseDurationFlag(const Invocation& inv, const char* flag, bool whole_minutes,
@@ -148,53 +130,31 @@ void PrintQualityTable(const v1::GetSourceQualityResponse& r, std::ostream& os) 
 }
 
 std::string QualityJson(const v1::GetSourceQualityResponse& r) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("source");
-  w.String(r.source());
-  w.Key("since");
-  w.String(FormatIsoTime(r.since_us()));
-  w.Key("until");
-  w.String(FormatIsoTime(r.until_us()));
-  w.Key("bucket");
-  w.String(FormatDuration(r.bucket_us()));
-  w.Key("total");
-  w.BeginObject();
-  WriteCountsJson(r.total(), &w);
-  w.EndObject();
-  w.Key("columns");
-  w.BeginArray();
+  Json j;
+  j["source"] = r.source();
+  j["since"] = FormatIsoTime(r.since_us());
+  j["until"] = FormatIsoTime(r.until_us());
+  j["bucket"] = FormatDuration(r.bucket_us());
+  Json& total = j["total"] = Json::object();
+  AddCountsJson(r.total(), &total);
+  Json& columns = j["columns"] = Json::array();
   for (const ColumnNullRate& c : NullRates(r)) {
-    w.BeginObject();
-    w.Key("column");
-    w.String(c.column);
-    w.Key("nulls");
-    w.Int(c.nulls);
-    w.Key("null_rate");
-    OptionalDouble(c.rate, &w);
-    w.Key("worst_bucket_null_rate");
-    OptionalDouble(c.worst_rate, &w);
-    w.Key("worst_bucket");
-    if (c.worst_rate) {
-      w.String(FormatIsoTime(c.worst_start_us));
-    } else {
-      w.Null();
-    }
-    w.EndObject();
+    Json column;
+    column["column"] = c.column;
+    column["nulls"] = c.nulls;
+    column["null_rate"] = OptionalDouble(c.rate);
+    column["worst_bucket_null_rate"] = OptionalDouble(c.worst_rate);
+    column["worst_bucket"] = c.worst_rate ? Json(FormatIsoTime(c.worst_start_us)) : Json();
+    columns.push_back(std::move(column));
   }
-  w.EndArray();
-  w.Key("buckets");
-  w.BeginArray();
+  Json& buckets = j["buckets"] = Json::array();
   for (const v1::SourceQualityBucket& b : r.buckets()) {
-    w.BeginObject();
-    w.Key("start");
-    w.String(FormatIsoTime(b.start_us()));
-    WriteCountsJson(b.counts(), &w);
-    w.EndObject();
+    Json bucket;
+    bucket["start"] = FormatIsoTime(b.start_us());
+    AddCountsJson(b.counts(), &bucket);
+    buckets.push_back(std::move(bucket));
   }
-  w.EndArray();
-  w.EndObject();
-  return w.str();
+  return JsonText(j);
 }
 
 absl::Status QualityCommand(Invocation& inv) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -12,7 +13,6 @@
 #include "client/command_line.h"
 #include "client/command_output.h"
 #include "client/file_io.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/sha256.h"
@@ -63,112 +63,68 @@ absl::StatusOr<std::string> RequiredFlag(const Invocation& inv, absl::string_vie
   return *value;
 }
 
-void WriteDoubleMap(const google::protobuf::Map<std::string, double>& map, JsonWriter* w) {
-  std::map<std::string, double> sorted(map.begin(), map.end());
-  w->BeginObject();
-  for (const auto& [k, v] : sorted) {
-    w->Key(k);
-    w->Double(v);
-  }
-  w->EndObject();
+Json DoubleMapJson(const google::protobuf::Map<std::string, double>& map) {
+  Json j = Json::object();
+  for (const auto& [k, v] : std::map<std::string, double>(map.begin(), map.end())) j[k] = v;
+  return j;
 }
 
-void WriteModelJson(const v1::Model& m, JsonWriter* w) {
-  w->BeginObject();
-  w->Key("name");
-  w->String(m.name());
-  w->Key("description");
-  w->String(m.description());
-  w->Key("tags");
-  w->BeginObject();
+Json ModelJson(const v1::Model& m) {
+  Json j;
+  j["name"] = m.name();
+  j["description"] = m.description();
+  Json& tags_json = j["tags"] = Json::object();
   for (const auto& [k, v] : std::map<std::string, std::string>(m.tags().begin(), m.tags().end())) {
-    w->Key(k);
-    w->String(v);
+    tags_json[k] = v;
   }
-  w->EndObject();
-  w->Key("latest_version");
-  w->Int(m.latest_version());
-  w->Key("production_gate");
-  WriteDoubleMap(m.production_gate(), w);
-  w->Key("created_at");
-  w->String(FormatIsoTime(m.created_at_us()));
-  w->Key("updated_at");
-  w->String(FormatIsoTime(m.updated_at_us()));
-  w->EndObject();
+  j["latest_version"] = m.latest_version();
+  j["production_gate"] = DoubleMapJson(m.production_gate());
+  j["created_at"] = FormatIsoTime(m.created_at_us());
+  j["updated_at"] = FormatIsoTime(m.updated_at_us());
+  return j;
 }
 
-void WriteVersionJson(const v1::ModelVersion& v, JsonWriter* w) {
-  w->BeginObject();
-  w->Key("model");
-  w->String(v.model());
-  w->Key("version");
-  w->Int(v.version());
-  w->Key("stage");
-  w->String(StageText(v.stage()));
-  w->Key("aliases");
-  w->BeginArray();
-  for (const std::string& a : v.aliases()) w->String(a);
-  w->EndArray();
-  w->Key("artifact_sha256");
-  w->String(v.artifact_sha256());
-  w->Key("artifact_size");
-  w->Int(v.artifact_size());
-  w->Key("artifact_format");
-  w->String(v.artifact_format());
-  w->Key("service");
-  w->String(v.feature_service());
-  w->Key("service_version");
-  w->String(v.feature_service_version());
-  w->Key("features");
-  w->BeginArray();
-  for (const std::string& f : v.feature_names()) w->String(f);
-  w->EndArray();
-  w->Key("request_fields");
-  w->BeginArray();
-  for (const v1::RequestField& f : v.request_fields()) w->String(f.name());
-  w->EndArray();
-  w->Key("training_snapshot");
-  w->String(v.training_snapshot());
-  w->Key("dataset_fingerprint");
-  w->String(v.dataset_fingerprint());
-  w->Key("params");
-  w->BeginObject();
+Json VersionJson(const v1::ModelVersion& v) {
+  Json j;
+  j["model"] = v.model();
+  j["version"] = v.version();
+  j["stage"] = StageText(v.stage());
+  Json& aliases_json = j["aliases"] = Json::array();
+  for (const std::string& a : v.aliases()) aliases_json.push_back(a);
+  j["artifact_sha256"] = v.artifact_sha256();
+  j["artifact_size"] = v.artifact_size();
+  j["artifact_format"] = v.artifact_format();
+  j["service"] = v.feature_service();
+  j["service_version"] = v.feature_service_version();
+  Json& features_json = j["features"] = Json::array();
+  for (const std::string& f : v.feature_names()) features_json.push_back(f);
+  Json& request_fields_json = j["request_fields"] = Json::array();
+  for (const v1::RequestField& f : v.request_fields()) request_fields_json.push_back(f.name());
+  j["training_snapshot"] = v.training_snapshot();
+  j["dataset_fingerprint"] = v.dataset_fingerprint();
+  Json& params_json = j["params"] = Json::object();
   for (const auto& [k, p] :
        std::map<std::string, std::string>(v.params().begin(), v.params().end())) {
-    w->Key(k);
-    w->String(p);
+    params_json[k] = p;
   }
-  w->EndObject();
-  w->Key("metrics");
-  WriteDoubleMap(v.metrics(), w);
-  w->Key("risk_thresholds");
-  w->BeginArray();
+  j["metrics"] = DoubleMapJson(v.metrics());
+  Json& risk_thresholds_json = j["risk_thresholds"] = Json::array();
   for (const v1::RiskThreshold& t : v.risk_thresholds()) {
-    w->BeginObject();
-    w->Key("bucket");
-    w->String(t.bucket());
-    w->Key("min_score");
-    w->Double(t.min_score());
-    w->EndObject();
+    Json threshold = Json::object();
+    threshold["bucket"] = t.bucket();
+    threshold["min_score"] = t.min_score();
+    risk_thresholds_json.push_back(std::move(threshold));
   }
-  w->EndArray();
-  w->Key("feature_statistics");
-  w->Int(v.feature_statistics_size());
-  w->Key("description");
-  w->String(v.description());
-  w->Key("created_by");
-  w->String(v.created_by());
-  w->Key("created_at");
-  w->String(FormatIsoTime(v.created_at_us()));
-  w->Key("updated_at");
-  w->String(FormatIsoTime(v.updated_at_us()));
-  w->EndObject();
+  j["feature_statistics"] = v.feature_statistics_size();
+  j["description"] = v.description();
+  j["created_by"] = v.created_by();
+  j["created_at"] = FormatIsoTime(v.created_at_us());
+  j["updated_at"] = FormatIsoTime(v.updated_at_us());
+  return j;
 }
 
 void PrintVersionJson(Invocation& inv, const v1::ModelVersion& v) {
-  JsonWriter w;
-  WriteVersionJson(v, &w);
-  inv.out << w.str() << "\n";
+  inv.out << JsonText(VersionJson(v)) << "\n";
 }
 
 std::string MetricText(const v1::ModelVersion& v, const std::string& metric) {
@@ -186,8 +142,8 @@ std::string VersionLine(const v1::ModelVersion& v) {
 absl::StatusOr<std::pair<std::string, double>> ParseMetricBound(absl::string_view text) {
   const size_t at = text.find(">=");
   double bound = 0;
-  if (at == absl::string_view::npos || at == 0 ||
-      !absl::SimpleAtod(text.substr(at + 2), &bound) || !std::isfinite(bound)) {
+  if (at == absl::string_view::npos || at == 0 || !absl::SimpleAtod(text.substr(at + 2), &bound) ||
+      !std::isfinite(bound)) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", text, "' is not METRIC>=VALUE (for example auc>=0.9)"));
   }
@@ -247,8 +203,8 @@ absl::Status RegisterCommand(Invocation& inv) {
   } else {
     inv.out << "registered " << version->model() << " version " << version->version()
             << " (artifact sha256 " << version->artifact_sha256().substr(0, 12) << ", "
-            << version->feature_names_size() << " inputs from " << version->feature_service()
-            << "@" << version->feature_service_version() << ")\n";
+            << version->feature_names_size() << " inputs from " << version->feature_service() << "@"
+            << version->feature_service_version() << ")\n";
   }
   return absl::OkStatus();
 }
@@ -263,16 +219,15 @@ absl::Status ModelsCreateCommand(Invocation& inv) {
   }
   for (const std::string& gate : inv.args.GetAll("gate")) {
     absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(gate);
-    if (!bound.ok()) return absl::InvalidArgumentError(absl::StrCat("--gate ", bound.status().message()));
+    if (!bound.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--gate ", bound.status().message()));
     (*request.mutable_production_gate())[bound->first] = bound->second;
   }
   absl::StatusOr<v1::Model> model =
       inv.client().Call(&v1::Registry::Stub::CreateModel, request, "CreateModel");
   if (!model.ok()) return model.status();
   if (inv.json()) {
-    JsonWriter w;
-    WriteModelJson(*model, &w);
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(ModelJson(*model)) << "\n";
   } else {
     inv.out << "created model " << model->name() << "\n";
   }
@@ -294,16 +249,12 @@ absl::Status ModelsListCommand(Invocation& inv) {
     production.push_back(v.ok() ? absl::StrCat(v->version()) : "");
   }
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("models");
-    w.BeginArray();
+    Json j;
+    Json& models_json = j["models"] = Json::array();
     for (int i = 0; i < models->models_size(); ++i) {
-      WriteModelJson(models->models(i), &w);
+      models_json.push_back(ModelJson(models->models(i)));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   if (models->models_size() == 0) {
@@ -315,8 +266,8 @@ absl::Status ModelsListCommand(Invocation& inv) {
   for (int i = 0; i < models->models_size(); ++i) {
     const v1::Model& m = models->models(i);
     rows.push_back({m.name(), absl::StrCat(m.latest_version()),
-                    production[i].empty() ? "-" : production[i],
-                    FormatIsoTime(m.updated_at_us()), m.description()});
+                    production[i].empty() ? "-" : production[i], FormatIsoTime(m.updated_at_us()),
+                    m.description()});
   }
   PrintTable(inv.out, rows);
   return absl::OkStatus();
@@ -342,16 +293,11 @@ absl::Status ModelsShowCommand(Invocation& inv) {
                                             " (fsctl models show ", name, " lists them)"));
   }
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    WriteModelJson(listed->model(), &w);
-    w.Key("versions");
-    w.BeginArray();
-    for (const v1::ModelVersion* v : versions) WriteVersionJson(*v, &w);
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["model"] = ModelJson(listed->model());
+    Json& versions_json = j["versions"] = Json::array();
+    for (const v1::ModelVersion* v : versions) versions_json.push_back(VersionJson(*v));
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   const v1::Model& m = listed->model();
@@ -359,8 +305,8 @@ absl::Status ModelsShowCommand(Invocation& inv) {
   if (!m.description().empty()) inv.out << "description: " << m.description() << "\n";
   if (!m.production_gate().empty()) {
     std::vector<std::string> bounds;
-    for (const auto& [k, v] : std::map<std::string, double>(m.production_gate().begin(),
-                                                             m.production_gate().end())) {
+    for (const auto& [k, v] :
+         std::map<std::string, double>(m.production_gate().begin(), m.production_gate().end())) {
       bounds.push_back(absl::StrCat(k, ">=", v));
     }
     inv.out << "gate:        " << absl::StrJoin(bounds, ", ") << "\n";
@@ -395,8 +341,8 @@ absl::Status ModelsShowCommand(Invocation& inv) {
   for (const v1::ModelVersion* v : versions) {
     rows.push_back({absl::StrCat(v->version()), std::string(StageText(v->stage())),
                     v->aliases().empty() ? "-" : absl::StrJoin(v->aliases(), ","),
-                    MetricText(*v, "auc"), v->feature_service(),
-                    v->artifact_sha256().substr(0, 12), FormatIsoTime(v->created_at_us())});
+                    MetricText(*v, "auc"), v->feature_service(), v->artifact_sha256().substr(0, 12),
+                    FormatIsoTime(v->created_at_us())});
   }
   PrintTable(inv.out, rows);
   return absl::OkStatus();
@@ -418,59 +364,40 @@ absl::Status ModelsHistoryCommand(Invocation& inv) {
   const std::map<std::string, int64_t> aliases(history->aliases_at().begin(),
                                                history->aliases_at().end());
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(request.model());
-    w.Key("transitions");
-    w.BeginArray();
+    Json j;
+    j["model"] = request.model();
+    Json& transitions_json = j["transitions"] = Json::array();
     for (const v1::StageTransition& t : history->transitions()) {
-      w.BeginObject();
-      w.Key("at");
-      w.String(FormatIsoTime(t.at_us()));
-      w.Key("kind");
-      w.String(t.kind());
-      w.Key("version");
-      w.Int(t.version());
-      w.Key("alias");
-      w.String(t.alias());
-      w.Key("from");
-      w.String(t.from());
-      w.Key("to");
-      w.String(t.to());
-      w.Key("actor");
-      w.String(t.actor());
-      w.Key("comment");
-      w.String(t.comment());
-      w.EndObject();
+      Json transition = Json::object();
+      transition["at"] = FormatIsoTime(t.at_us());
+      transition["kind"] = t.kind();
+      transition["version"] = t.version();
+      transition["alias"] = t.alias();
+      transition["from"] = t.from();
+      transition["to"] = t.to();
+      transition["actor"] = t.actor();
+      transition["comment"] = t.comment();
+      transitions_json.push_back(std::move(transition));
     }
-    w.EndArray();
     if (request.at_us() != 0) {
-      w.Key("at");
-      w.String(FormatIsoTime(request.at_us()));
-      w.Key("stages");
-      w.BeginObject();
+      j["at"] = FormatIsoTime(request.at_us());
+      Json& stages_json = j["stages"] = Json::object();
       for (const auto& [stage, version] : stages) {
-        w.Key(stage);
-        w.Int(version);
+        stages_json[stage] = version;
       }
-      w.EndObject();
-      w.Key("aliases");
-      w.BeginObject();
+      Json& aliases_json = j["aliases"] = Json::object();
       for (const auto& [alias, version] : aliases) {
-        w.Key(alias);
-        w.Int(version);
+        aliases_json[alias] = version;
       }
-      w.EndObject();
     }
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows = {
       {"AT", "CHANGE", "VERSION", "FROM", "TO", "BY", "COMMENT"}};
   for (const v1::StageTransition& t : history->transitions()) {
-    const std::string change = t.alias().empty() ? t.kind() : absl::StrCat(t.kind(), " ", t.alias());
+    const std::string change =
+        t.alias().empty() ? t.kind() : absl::StrCat(t.kind(), " ", t.alias());
     rows.push_back({FormatIsoTime(t.at_us()), change, absl::StrCat(t.version()),
                     t.from().empty() ? "-" : t.from(), t.to().empty() ? "-" : t.to(), t.actor(),
                     t.comment()});
@@ -499,14 +426,10 @@ absl::Status ModelsDeleteCommand(Invocation& inv) {
       inv.client().Call(&v1::Registry::Stub::DeleteModelVersion, request, "DeleteModelVersion");
   if (!deleted.ok()) return deleted.status();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(request.model());
-    w.Key("deleted_version");
-    w.Int(version);
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["model"] = request.model();
+    j["deleted_version"] = version;
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "deleted " << request.model() << " version " << version
             << " (its number will not be reused)\n";
@@ -556,8 +479,7 @@ absl::Status AliasSetCommand(Invocation& inv) {
   if (inv.json()) {
     PrintVersionJson(inv, *v);
   } else {
-    inv.out << request.model() << "@" << request.alias() << " -> version " << v->version()
-            << "\n";
+    inv.out << request.model() << "@" << request.alias() << " -> version " << v->version() << "\n";
   }
   return absl::OkStatus();
 }
@@ -570,14 +492,10 @@ absl::Status AliasDeleteCommand(Invocation& inv) {
       inv.client().Call(&v1::Registry::Stub::DeleteAlias, request, "DeleteAlias");
   if (!deleted.ok()) return deleted.status();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(request.model());
-    w.Key("deleted_alias");
-    w.String(request.alias());
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["model"] = request.model();
+    j["deleted_alias"] = request.alias();
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "deleted alias " << request.model() << "@" << request.alias() << "\n";
   }
@@ -597,12 +515,11 @@ absl::Status ArtifactGetCommand(Invocation& inv) {
   FSTORE_RETURN_IF_ERROR(out.status());
   Sha256 sha;
   int64_t size = 0;
-  FSTORE_RETURN_IF_ERROR(
-      inv.client().DownloadArtifact(exact, [&](const std::string& chunk) {
-        sha.Update(chunk);
-        size += static_cast<int64_t>(chunk.size());
-        return out.Write(chunk);
-      }));
+  FSTORE_RETURN_IF_ERROR(inv.client().DownloadArtifact(exact, [&](const std::string& chunk) {
+    sha.Update(chunk);
+    size += static_cast<int64_t>(chunk.size());
+    return out.Write(chunk);
+  }));
   const std::string digest = sha.HexDigest();
   if (digest != version->artifact_sha256()) {
     return absl::DataLossError(absl::StrCat("the artifact of ", exact, " arrived with sha256 ",
@@ -611,20 +528,13 @@ absl::Status ArtifactGetCommand(Invocation& inv) {
   }
   FSTORE_RETURN_IF_ERROR(out.Commit());
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(version->model());
-    w.Key("version");
-    w.Int(version->version());
-    w.Key("sha256");
-    w.String(digest);
-    w.Key("size");
-    w.Int(size);
-    w.Key("out");
-    w.String(out_path);
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["model"] = version->model();
+    j["version"] = version->version();
+    j["sha256"] = digest;
+    j["size"] = size;
+    j["out"] = out_path;
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "wrote " << exact << " (" << size << " bytes, sha256 " << digest.substr(0, 12)
             << ", verified) to " << out_path << "\n";

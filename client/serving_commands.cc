@@ -3,9 +3,10 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -17,7 +18,6 @@
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/file_io.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/csv_writer.h"
@@ -70,41 +70,26 @@ absl::Status ScoreCommand(Invocation& inv) {
       inv.client().Call(&v1::Serving::Stub::Score, request, "Score");
   if (!r.ok()) return r.status();
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("score");
-    w.Double(r->score());
-    w.Key("risk_bucket");
-    w.String(r->risk_bucket());
-    w.Key("model");
-    w.String(r->model());
-    w.Key("version");
-    w.Int(r->model_version());
-    w.Key("request_id");
-    w.String(r->request_id());
-    w.Key("missing_features");
-    w.BeginArray();
-    for (const std::string& f : r->missing_features()) w.String(f);
-    w.EndArray();
+    Json j;
+    j["score"] = r->score();
+    j["risk_bucket"] = r->risk_bucket();
+    j["model"] = r->model();
+    j["version"] = r->model_version();
+    j["request_id"] = r->request_id();
+    Json& missing_features_json = j["missing_features"] = Json::array();
+    for (const std::string& f : r->missing_features()) missing_features_json.push_back(f);
     if (request.explain() != v1::EXPLAIN_UNSPECIFIED) {
-      w.Key("bias");
-      w.Double(r->bias());
-      w.Key("contributions");
-      w.BeginArray();
+      j["bias"] = r->bias();
+      Json& contributions_json = j["contributions"] = Json::array();
       for (const v1::Contribution& c : r->contributions()) {
-        w.BeginObject();
-        w.Key("feature");
-        w.String(c.feature());
-        w.Key("value");
-        WriteValueJson(c.value(), &w);
-        w.Key("contribution");
-        w.Double(c.contribution());
-        w.EndObject();
+        Json contribution = Json::object();
+        contribution["feature"] = c.feature();
+        contribution["value"] = ValueJson(c.value());
+        contribution["contribution"] = c.contribution();
+        contributions_json.push_back(std::move(contribution));
       }
-      w.EndArray();
     }
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   inv.out << "score    " << absl::StrFormat("%.6f", r->score());
@@ -183,7 +168,8 @@ absl::Status BatchScoreCommand(Invocation& inv) {
       return absl::InvalidArgumentError(absl::StrCat(*entities, ": no header row"));
     }
     while (reader.Next(&cells, &error)) {
-      if (!error.ok()) return absl::InvalidArgumentError(absl::StrCat(*entities, ": ", error.message()));
+      if (!error.ok())
+        return absl::InvalidArgumentError(absl::StrCat(*entities, ": ", error.message()));
       v1::EntityKey* key = request.add_entities();
       for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
         (*key->mutable_values())[header[i]] = cells[i];
@@ -195,8 +181,8 @@ absl::Status BatchScoreCommand(Invocation& inv) {
   } else {
     absl::StatusOr<DurationUs> d = ParseDuration(lookback.value_or("1h"));
     if (!d.ok() || *d <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--lookback '", lookback.value_or(""), "' must be a positive duration such as 24h"));
+      return absl::InvalidArgumentError(absl::StrCat("--lookback '", lookback.value_or(""),
+                                                     "' must be a positive duration such as 24h"));
     }
     request.set_lookback_us(*d);
   }
@@ -205,27 +191,17 @@ absl::Status BatchScoreCommand(Invocation& inv) {
   if (!r.ok()) return r.status();
   const std::map<std::string, int64_t> buckets(r->buckets().begin(), r->buckets().end());
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("scored");
-    w.Int(r->scored());
-    w.Key("model");
-    w.String(r->model());
-    w.Key("version");
-    w.Int(r->model_version());
-    w.Key("batch_id");
-    w.String(r->batch_id());
-    w.Key("scored_at");
-    w.String(FormatIsoTime(r->scored_at_us()));
-    w.Key("buckets");
-    w.BeginObject();
+    Json j;
+    j["scored"] = r->scored();
+    j["model"] = r->model();
+    j["version"] = r->model_version();
+    j["batch_id"] = r->batch_id();
+    j["scored_at"] = FormatIsoTime(r->scored_at_us());
+    Json& buckets_json = j["buckets"] = Json::object();
     for (const auto& [bucket, n] : buckets) {
-      w.Key(bucket);
-      w.Int(n);
+      buckets_json[bucket] = n;
     }
-    w.EndObject();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   inv.out << "scored " << r->scored() << " entities with " << r->model() << ":"
@@ -248,37 +224,24 @@ absl::Status ScoresListCommand(Invocation& inv) {
                           ReadScores(inv, static_cast<int32_t>(limit)));
   const std::vector<std::string> keys = EntityKeys(records);
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("scores");
-    w.BeginArray();
+    Json j;
+    Json& scores_json = j["scores"] = Json::array();
     for (const v1::ScoreRecord& r : records) {
-      w.BeginObject();
-      w.Key("entity");
-      w.BeginObject();
+      Json score = Json::object();
+      Json& entity_json = score["entity"] = Json::object();
       for (const std::string& k : keys) {
         if (r.entity().values().count(k) == 0) continue;
-        w.Key(k);
-        w.String(EntityCell(r, k));
+        entity_json[k] = EntityCell(r, k);
       }
-      w.EndObject();
-      w.Key("fraud_score");
-      w.Double(r.fraud_score());
-      w.Key("risk_bucket");
-      w.String(r.risk_bucket());
-      w.Key("model");
-      w.String(r.model());
-      w.Key("version");
-      w.Int(r.model_version());
-      w.Key("scored_at");
-      w.String(FormatIsoTime(r.scored_at_us()));
-      w.Key("batch_id");
-      w.String(r.batch_id());
-      w.EndObject();
+      score["fraud_score"] = r.fraud_score();
+      score["risk_bucket"] = r.risk_bucket();
+      score["model"] = r.model();
+      score["version"] = r.model_version();
+      score["scored_at"] = FormatIsoTime(r.scored_at_us());
+      score["batch_id"] = r.batch_id();
+      scores_json.push_back(std::move(score));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   if (records.empty()) {
@@ -310,8 +273,8 @@ absl::Status ScoresExportCommand(Invocation& inv) {
   FSTORE_ASSIGN_OR_RETURN(const std::vector<v1::ScoreRecord> records, ReadScores(inv, 0));
   const std::vector<std::string> keys = EntityKeys(records);
   std::vector<std::string> header = keys;
-  for (const char* h : {"fraud_score", "risk_bucket", "model", "model_version", "scored_at",
-                        "batch_id"}) {
+  for (const char* h :
+       {"fraud_score", "risk_bucket", "model", "model_version", "scored_at", "batch_id"}) {
     header.push_back(h);
   }
   std::string csv;
@@ -332,14 +295,10 @@ absl::Status ScoresExportCommand(Invocation& inv) {
   FSTORE_RETURN_IF_ERROR(out.Write(csv));
   FSTORE_RETURN_IF_ERROR(out.Commit());
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("out");
-    w.String(*out_path);
-    w.Key("rows");
-    w.Int(static_cast<int64_t>(records.size()));
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    Json j;
+    j["out"] = *out_path;
+    j["rows"] = static_cast<int64_t>(records.size());
+    inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "wrote " << records.size() << " scores to " << *out_path << "\n";
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -17,7 +18,6 @@
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/feature_store_commands.h"
-#include "client/json_writer.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
@@ -413,67 +413,42 @@ absl::Status TrainCommand(Invocation& inv) {
 
   const auto& m = trained->metrics;
   if (inv.json()) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Key("model");
-    w.String(version->model());
-    w.Key("version");
-    w.Int(version->version());
+    Json j;
+    j["model"] = version->model();
+    j["version"] = version->version();
     for (const char* key : {"auc", "pr_auc", "logloss", "oof_auc", "oof_pr_auc"}) {
-      w.Key(key);
-      w.Double(m.at(key));
+      j[key] = m.at(key);
     }
-    w.Key("rows");
-    w.Int(static_cast<int64_t>(data.labels.size()));
-    w.Key("rounds");
-    w.Int(trained->rounds);
-    w.Key("snapshot");
-    w.String(snapshot);
-    w.Key("training_source");
-    w.String(set.source);
-    w.Key("dataset_fingerprint");
-    w.String(fingerprint);
-    w.Key("artifact_sha256");
-    w.String(version->artifact_sha256());
-    w.Key("folds");
-    w.BeginArray();
+    j["rows"] = static_cast<int64_t>(data.labels.size());
+    j["rounds"] = trained->rounds;
+    j["snapshot"] = snapshot;
+    j["training_source"] = set.source;
+    j["dataset_fingerprint"] = fingerprint;
+    j["artifact_sha256"] = version->artifact_sha256();
+    Json& folds_json = j["folds"] = Json::array();
     for (const FoldResult& f : trained->folds) {
-      w.BeginObject();
-      w.Key("auc");
-      w.Double(f.auc);
-      w.Key("pr_auc");
-      w.Double(f.pr_auc);
-      w.Key("logloss");
-      w.Double(f.logloss);
-      w.Key("best_iteration");
-      w.Int(f.best_iteration);
-      w.EndObject();
+      Json fold = Json::object();
+      fold["auc"] = f.auc;
+      fold["pr_auc"] = f.pr_auc;
+      fold["logloss"] = f.logloss;
+      fold["best_iteration"] = f.best_iteration;
+      folds_json.push_back(std::move(fold));
     }
-    w.EndArray();
-    w.Key("importance");
-    w.BeginArray();
+    Json& importance_json = j["importance"] = Json::array();
     for (const FeatureImportance& f : trained->importance) {
-      w.BeginObject();
-      w.Key("feature");
-      w.String(f.feature);
-      w.Key("gain");
-      w.Double(f.total_gain);
-      w.EndObject();
+      Json feature = Json::object();
+      feature["feature"] = f.feature;
+      feature["gain"] = f.total_gain;
+      importance_json.push_back(std::move(feature));
     }
-    w.EndArray();
-    w.Key("risk_thresholds");
-    w.BeginArray();
+    Json& risk_thresholds_json = j["risk_thresholds"] = Json::array();
     for (const RiskThreshold& t : trained->risk_thresholds) {
-      w.BeginObject();
-      w.Key("bucket");
-      w.String(t.bucket);
-      w.Key("min_score");
-      w.Double(t.min_score);
-      w.EndObject();
+      Json threshold = Json::object();
+      threshold["bucket"] = t.bucket;
+      threshold["min_score"] = t.min_score;
+      risk_thresholds_json.push_back(std::move(threshold));
     }
-    w.EndArray();
-    w.EndObject();
-    inv.out << w.str() << "\n";
+    inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> table = {{"FOLD", "AUC", "PR-AUC", "LOGLOSS", "ROUNDS"}};

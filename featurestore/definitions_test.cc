@@ -592,6 +592,33 @@ TEST(ParseDefinitionsTest, JsonSurrogatePairsDecodeToUtf8) {
   EXPECT_EQ(parsed->entities[0].description, "smile \xF0\x9F\x98\x80 \\ud83d");
 }
 
+TEST(ParseDefinitionsTest, JsonKeyGivenTwiceIsRejected) {
+  EXPECT_THAT(ParseError(R"({"entities":[{"name":"a","join_key":"k","name":"b"}]})"),
+              IsError(absl::StatusCode::kInvalidArgument, "key 'name' is given twice"));
+}
+
+TEST(ParseDefinitionsTest, JsonScalarsReadAsTheirTextLikeYaml) {
+  absl::StatusOr<Definitions> parsed = ParseDefinitions(
+      R"({"sources":[{"name":"s","timestamp_column":"ts","columns":[)"
+      R"({"name":"ts","type":"TIMESTAMP","nullable":true},)"
+      R"({"name":"n","type":"INT64","min":1e-05,"max":10}]}],)"
+      R"("feature_views":[{"name":"v","entity":"e","source":"s","features":[)"
+      R"({"name":"f","function":"COUNT","window":"1h","where":{"column":"n","equals":1e5}},)"
+      R"({"name":"g","function":"COUNT","window":"1h","where":{"column":"n","equals":null}}]}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(parsed->sources[0].columns[0].nullable);
+  EXPECT_EQ(parsed->sources[0].columns[1].min, 1e-05);
+  EXPECT_EQ(parsed->sources[0].columns[1].max, 10.0);
+  EXPECT_EQ(parsed->feature_views[0].features[0].where->equals, "1e5");
+  EXPECT_EQ(parsed->feature_views[0].features[1].where->equals, "");
+}
+
+TEST(ParseDefinitionsTest, EmptyJsonIsNoDefinitions) {
+  absl::StatusOr<Definitions> parsed = ParseDefinitions(" \n", "json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, Definitions());
+}
+
 // ---------------------------------------------------------------------------
 // Validation: every rule, each breaking the valid example in one place.
 

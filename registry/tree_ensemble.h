@@ -87,7 +87,7 @@ class TreeEnsemble {
 
   enum class Link { kIdentity, kSigmoid };
 
-  friend class TreeEnsembleBuilder;  // reads the model JSON (tree_ensemble.cc)
+  friend class TreeEnsembleBuilder;  // reads the model JSON (tree_ensemble_json.cc)
 
   // A leaf's FAST credits: path_credits_[begin, end).
   struct LeafPath {

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -440,17 +441,55 @@ std::string SmallModelJson() {
 }
 
 TEST(TreeEnsembleTest, MalformedJsonIsInvalidArgumentWithTheByteOffset) {
-  ExpectInvalid("", "malformed at byte 0 of 0: unexpected end of input");
+  ExpectInvalid("", "malformed at byte 0 of 0: ");
+  ExpectInvalid("", "unexpected end of input");
   ExpectInvalid("{", "malformed at byte 1 of 1");
   ExpectInvalid("{\"learner\": }", "malformed at byte 12");
-  ExpectInvalid("{\"a\": 1} x", "unexpected text after the end");
-  ExpectInvalid("{\"a\": \"\\q\"}", "unknown escape");
-  ExpectInvalid("{\"a\": 01}", "expected ',' or '}' in an object");
-  ExpectInvalid("{\"a\": -}", "expected a value");
-  ExpectInvalid("{\"a\": 1.}", "expected a digit after '.'");
-  ExpectInvalid("{\"a\": \"\\ud800\"}", "unpaired surrogate");
-  ExpectInvalid(std::string(100000, '['), "nested deeper than 64 levels");
+  ExpectInvalid("{\"a\": 1} x", "expected end of input");
+  ExpectInvalid("{\"a\": \"\\q\"}", "forbidden character after backslash");
+  ExpectInvalid("{\"a\": 01}", "malformed at byte 7");
+  ExpectInvalid("{\"a\": -}", "malformed at byte 7");
+  ExpectInvalid("{\"a\": 1.}", "malformed at byte 8");
+  ExpectInvalid("{\"a\": \"\\ud800\"}", "surrogate");
+  ExpectInvalid(std::string(100000, '['), "malformed at byte 100000 of 100000");
   ExpectInvalid(std::string("{\"a\": \"\x01\"}"), "control character");
+}
+
+// A stump over one feature: values below `threshold` score -1, others 2.
+std::string StumpJson(absl::string_view threshold, absl::string_view loss_change) {
+  return absl::StrCat(
+      R"({"learner":{"learner_model_param":{"num_feature":"1","base_score":"0E0"},)",
+      R"("objective":{"name":"reg:squarederror"},"gradient_booster":{"name":"gbtree",)",
+      R"("model":{"tree_info":[0],"trees":[{"tree_param":{"num_nodes":"3"},)",
+      R"("left_children":[1,-1,-1],"right_children":[2,-1,-1],"split_indices":[0,0,0],)",
+      R"("split_conditions":[)", threshold, R"(,-1E0,2E0],"default_left":[0,0,0],)",
+      R"("sum_hessian":[2E0,1E0,1E0],"loss_changes":[)", loss_change, R"(,0,0]}]}}}})");
+}
+
+TEST(TreeEnsembleTest, ThresholdsAreRoundedOnceFromTheirText) {
+  // 1.0000000596046448 lies just above the midpoint between 1.0f and the next
+  // float, 1 + 2^-24. Rounded once to float it is 1.0000001f, so a row value
+  // of 1.0f goes left; rounded to double first (to the midpoint exactly) and
+  // then to float (ties to even) it would be 1.0f, and 1.0f would go right.
+  auto stump = TreeEnsemble::FromXgboostJson(StumpJson("1.0000000596046448", "1E0"));
+  ASSERT_TRUE(stump.ok()) << stump.status();
+  const float one = 1.0f;
+  EXPECT_EQ(stump->PredictMargin(&one), -1.0);
+  const float above = std::nextafter(1.0f, 2.0f);
+  EXPECT_EQ(stump->PredictMargin(&above), 2.0);
+}
+
+TEST(TreeEnsembleTest, NonFiniteNumbersAsXgboostWritesThemAreRead) {
+  for (absl::string_view word : {"NaN", "Infinity", "-Infinity"}) {
+    auto stump = TreeEnsemble::FromXgboostJson(StumpJson("5E-1", word));
+    ASSERT_TRUE(stump.ok()) << word << ": " << stump.status();
+    const float low = 0.25f;
+    EXPECT_EQ(stump->PredictMargin(&low), -1.0);
+  }
+  auto infinite = TreeEnsemble::FromXgboostJson(StumpJson("Infinity", "0"));
+  ASSERT_TRUE(infinite.ok()) << infinite.status();
+  const float huge = 3e38f;
+  EXPECT_EQ(infinite->PredictMargin(&huge), -1.0);
 }
 
 TEST(TreeEnsembleTest, TruncatedModelIsAlwaysRefused) {
