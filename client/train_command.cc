@@ -13,16 +13,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/feature_store_commands.h"
 #include "client/json_writer.h"
 #include "client/model_trainer.h"
-#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "featurestore/sha256.h"
 #include "registry/drift_report.h"
+#include "storage/sha256.h"
 
 namespace fstore::cli {
 namespace {

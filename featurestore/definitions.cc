@@ -25,8 +25,8 @@
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "featurestore/sha256.h"
 #include "featurestore/value.h"
+#include "storage/sha256.h"
 
 namespace fstore {
 namespace {

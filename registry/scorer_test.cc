@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "gmock/gmock.h"
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
 #include "registry/xgboost_booster.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {

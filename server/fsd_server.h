@@ -26,13 +26,13 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "featurestore/database.h"
 #include "featurestore/feature_store.h"
+#include "grpcpp/server.h"
 #include "registry/feedback_store.h"
 #include "registry/model_registry.h"
 #include "registry/scorer.h"
 #include "registry/serving_log.h"
-#include "grpcpp/server.h"
+#include "storage/database.h"
 
 namespace fstore {
 

@@ -29,12 +29,12 @@
 #include <memory>
 
 #include "absl/status/status.h"
-#include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "fstore/v1/serving.grpc.pb.h"
 #include "registry/score_table.h"
 #include "registry/scorer.h"
 #include "registry/serving_log.h"
+#include "storage/database.h"
 
 namespace fstore {
 
