@@ -58,10 +58,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
-#include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "gflags/gflags.h"
-#include "rocksdb/db.h"
+#include "storage/database.h"
 
 DEFINE_int64(events, 2000000, "events to ingest, spread over 30 days");
 DEFINE_int32(accounts, 100000, "distinct accounts");
@@ -297,9 +296,7 @@ absl::Status IngestAndSettle(FeatureStore& fs, Database& db, const Events& event
   // Settle the event log: flush memtables, compact the events column family.
   auto settle_start = std::chrono::steady_clock::now();
   FSTORE_RETURN_IF_ERROR(db.Flush());
-  rocksdb::Status compacted = db.db()->CompactRange(
-      rocksdb::CompactRangeOptions(), db.handle(ColumnFamily::kEvents), nullptr, nullptr);
-  if (!compacted.ok()) return absl::InternalError("compact: " + compacted.ToString());
+  FSTORE_RETURN_IF_ERROR(db.CompactAll(ColumnFamily::kEvents));
   std::cout << absl::StrFormat("flush + compact events: %.2f s\n", Seconds(settle_start));
   return absl::OkStatus();
 }

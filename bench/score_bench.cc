@@ -42,12 +42,12 @@
 #include "absl/synchronization/mutex.h"
 #include "bench/fraud_workload.h"
 #include "benchmark/benchmark.h"
-#include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "registry/feature_binding.h"
 #include "registry/model_registry.h"
 #include "registry/tree_ensemble.h"
 #include "serving/scorer.h"
+#include "storage/database.h"
 
 namespace fstore {
 namespace {

@@ -15,8 +15,8 @@
 #include "client/file_io.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "featurestore/sha256.h"
 #include "nlohmann/json.hpp"
+#include "storage/sha256.h"
 
 namespace fstore::cli {
 namespace {

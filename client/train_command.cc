@@ -21,7 +21,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
-#include "featurestore/sha256.h"
+#include "storage/sha256.h"
 #include "registry/feature_binding.h"
 #include "training/model_trainer.h"
 #include "training/training_set.h"

@@ -16,8 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
 #include "featurestore/definitions.h"
+#include "storage/database.h"
 
 namespace fstore {
 
@@ -25,8 +25,8 @@ namespace fstore {
 // `join_keys` is empty; FailedPrecondition naming the keys when no source
 // carries them all.
 absl::StatusOr<std::vector<std::map<std::string, std::string>>> ActiveEntities(
-    const Database& db, const Definitions& definitions,
-    const std::vector<std::string>& join_keys, TimestampUs since, TimestampUs until);
+    const Database& db, const Definitions& definitions, const std::vector<std::string>& join_keys,
+    TimestampUs since, TimestampUs until);
 
 }  // namespace fstore
 

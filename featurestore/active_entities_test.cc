@@ -1,9 +1,8 @@
 #include "featurestore/active_entities.h"
 
-
 #include "featurestore/feature_store.h"
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {
@@ -46,12 +45,10 @@ class ActiveEntitiesTest : public ::testing::Test {
             {"A-1", "D-2", FormatIsoTime(kT0 + kMinute)},
             {"A-2", "D-1", FormatIsoTime(kT0 + 2 * kMinute)},
             {"A-1", "D-1", FormatIsoTime(kT0 + 3 * kMinute)},  // the same pair again
-            {"A-3", "", FormatIsoTime(kT0 + 4 * kMinute)}});    // no device
+            {"A-3", "", FormatIsoTime(kT0 + 4 * kMinute)}});   // no device
     Ingest("logins", {"account_id", "ts"}, {{"A-9", FormatIsoTime(kT0 + 5 * kMinute)}});
   }
-  void TearDown() override {
-    store_.reset();
-  }
+  void TearDown() override { store_.reset(); }
   void Ingest(const std::string& source, const std::vector<std::string>& columns,
               const std::vector<std::vector<std::string>>& rows) {
     auto writer = store_->StartIngest(source, columns);
@@ -74,8 +71,10 @@ using Entities = std::vector<std::map<std::string, std::string>>;
 TEST_F(ActiveEntitiesTest, DistinctKeysFromEverySourceThatCarriesThem) {
   auto accounts = Active({"account_id"}, kT0, kT0 + 10 * kMinute);
   ASSERT_TRUE(accounts.ok()) << accounts.status();
-  EXPECT_EQ(*accounts, (Entities{{{"account_id", "A-1"}}, {{"account_id", "A-2"}},
-                                 {{"account_id", "A-3"}}, {{"account_id", "A-9"}}}));
+  EXPECT_EQ(*accounts, (Entities{{{"account_id", "A-1"}},
+                                 {{"account_id", "A-2"}},
+                                 {{"account_id", "A-3"}},
+                                 {{"account_id", "A-9"}}}));
 }
 
 TEST_F(ActiveEntitiesTest, CompositeKeysArePairsSeenOnOneEventNullsSkipped) {

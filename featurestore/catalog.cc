@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "featurestore/record_codec.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 
@@ -77,15 +77,14 @@ std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values
   return key;
 }
 
-
 absl::StatusOr<std::string> EntityKeyFromNames(const CompiledView& view,
                                                const std::map<std::string, std::string>& entity) {
   std::string key;
   for (const std::string& name : view.key_names) {
     auto e = entity.find(name);
     if (e == entity.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "entity key '", name, "' is required by feature view ", view.def->name));
+      return absl::InvalidArgumentError(
+          absl::StrCat("entity key '", name, "' is required by feature view ", view.def->name));
     }
     if (view.key_names.size() == 1) return e->second;
     codec::PutComponent(&key, e->second);
@@ -152,7 +151,8 @@ absl::StatusOr<std::vector<SelectedFeature>> SelectFeatures(const Catalog& catal
     if (!inserted && it->second != item.view) prefix = true;
   }
   if (prefix) {
-    for (SelectedFeature& item : items) item.name = absl::StrCat(item.view->def->name, "__", item.name);
+    for (SelectedFeature& item : items)
+      item.name = absl::StrCat(item.view->def->name, "__", item.name);
   }
   return items;
 }

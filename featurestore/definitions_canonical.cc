@@ -18,7 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
-#include "featurestore/sha256.h"
+#include "storage/sha256.h"
 #include "nlohmann/json.hpp"
 
 namespace fstore {

@@ -9,7 +9,7 @@
 #include "common/status_macros.h"
 #include "featurestore/event_log.h"
 #include "featurestore/parallel_for.h"
-#include "featurestore/record_codec.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 namespace {

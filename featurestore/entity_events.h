@@ -26,10 +26,10 @@
 #include "absl/types/span.h"
 #include "common/time_util.h"
 #include "featurestore/catalog.h"
-#include "featurestore/database.h"
 #include "featurestore/entity_set.h"
 #include "featurestore/entity_timeline.h"
 #include "featurestore/value.h"
+#include "storage/database.h"
 
 namespace fstore {
 

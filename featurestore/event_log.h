@@ -1,5 +1,6 @@
 // EventLog: the durable record of every accepted event, per source, in
-// ingestion order (ColumnFamily::kEvents). Keys are (source, sequence); a
+// ingestion order (ColumnFamily::kEvents). Keys are keys::Event(source,
+// sequence); a
 // value is the event's timestamp and its values in source column order.
 // Sequence numbers are the ingestion clock: a snapshot's high-water mark is
 // the first sequence it does not see.
@@ -16,13 +17,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
 #include "featurestore/definitions.h"
 #include "featurestore/value.h"
+#include "storage/database.h"
 
 namespace fstore {
 
-std::string EventKey(absl::string_view source, uint64_t seq);
+// The value of an event record (keys are keys::Event).
 void EncodeEvent(TimestampUs ts, absl::Span<const Value> values, std::string* out);
 
 using EventFn = std::function<absl::Status(TimestampUs, uint64_t, const std::vector<Value>&)>;

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,66 +21,17 @@
 #include "featurestore/active_entities.h"
 #include "featurestore/entity_timeline.h"
 #include "featurestore/event_log.h"
-#include "featurestore/record_codec.h"
-#include "rocksdb/write_batch.h"
+#include "featurestore/keys.h"
+#include "featurestore/value_codec.h"
 #include "spdlog/spdlog.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
 
 constexpr TimestampUs kMinTime = std::numeric_limits<TimestampUs>::min();
-constexpr char kNextSeqKey[] = "next_seq";
-constexpr char kNextDeadLetterKey[] = "next_dead_letter";
-constexpr char kSourceCountPrefix[] = "source_events/";
-constexpr char kDeadLetterCountPrefix[] = "dead_letters/";
-constexpr char kViewBuiltPrefix[] = "view_built/";
-constexpr char kViewReclaimedPrefix[] = "view_reclaimed/";
 // Rows per WriteBatch when a view is backfilled from the event log.
 constexpr size_t kBackfillBatchRows = 4096;
-
-std::string ViewPrefix(absl::string_view view) {
-  std::string key;
-  codec::PutComponent(&key, view);
-  return key;
-}
-
-std::string OnlineKey(absl::string_view view, absl::string_view entity, TimestampUs ts,
-                      uint64_t seq) {
-  std::string key = ViewPrefix(view);
-  codec::PutComponent(&key, entity);
-  codec::PutOrderedInt64(&key, ts);
-  codec::PutOrderedUint64(&key, seq);
-  return key;
-}
-
-std::string SourceSeqKey(absl::string_view source, uint64_t seq) {
-  std::string key = ViewPrefix(source);
-  codec::PutOrderedUint64(&key, seq);
-  return key;
-}
-
-// The smallest key greater than every key starting with `prefix`.
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
-std::string EncodeUint64(uint64_t v) {
-  std::string s;
-  codec::PutOrderedUint64(&s, v);
-  return s;
-}
-
-uint64_t DecodeUint64(absl::string_view s) {
-  uint64_t v = 0;
-  codec::GetOrderedUint64(&s, &v);
-  return v;
-}
-
-std::string ObjectKey(absl::string_view type, absl::string_view name) {
-  return absl::StrCat(type, "/", name);
-}
 
 std::string EscapeForText(absl::string_view cell) {
   if (IsValidUtf8(cell)) return std::string(cell);
@@ -92,6 +44,34 @@ std::string EscapeForText(absl::string_view cell) {
     }
   }
   return out;
+}
+
+// A dead letter record (kDeadLetters): the rejection, when it was received,
+// then the row's raw cells until the end. Appends to *out.
+void EncodeDeadLetter(const Rejection& rejection, TimestampUs received_at,
+                      const std::vector<std::string>& raw, std::string* out) {
+  codec::RecordWriter w(out);
+  w.Int(rejection.row_number);
+  w.Str(rejection.column);
+  w.Str(rejection.value);
+  w.Str(rejection.rule);
+  w.Str(rejection.reason);
+  w.Int(received_at);
+  for (const std::string& cell : raw) w.Str(cell);
+}
+
+// Reads a record of EncodeDeadLetter into *d (but its source); false when
+// malformed.
+bool DecodeDeadLetter(absl::string_view value, DeadLetter* d) {
+  codec::RecordReader r(value);
+  d->rejection.row_number = r.Int();
+  r.Str(&d->rejection.column);
+  r.Str(&d->rejection.value);
+  r.Str(&d->rejection.rule);
+  r.Str(&d->rejection.reason);
+  d->received_at = r.Int();
+  while (!r.failed() && !r.AtEnd()) d->raw_values.push_back(r.Str());
+  return r.ok();
 }
 
 // NotFound naming `source` and the sources that are defined.
@@ -110,15 +90,16 @@ absl::Status CheckAppendOnly(const Source& before, const Source& after) {
   for (size_t i = 0; i < after.columns.size(); ++i) {
     if (i < before.columns.size()) {
       if (after.columns[i].name != before.columns[i].name) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "source ", after.name, ": column ", i + 1, " changes from ", before.columns[i].name,
-            " to ", after.columns[i].name, "; stored events keep their column order (add new "
-            "columns at the end)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("source ", after.name, ": column ", i + 1, " changes from ",
+                         before.columns[i].name, " to ", after.columns[i].name,
+                         "; stored events keep their column order (add new "
+                         "columns at the end)"));
       }
     } else if (!after.columns[i].nullable) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "source ", after.name, ": new column ", after.columns[i].name,
-          " must be nullable, since stored events have no value for it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("source ", after.name, ": new column ", after.columns[i].name,
+                       " must be nullable, since stored events have no value for it"));
     }
   }
   return absl::OkStatus();
@@ -133,8 +114,7 @@ class FeatureStore::Impl {
   Impl(Database* db, Options options) : db_(db), options_(std::move(options)) {}
 
   absl::Status Load();
-  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format,
-                                    bool dry_run);
+  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run);
   Definitions GetDefinitions() const {
     absl::ReaderMutexLock lock(&mu_);
     return catalog_->definitions;
@@ -145,14 +125,14 @@ class FeatureStore::Impl {
                                                  absl::string_view page_token) const;
   absl::StatusOr<SourceQualityReport> GetSourceQuality(absl::string_view source, TimestampUs since,
                                                        TimestampUs until, DurationUs bucket) const;
-  absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
-      const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
-      TimestampUs at) const;
+  absl::StatusOr<OnlineFeatures> GetOnlineFeatures(const FeatureSelector& selector,
+                                                   const std::map<std::string, std::string>& entity,
+                                                   TimestampUs at) const;
   // Resolves `prepared` now and registers it for resolving again on Apply.
   absl::Status Prepare(const std::shared_ptr<PreparedSelection>& prepared);
   absl::Status GetOnlineFeatures(const PreparedSelection& prepared,
-                                 const std::map<std::string, std::string>& entity,
-                                 TimestampUs at, OnlineFeatures* out) const;
+                                 const std::map<std::string, std::string>& entity, TimestampUs at,
+                                 OnlineFeatures* out) const;
   uint64_t NextSequence() const { return next_seq_.load(); }
   std::map<std::string, int64_t> OnlineEntityCounts() const {
     absl::ReaderMutexLock lock(&mu_);
@@ -197,7 +177,6 @@ class FeatureStore::Impl {
   using ViewStates = absl::node_hash_map<std::string, ViewState>;
 
  private:
-
   absl::Status LoadDefinitions(Definitions* out);
   absl::Status LoadCounters();
   absl::Status LoadEventIds();
@@ -205,18 +184,18 @@ class FeatureStore::Impl {
   // Rebuilds one view's kOnline records and timelines from the event log.
   absl::StatusOr<ViewState> BackfillView(const CompiledView& view)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  int64_t CountOf(absl::string_view prefix, absl::string_view name) const;
+  // The counter stored under `key` in kMeta (0 when absent).
+  absl::StatusOr<int64_t> CountOf(const std::string& key) const;
   // The stored quality record of `source` for the minute starting at
   // `minute` (empty when there is none), through quality_. When ingest
   // moves to a new minute, also adds to `batch` the deletion of the
   // source's records older than Options::quality_retention.
   absl::StatusOr<const SourceQualityRecord*> CurrentQuality(const std::string& source,
-                                                            TimestampUs minute,
-                                                            rocksdb::WriteBatch* batch)
+                                                            TimestampUs minute, WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Drops window state beyond the horizon for the given timelines.
-  void Reclaim(ViewState& state, const std::vector<std::string>& entities,
-               rocksdb::WriteBatch* deletes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Reclaim(ViewState& state, const std::vector<std::string>& entities, WriteBatch* deletes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Resolves `selector` against `catalog` and the current online state.
   PreparedSelection::Plan MakePlan(std::shared_ptr<const Catalog> catalog,
                                    const FeatureSelector& selector) const
@@ -279,20 +258,24 @@ PreparedSelection::PreparedSelection(const void* store, FeatureSelector selector
 PreparedSelection::~PreparedSelection() = default;
 
 absl::Status FeatureStore::Impl::LoadDefinitions(Definitions* out) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kDefinitions)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string key = it->key().ToString();
+  Iterator it = db_->NewIterator(ColumnFamily::kDefinitions);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    const std::string key(it.key());
     const size_t slash = key.find('/');
     const std::string type = key.substr(0, slash);
     std::string list;
-    if (type == "entity") list = "entities";
-    else if (type == "source") list = "sources";
-    else if (type == "feature_view") list = "feature_views";
-    else if (type == "feature_service") list = "feature_services";
-    else continue;
+    if (type == "entity")
+      list = "entities";
+    else if (type == "source")
+      list = "sources";
+    else if (type == "feature_view")
+      list = "feature_views";
+    else if (type == "feature_service")
+      list = "feature_services";
+    else
+      continue;
     absl::StatusOr<Definitions> one =
-        ParseDefinitions(absl::StrCat("{\"", list, "\":[", it->value().ToString(), "]}"), "json");
+        ParseDefinitions(absl::StrCat("{\"", list, "\":[", it.value(), "]}"), "json");
     if (!one.ok()) {
       return absl::DataLossError(
           absl::StrCat("stored definition ", key, " does not parse: ", one.status().message()));
@@ -303,51 +286,57 @@ absl::Status FeatureStore::Impl::LoadDefinitions(Definitions* out) {
     for (FeatureView& v : one->feature_views) out->feature_views.push_back(std::move(v));
     for (FeatureService& x : one->feature_services) out->feature_services.push_back(std::move(x));
   }
-  return FromRocksStatus(it->status(), "reading definitions");
+  return it.status("reading definitions");
 }
 
-int64_t FeatureStore::Impl::CountOf(absl::string_view prefix, absl::string_view name) const {
-  std::string value;
-  if (!db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta),
-                      absl::StrCat(prefix, name), &value).ok()) {
-    return 0;
+absl::StatusOr<int64_t> FeatureStore::Impl::CountOf(const std::string& key) const {
+  FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> value, db_->Get(ColumnFamily::kMeta, key));
+  if (!value.has_value()) return 0;
+  uint64_t count = 0;
+  if (!keys::DecodeCounter(*value, &count)) {
+    return absl::DataLossError(absl::StrCat("malformed counter ", key));
   }
-  return static_cast<int64_t>(DecodeUint64(value));
+  return static_cast<int64_t>(count);
 }
 
 absl::Status FeatureStore::Impl::LoadCounters() {
   absl::MutexLock lock(&write_mu_);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string key = it->key().ToString();
-    const uint64_t v = DecodeUint64(it->value().ToString());
-    if (key == kNextSeqKey) {
+  Iterator it = db_->NewIterator(ColumnFamily::kMeta);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    const absl::string_view key = it.key();
+    const bool next_seq = key == keys::kNextSeq;
+    const bool next_dead_letter = key == keys::kNextDeadLetter;
+    const bool source_count = absl::StartsWith(key, keys::kSourceEventsPrefix);
+    const bool dead_count = absl::StartsWith(key, keys::kDeadLetterCountPrefix);
+    if (!next_seq && !next_dead_letter && !source_count && !dead_count) continue;
+    uint64_t v = 0;
+    if (!keys::DecodeCounter(it.value(), &v)) {
+      return absl::DataLossError(absl::StrCat("malformed counter ", key));
+    }
+    if (next_seq) {
       next_seq_ = v;
-    } else if (key == kNextDeadLetterKey) {
+    } else if (next_dead_letter) {
       next_dead_letter_ = v;
-    } else if (key.rfind(kSourceCountPrefix, 0) == 0) {
-      source_events_[key.substr(strlen(kSourceCountPrefix))] = static_cast<int64_t>(v);
-    } else if (key.rfind(kDeadLetterCountPrefix, 0) == 0) {
-      dead_letters_[key.substr(strlen(kDeadLetterCountPrefix))] = static_cast<int64_t>(v);
+    } else if (source_count) {
+      source_events_[key.substr(strlen(keys::kSourceEventsPrefix))] = static_cast<int64_t>(v);
+    } else {
+      dead_letters_[key.substr(strlen(keys::kDeadLetterCountPrefix))] = static_cast<int64_t>(v);
     }
   }
-  return FromRocksStatus(it->status(), "reading counters");
+  return it.status("reading counters");
 }
 
 absl::Status FeatureStore::Impl::LoadEventIds() {
   absl::MutexLock lock(&write_mu_);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kEventIds)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    absl::string_view key(it->key().data(), it->key().size());
+  Iterator it = db_->NewIterator(ColumnFamily::kEventIds);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
     absl::string_view source, id;
-    if (!codec::GetComponent(&key, &source) || !codec::GetComponent(&key, &id)) {
+    if (!keys::DecodeEventId(it.key(), &source, &id)) {
       return absl::DataLossError("malformed event id record");
     }
     event_ids_[source].insert(std::string(id));
   }
-  return FromRocksStatus(it->status(), "reading event ids");
+  return it.status("reading event ids");
 }
 
 absl::Status FeatureStore::Impl::LoadOnline(const Catalog& catalog) {
@@ -356,43 +345,41 @@ absl::Status FeatureStore::Impl::LoadOnline(const Catalog& catalog) {
   for (const auto& [name, compiled] : catalog.views) {
     ViewState& state = views[name];
     state.compiled = std::make_shared<const CompiledView>(compiled);
-    std::string built;
-    const bool current =
-        db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta),
-                       absl::StrCat(kViewBuiltPrefix, name), &built).ok() &&
-        built == compiled.content_hash;
-    if (!current) {
+    // A failed read is not "absent": rebuilding would hide the error and
+    // rewrite the view's state, so the open fails instead.
+    FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> built,
+                            db_->Get(ColumnFamily::kMeta, keys::ViewBuilt(name)));
+    if (built != compiled.content_hash) {
       // Online records were built for another version of the view (or a
       // crash interrupted an apply): rebuild from the event log.
       FSTORE_ASSIGN_OR_RETURN(state, BackfillView(compiled));
       continue;
     }
-    std::string reclaimed;
-    if (db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kMeta),
-                       absl::StrCat(kViewReclaimedPrefix, name), &reclaimed).ok()) {
-      absl::string_view in = reclaimed;
-      codec::GetOrderedInt64(&in, &state.reclaimed_before);
+    const std::string reclaimed_key = keys::ViewReclaimed(name);
+    FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> reclaimed,
+                            db_->Get(ColumnFamily::kMeta, reclaimed_key));
+    if (reclaimed.has_value()) {
+      absl::string_view in = *reclaimed;
+      if (!codec::GetOrderedInt64(&in, &state.reclaimed_before) || !in.empty()) {
+        return absl::DataLossError(absl::StrCat("malformed ", reclaimed_key));
+      }
     }
-    const std::string prefix = ViewPrefix(name);
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kOnline)));
+    const std::string prefix = keys::OnlineView(name);
+    Iterator it = db_->NewIterator(ColumnFamily::kOnline);
     std::vector<Value> values;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      absl::string_view key(it->key().data(), it->key().size());
+    for (it.Seek(prefix); it.Valid() && absl::StartsWith(it.key(), prefix); it.Next()) {
       absl::string_view view_name, entity;
       int64_t ts;
       uint64_t seq;
-      if (!codec::GetComponent(&key, &view_name) || !codec::GetComponent(&key, &entity) ||
-          !codec::GetOrderedInt64(&key, &ts) || !codec::GetOrderedUint64(&key, &seq) ||
-          !codec::GetValues(absl::string_view(it->value().data(), it->value().size()), &values) ||
-          values.size() != compiled.schema->slot_count) {
+      if (!keys::DecodeOnline(it.key(), &view_name, &entity, &ts, &seq) ||
+          !codec::GetValues(it.value(), &values) || values.size() != compiled.schema->slot_count) {
         return absl::DataLossError(absl::StrCat("malformed online record of view ", name));
       }
       auto [t, inserted] = state.timelines.try_emplace(std::string(entity), compiled.schema);
       t->second.Insert(ts, seq, values);
       state.newest = std::max(state.newest, ts);
     }
-    FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading online state"));
+    FSTORE_RETURN_IF_ERROR(it.status("reading online state"));
   }
   absl::MutexLock lock(&mu_);
   views_ = std::move(views);
@@ -425,9 +412,9 @@ absl::StatusOr<FeatureStore::Impl::ViewState> FeatureStore::Impl::BackfillView(
     const CompiledView& view) {
   ViewState state;
   state.compiled = std::make_shared<const CompiledView>(view);
-  const std::string view_prefix = ViewPrefix(view.def->name);
-  rocksdb::WriteBatch batch;
-  batch.DeleteRange(db_->handle(ColumnFamily::kOnline), view_prefix, PrefixEnd(view_prefix));
+  const std::string view_prefix = keys::OnlineView(view.def->name);
+  WriteBatch batch(*db_);
+  batch.DeleteRange(ColumnFamily::kOnline, view_prefix, codec::PrefixEnd(view_prefix));
   std::vector<Value> projected(view.slot_columns.size());
   std::string encoded;
   size_t rows = 0;
@@ -440,22 +427,18 @@ absl::StatusOr<FeatureStore::Impl::ViewState> FeatureStore::Impl::BackfillView(
         const std::string entity = EntityKeyOf(view, values);
         encoded.clear();
         codec::PutValues(&encoded, projected);
-        batch.Put(db_->handle(ColumnFamily::kOnline), OnlineKey(view.def->name, entity, ts, seq),
-                  encoded);
+        batch.Put(ColumnFamily::kOnline, keys::Online(view.def->name, entity, ts, seq), encoded);
         auto [t, inserted] = state.timelines.try_emplace(entity, view.schema);
         t->second.Insert(ts, seq, projected);
         state.newest = std::max(state.newest, ts);
         if (++rows % kBackfillBatchRows == 0) {
-          FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
-                                                 "backfilling view " + view.def->name));
+          FSTORE_RETURN_IF_ERROR(db_->Write(batch, "backfilling view " + view.def->name));
           batch.Clear();
         }
         return absl::OkStatus();
       }));
-  batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kViewBuiltPrefix, view.def->name),
-            view.content_hash);
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
-                                         "backfilling view " + view.def->name));
+  batch.Put(ColumnFamily::kMeta, keys::ViewBuilt(view.def->name), view.content_hash);
+  FSTORE_RETURN_IF_ERROR(db_->Write(batch, "backfilling view " + view.def->name));
   if (rows > 0) {
     spdlog::info("view {}: backfilled {} events from source {}", view.def->name, rows,
                  view.source->name);
@@ -478,7 +461,7 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
   };
   ApplyResult result;
   result.dry_run = dry_run;
-  rocksdb::WriteBatch batch;
+  WriteBatch batch(*db_);
   auto record = [&](const auto& object, const auto* before, absl::string_view type) {
     DefinitionChange change;
     change.object_type = std::string(type);
@@ -494,7 +477,7 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
       change.detail = absl::StrCat("version ", ContentHash(*before), " -> ", ContentHash(object));
     }
     if (change.kind != DefinitionChange::Kind::kUnchanged) {
-      batch.Put(db_->handle(ColumnFamily::kDefinitions), ObjectKey(type, object.name),
+      batch.Put(ColumnFamily::kDefinitions, keys::Definition(type, object.name),
                 CanonicalJson(object));
     }
     result.changes.push_back(std::move(change));
@@ -532,8 +515,7 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
   if (dry_run) return result;
 
   FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next, BuildCatalog(std::move(merged)));
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
-                                         "storing definitions"));
+  FSTORE_RETURN_IF_ERROR(db_->Write(batch, "storing definitions"));
   // Views whose compiled form changed (or that are new) are rebuilt from the
   // event log; the others keep their state under the new catalog.
   absl::flat_hash_map<std::string, ViewState> rebuilt;
@@ -563,8 +545,8 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
                   prepared_.end());
   for (const std::weak_ptr<PreparedSelection>& weak : prepared_) {
     if (std::shared_ptr<PreparedSelection> prepared = weak.lock()) {
-      prepared->plan_ = std::make_unique<const PreparedSelection::Plan>(
-          MakePlan(catalog_, prepared->selector()));
+      prepared->plan_ =
+          std::make_unique<const PreparedSelection::Plan>(MakePlan(catalog_, prepared->selector()));
     }
   }
   return result;
@@ -646,15 +628,14 @@ absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> FeatureStore::Impl::
       new IngestWriterImpl(this, current, std::string(source), std::move(validator)));
 }
 
-absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
-                                        const std::string& source_name,
+absl::Status FeatureStore::Impl::Commit(const Catalog* started_with, const std::string& source_name,
                                         std::vector<PendingRow>& rows, IngestSummary* summary) {
   absl::MutexLock write_lock(&write_mu_);
   const std::shared_ptr<const Catalog> current = catalog();
   if (current.get() != started_with) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "definitions changed while ingesting into ", source_name,
-        "; start the ingest again (rows with event ids are not stored twice)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("definitions changed while ingesting into ", source_name,
+                     "; start the ingest again (rows with event ids are not stored twice)"));
   }
   auto source_it = current->sources.find(source_name);
   const CompiledSource& source = source_it->second;
@@ -671,7 +652,7 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   std::vector<Published> published;
   absl::flat_hash_set<std::string>& seen_ids = event_ids_[source_name];
   absl::flat_hash_set<std::string> chunk_ids;  // ids first seen in this chunk
-  rocksdb::WriteBatch batch;
+  WriteBatch batch(*db_);
   uint64_t seq = next_seq_.load();
   uint64_t dead_letter = next_dead_letter_;
   IngestSummary delta;
@@ -691,15 +672,8 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
         delta.rejections.push_back(p.rejection);
       }
       value.clear();
-      codec::PutInt64(&value, p.rejection.row_number);
-      codec::PutString(&value, p.rejection.column);
-      codec::PutString(&value, p.rejection.value);
-      codec::PutString(&value, p.rejection.rule);
-      codec::PutString(&value, p.rejection.reason);
-      codec::PutInt64(&value, received_at);
-      for (const std::string& raw : p.raw) codec::PutString(&value, raw);
-      batch.Put(db_->handle(ColumnFamily::kDeadLetters), SourceSeqKey(source_name, dead_letter++),
-                value);
+      EncodeDeadLetter(p.rejection, received_at, p.raw, &value);
+      batch.Put(ColumnFamily::kDeadLetters, keys::DeadLetter(source_name, dead_letter++), value);
       continue;
     }
     const std::vector<Value>& values = p.row.values;
@@ -710,13 +684,14 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
         continue;
       }
       key.clear();
-      codec::PutComponent(&key, source_name);
-      codec::PutComponent(&key, id);
-      batch.Put(db_->handle(ColumnFamily::kEventIds), key, EncodeUint64(seq));
+      keys::AppendEventId(&key, source_name, id);
+      batch.Put(ColumnFamily::kEventIds, key, keys::EncodeCounter(seq));
       chunk_ids.insert(std::move(id));
     }
     EncodeEvent(p.row.ts, values, &value);
-    batch.Put(db_->handle(ColumnFamily::kEvents), EventKey(source_name, seq), value);
+    key.clear();
+    keys::AppendEvent(&key, source_name, seq);
+    batch.Put(ColumnFamily::kEvents, key, value);
     for (size_t v = 0; v < views.size(); ++v) {
       const CompiledView& view = *views[v];
       Published pub{v, EntityKeyOf(view, values), p.row.ts, seq, {}};
@@ -724,8 +699,9 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
       for (int c : view.slot_columns) pub.projected.push_back(values[c]);
       value.clear();
       codec::PutValues(&value, pub.projected);
-      batch.Put(db_->handle(ColumnFamily::kOnline),
-                OnlineKey(view.def->name, pub.entity, pub.ts, seq), value);
+      key.clear();
+      keys::AppendOnline(&key, view.def->name, pub.entity, pub.ts, seq);
+      batch.Put(ColumnFamily::kOnline, key, value);
       published.push_back(std::move(pub));
     }
     const size_t counted = std::min(values.size(), quality_delta.nulls.size());
@@ -748,18 +724,17 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   quality_delta.rejected = delta.rejected;
   quality_delta.duplicates = delta.duplicates;
   quality.counts.Add(quality_delta);
-  batch.Put(db_->handle(ColumnFamily::kSourceQuality), SourceQualityKey(source_name, minute),
+  batch.Put(ColumnFamily::kSourceQuality, keys::SourceQuality(source_name, minute),
             EncodeSourceQuality(quality));
   const int64_t source_total = source_events_[source_name] + delta.accepted;
   const int64_t dead_total = dead_letters_[source_name] + delta.rejected;
-  batch.Put(db_->handle(ColumnFamily::kMeta), kNextSeqKey, EncodeUint64(seq));
-  batch.Put(db_->handle(ColumnFamily::kMeta), kNextDeadLetterKey, EncodeUint64(dead_letter));
-  batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kSourceCountPrefix, source_name),
-            EncodeUint64(source_total));
-  batch.Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kDeadLetterCountPrefix, source_name),
-            EncodeUint64(dead_total));
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &batch),
-                                         absl::StrCat("ingesting into ", source_name)));
+  batch.Put(ColumnFamily::kMeta, keys::kNextSeq, keys::EncodeCounter(seq));
+  batch.Put(ColumnFamily::kMeta, keys::kNextDeadLetter, keys::EncodeCounter(dead_letter));
+  batch.Put(ColumnFamily::kMeta, keys::SourceEventsCount(source_name),
+            keys::EncodeCounter(source_total));
+  batch.Put(ColumnFamily::kMeta, keys::DeadLetterCount(source_name),
+            keys::EncodeCounter(dead_total));
+  FSTORE_RETURN_IF_ERROR(db_->Write(batch, absl::StrCat("ingesting into ", source_name)));
 
   // Durable: publish to the write-side state and to readers.
   next_seq_ = seq;
@@ -768,7 +743,7 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   dead_letters_[source_name] = dead_total;
   quality_[source_name].record = std::move(quality);
   seen_ids.merge(chunk_ids);
-  rocksdb::WriteBatch deletes;
+  WriteBatch deletes(*db_);
   {
     absl::MutexLock lock(&mu_);
     std::vector<std::vector<std::string>> touched(views.size());
@@ -786,8 +761,7 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
   if (deletes.Count() > 0) {
     // Reclaiming is not part of the ingest's atomicity: state past the
     // horizon changes no read that is allowed, so a lost delete is redone.
-    FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &deletes),
-                                           "reclaiming online state"));
+    FSTORE_RETURN_IF_ERROR(db_->Write(deletes, "reclaiming online state"));
   }
 
   summary->accepted += delta.accepted;
@@ -798,35 +772,30 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with,
 }
 
 absl::StatusOr<const SourceQualityRecord*> FeatureStore::Impl::CurrentQuality(
-    const std::string& source, TimestampUs minute, rocksdb::WriteBatch* batch) {
+    const std::string& source, TimestampUs minute, WriteBatch* batch) {
   QualityMinute& current = quality_[source];
   if (current.start == minute) return &current.record;
-  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kSourceQuality);
-  const std::string key = SourceQualityKey(source, minute);
-  std::string value;
-  const rocksdb::Status read = db_->db()->Get(rocksdb::ReadOptions(), cf, key, &value);
+  constexpr ColumnFamily cf = ColumnFamily::kSourceQuality;
+  FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          db_->Get(cf, keys::SourceQuality(source, minute)));
   SourceQualityRecord record;
-  if (!read.IsNotFound()) {
-    FSTORE_RETURN_IF_ERROR(
-        FromRocksStatus(read, absl::StrCat("reading the quality record of ", source)));
+  if (value.has_value()) {
     FSTORE_ASSIGN_OR_RETURN(
-        record, DecodeSourceQuality(value, absl::StrCat("quality record of ", source, " at ",
-                                                        FormatIsoTime(minute))));
+        record, DecodeSourceQuality(*value, absl::StrCat("quality record of ", source, " at ",
+                                                         FormatIsoTime(minute))));
   }
   // A new minute: records past the retention go (checked once a minute).
   const TimestampUs cutoff = minute - options_.quality_retention;
-  const std::string prefix = SourceQualityPrefix(source);
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), cf));
-  it->Seek(prefix);
+  const std::string prefix = keys::SourceQualityPrefix(source);
+  Iterator it = db_->NewIterator(cf);
+  it.Seek(prefix);
   std::string oldest_source;
   TimestampUs oldest = 0;
-  if (it->Valid() && it->key().starts_with(prefix) &&
-      DecodeSourceQualityKey(absl::string_view(it->key().data(), it->key().size()), &oldest_source,
-                             &oldest) &&
-      oldest < cutoff) {
-    batch->DeleteRange(cf, prefix, SourceQualityKey(source, cutoff));
+  if (it.Valid() && absl::StartsWith(it.key(), prefix) &&
+      keys::DecodeSourceQuality(it.key(), &oldest_source, &oldest) && oldest < cutoff) {
+    batch->DeleteRange(cf, prefix, keys::SourceQuality(source, cutoff));
   }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading quality records"));
+  FSTORE_RETURN_IF_ERROR(it.status("reading quality records"));
   current.start = minute;
   current.record = std::move(record);
   return &current.record;
@@ -843,30 +812,27 @@ absl::StatusOr<SourceQualityReport> FeatureStore::Impl::GetSourceQuality(absl::s
   std::vector<std::string> columns;
   for (const Column& c : it->second.def->columns) columns.push_back(c.name);
   SourceQualityAggregator aggregator(std::string(source), std::move(columns), since, until, bucket);
-  const std::string end = SourceQualityKey(source, until);
-  std::unique_ptr<rocksdb::Iterator> records(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kSourceQuality)));
-  for (records->Seek(SourceQualityKey(source, since));
-       records->Valid() && records->key().compare(end) < 0; records->Next()) {
+  const std::string end = keys::SourceQuality(source, until);
+  Iterator records = db_->NewIterator(ColumnFamily::kSourceQuality);
+  for (records.Seek(keys::SourceQuality(source, since)); records.Valid() && records.key() < end;
+       records.Next()) {
     std::string name;
     TimestampUs minute = 0;
-    if (!DecodeSourceQualityKey(absl::string_view(records->key().data(), records->key().size()),
-                                &name, &minute)) {
+    if (!keys::DecodeSourceQuality(records.key(), &name, &minute)) {
       return absl::DataLossError(absl::StrCat("malformed quality record key of ", source));
     }
     FSTORE_ASSIGN_OR_RETURN(
         SourceQualityRecord record,
-        DecodeSourceQuality(
-            absl::string_view(records->value().data(), records->value().size()),
-            absl::StrCat("quality record of ", source, " at ", FormatIsoTime(minute))));
+        DecodeSourceQuality(records.value(), absl::StrCat("quality record of ", source, " at ",
+                                                          FormatIsoTime(minute))));
     aggregator.Add(minute, record);
   }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(records->status(), "reading quality records"));
+  FSTORE_RETURN_IF_ERROR(records.status("reading quality records"));
   return std::move(aggregator).Finish();
 }
 
 void FeatureStore::Impl::Reclaim(ViewState& state, const std::vector<std::string>& entities,
-                                 rocksdb::WriteBatch* deletes) {
+                                 WriteBatch* deletes) {
   const DurationUs horizon = state.compiled->horizon;
   if (horizon < 0 || state.newest == kMinTime) return;
   const TimestampUs cutoff = state.newest - horizon - options_.retention_grace;
@@ -876,8 +842,8 @@ void FeatureStore::Impl::Reclaim(ViewState& state, const std::vector<std::string
     auto it = state.timelines.find(entity);
     if (it == state.timelines.end()) continue;
     if (it->second.EvictBefore(cutoff) > 0) {
-      deletes->DeleteRange(db_->handle(ColumnFamily::kOnline), OnlineKey(view, entity, kMinTime, 0),
-                           OnlineKey(view, entity, cutoff, 0));
+      deletes->DeleteRange(ColumnFamily::kOnline, keys::Online(view, entity, kMinTime, 0),
+                           keys::Online(view, entity, cutoff, 0));
       reclaimed = true;
     }
   }
@@ -885,7 +851,7 @@ void FeatureStore::Impl::Reclaim(ViewState& state, const std::vector<std::string
     state.reclaimed_before = cutoff;
     std::string value;
     codec::PutOrderedInt64(&value, cutoff);
-    deletes->Put(db_->handle(ColumnFamily::kMeta), absl::StrCat(kViewReclaimedPrefix, view), value);
+    deletes->Put(ColumnFamily::kMeta, keys::ViewReclaimed(view), value);
   }
 }
 
@@ -900,36 +866,28 @@ absl::StatusOr<DeadLetterPage> FeatureStore::Impl::ListDeadLetters(
     return absl::InvalidArgumentError(absl::StrCat("invalid page token '", page_token, "'"));
   }
   DeadLetterPage page;
-  page.total = CountOf(kDeadLetterCountPrefix, source);
-  const std::string prefix = ViewPrefix(source);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kDeadLetters)));
-  for (it->Seek(SourceSeqKey(source, start)); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    absl::string_view key(it->key().data(), it->key().size());
+  FSTORE_ASSIGN_OR_RETURN(page.total, CountOf(keys::DeadLetterCount(source)));
+  const std::string prefix = keys::DeadLetters(source);
+  Iterator it = db_->NewIterator(ColumnFamily::kDeadLetters);
+  for (it.Seek(keys::DeadLetter(source, start)); it.Valid() && absl::StartsWith(it.key(), prefix);
+       it.Next()) {
     absl::string_view name;
-    uint64_t seq;
-    codec::GetComponent(&key, &name);
-    codec::GetOrderedUint64(&key, &seq);
+    uint64_t seq = 0;
+    if (!keys::DecodeDeadLetter(it.key(), &name, &seq)) {
+      return absl::DataLossError(absl::StrCat("malformed dead letter key of ", source));
+    }
     if (page.dead_letters.size() == static_cast<size_t>(page_size)) {
       page.next_page_token = absl::StrCat(seq);
       break;
     }
-    absl::string_view value(it->value().data(), it->value().size());
     DeadLetter d;
     d.source = std::string(source);
-    if (!codec::GetInt64(&value, &d.rejection.row_number) ||
-        !codec::GetString(&value, &d.rejection.column) ||
-        !codec::GetString(&value, &d.rejection.value) ||
-        !codec::GetString(&value, &d.rejection.rule) ||
-        !codec::GetString(&value, &d.rejection.reason) || !codec::GetInt64(&value, &d.received_at)) {
+    if (!DecodeDeadLetter(it.value(), &d)) {
       return absl::DataLossError(absl::StrCat("malformed dead letter ", seq, " of ", source));
     }
-    std::string raw;
-    while (!value.empty() && codec::GetString(&value, &raw)) d.raw_values.push_back(raw);
     page.dead_letters.push_back(std::move(d));
   }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading dead letters"));
+  FSTORE_RETURN_IF_ERROR(it.status("reading dead letters"));
   return page;
 }
 
@@ -991,9 +949,8 @@ absl::Status FeatureStore::Impl::ReadPlan(const PreparedSelection::Plan& plan,
       if (vs.compiled->horizon >= 0 && vs.reclaimed_before != kMinTime &&
           at - vs.compiled->horizon < vs.reclaimed_before) {
         return absl::OutOfRangeError(absl::StrCat(
-            "feature view ", name, " keeps online state from ",
-            FormatIsoTime(vs.reclaimed_before), " on; ", FormatIsoTime(at),
-            " needs older events (use historical retrieval)"));
+            "feature view ", name, " keeps online state from ", FormatIsoTime(vs.reclaimed_before),
+            " on; ", FormatIsoTime(at), " needs older events (use historical retrieval)"));
       }
       auto t = vs.timelines.find(keys[read.key_group]);
       if (t != vs.timelines.end()) timeline = &t->second;
@@ -1035,10 +992,10 @@ absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
         const ViewState& vs = state->second;
         if (vs.compiled->horizon >= 0 && vs.reclaimed_before != kMinTime &&
             at - vs.compiled->horizon < vs.reclaimed_before) {
-          return absl::OutOfRangeError(absl::StrCat(
-              "feature view ", item.view->def->name, " keeps online state from ",
-              FormatIsoTime(vs.reclaimed_before), " on; ", FormatIsoTime(at),
-              " needs older events (use historical retrieval)"));
+          return absl::OutOfRangeError(
+              absl::StrCat("feature view ", item.view->def->name, " keeps online state from ",
+                           FormatIsoTime(vs.reclaimed_before), " on; ", FormatIsoTime(at),
+                           " needs older events (use historical retrieval)"));
         }
         auto t = vs.timelines.find(key);
         if (t != vs.timelines.end()) timeline = &t->second;
@@ -1057,8 +1014,8 @@ absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
 
 absl::Status FeatureStore::Impl::Prepare(const std::shared_ptr<PreparedSelection>& prepared) {
   absl::MutexLock lock(&mu_);
-  auto plan = std::make_unique<const PreparedSelection::Plan>(
-      MakePlan(catalog_, prepared->selector()));
+  auto plan =
+      std::make_unique<const PreparedSelection::Plan>(MakePlan(catalog_, prepared->selector()));
   FSTORE_RETURN_IF_ERROR(plan->status);
   prepared->plan_ = std::move(plan);
   // Forget selections nobody holds any more.
@@ -1108,8 +1065,8 @@ absl::Status ValidateSnapshotName(absl::string_view name) {
                 c == '_' || c == '-' || c == '.');
   }
   if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snapshot name '", name, "' must be 1-128 letters, digits, '_', '-' or '.'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot name '", name, "' must be 1-128 letters, digits, '_', '-' or '.'"));
   }
   return absl::OkStatus();
 }
@@ -1131,41 +1088,35 @@ absl::StatusOr<Snapshot> FeatureStore::Impl::CreateSnapshot(absl::string_view na
   }
   // Under the ingest lock, so the mark falls between two committed chunks.
   absl::MutexLock lock(&write_mu_);
-  std::string existing;
-  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kSnapshots);
-  if (db_->db()->Get(rocksdb::ReadOptions(), cf, snapshot.name, &existing).ok()) {
+  // A failed read is an error, not "absent" (which would overwrite it).
+  FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> existing,
+                          db_->Get(ColumnFamily::kSnapshots, snapshot.name));
+  if (existing.has_value()) {
     return absl::AlreadyExistsError(absl::StrCat("snapshot '", snapshot.name, "' already exists"));
   }
   snapshot.high_water_mark = next_seq_.load();
   FSTORE_RETURN_IF_ERROR(
-      FromRocksStatus(db_->db()->Put(rocksdb::WriteOptions(), cf, snapshot.name,
-                                     EncodeSnapshot(snapshot)),
-                      absl::StrCat("storing snapshot ", snapshot.name)));
+      db_->Put(ColumnFamily::kSnapshots, snapshot.name, EncodeSnapshot(snapshot)));
   return snapshot;
 }
 
 absl::StatusOr<Snapshot> FeatureStore::Impl::GetSnapshot(absl::string_view name) const {
-  std::string value;
-  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(),
-                                     db_->handle(ColumnFamily::kSnapshots),
-                                     rocksdb::Slice(name.data(), name.size()), &value);
-  if (s.IsNotFound()) {
+  FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          db_->Get(ColumnFamily::kSnapshots, name));
+  if (!value.has_value()) {
     return absl::NotFoundError(absl::StrCat("unknown snapshot '", name, "' (fsctl snapshot list)"));
   }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("reading snapshot ", name)));
-  return DecodeSnapshot(name, value);
+  return DecodeSnapshot(name, *value);
 }
 
 absl::StatusOr<std::vector<Snapshot>> FeatureStore::Impl::ListSnapshots() const {
   std::vector<Snapshot> out;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kSnapshots)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    FSTORE_ASSIGN_OR_RETURN(Snapshot s,
-                            DecodeSnapshot(it->key().ToString(), it->value().ToString()));
+  Iterator it = db_->NewIterator(ColumnFamily::kSnapshots);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    FSTORE_ASSIGN_OR_RETURN(Snapshot s, DecodeSnapshot(it.key(), it.value()));
     out.push_back(std::move(s));
   }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "listing snapshots"));
+  FSTORE_RETURN_IF_ERROR(it.status("listing snapshots"));
   std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
     return a.high_water_mark != b.high_water_mark ? a.high_water_mark < b.high_water_mark
                                                   : a.name < b.name;
@@ -1175,10 +1126,7 @@ absl::StatusOr<std::vector<Snapshot>> FeatureStore::Impl::ListSnapshots() const 
 
 absl::Status FeatureStore::Impl::DeleteSnapshot(absl::string_view name) {
   FSTORE_RETURN_IF_ERROR(GetSnapshot(name).status());
-  return FromRocksStatus(db_->db()->Delete(rocksdb::WriteOptions(),
-                                           db_->handle(ColumnFamily::kSnapshots),
-                                           rocksdb::Slice(name.data(), name.size())),
-                         absl::StrCat("deleting snapshot ", name));
+  return db_->Delete(ColumnFamily::kSnapshots, name);
 }
 
 // ------------------------------------------------------------ FeatureStore
@@ -1278,13 +1226,13 @@ namespace {
 // `read(features, high_water_mark)`: the common frame of historical reads.
 absl::StatusOr<HistoricalResult> ReadAtSnapshot(
     FeatureStore::Impl& impl, const FeatureSelector& selector, absl::string_view snapshot,
-    const std::function<absl::StatusOr<JoinResult>(const std::vector<SelectedFeature>&,
-                                                   uint64_t)>& read) {
+    const std::function<absl::StatusOr<JoinResult>(const std::vector<SelectedFeature>&, uint64_t)>&
+        read) {
   const std::shared_ptr<const Catalog> catalog = impl.catalog();
   FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
                           SelectFeatures(*catalog, selector, /*always_prefix=*/true));
-  FSTORE_ASSIGN_OR_RETURN(Snapshot snap, snapshot.empty() ? impl.CreateSnapshot("")
-                                                          : impl.GetSnapshot(snapshot));
+  FSTORE_ASSIGN_OR_RETURN(Snapshot snap,
+                          snapshot.empty() ? impl.CreateSnapshot("") : impl.GetSnapshot(snapshot));
   HistoricalResult result;
   result.snapshot = snap.name;
   FSTORE_ASSIGN_OR_RETURN(result.join, read(features, snap.high_water_mark));

@@ -39,12 +39,12 @@
 #include "absl/types/span.h"
 #include "common/time_util.h"
 #include "featurestore/catalog.h"
-#include "featurestore/database.h"
 #include "featurestore/definitions.h"
 #include "featurestore/point_in_time_join.h"
 #include "featurestore/row_validator.h"
 #include "featurestore/source_quality.h"
 #include "featurestore/value.h"
+#include "storage/database.h"
 
 namespace fstore {
 
@@ -144,8 +144,7 @@ class FeatureStore {
   // dry_run) stores a definitions file. Applying the same file again
   // reports every object unchanged. Incompatible changes to a source or view
   // whose source has events are FailedPrecondition.
-  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format,
-                                    bool dry_run);
+  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run);
   Definitions GetDefinitions() const;
 
   // An ingest of one source: chunks of rows, each committed atomically.
@@ -188,9 +187,9 @@ class FeatureStore {
   // values and must hold every key the selected views need. Output names are
   // feature names, or "view__feature" when a selection mixes views whose
   // feature names collide.
-  absl::StatusOr<OnlineFeatures> GetOnlineFeatures(
-      const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
-      TimestampUs at) const;
+  absl::StatusOr<OnlineFeatures> GetOnlineFeatures(const FeatureSelector& selector,
+                                                   const std::map<std::string, std::string>& entity,
+                                                   TimestampUs at) const;
 
   // Resolves `selector` for repeated reads (PreparedSelection); fails as
   // GetOnlineFeatures(selector) would when it does not resolve now.
@@ -223,9 +222,8 @@ class FeatureStore {
                                                          const CsvSink& sink);
   // Every entity's features as of `at` (0 = now) at a snapshot (empty = a
   // new one).
-  absl::StatusOr<HistoricalResult> ExportFeatures(const FeatureSelector& selector,
-                                                  TimestampUs at, absl::string_view snapshot,
-                                                  const CsvSink& sink);
+  absl::StatusOr<HistoricalResult> ExportFeatures(const FeatureSelector& selector, TimestampUs at,
+                                                  absl::string_view snapshot, const CsvSink& sink);
 
   // The entities (join-key combinations) with events in [since, until), for
   // batch scoring (active_entities.h). InvalidArgument when `join_keys` is

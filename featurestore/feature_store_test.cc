@@ -3,10 +3,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {
@@ -46,8 +47,8 @@ class FeatureStoreTest : public ::testing::Test {
 
   // Ingests txns rows: {txn_id, account_id, device_id, ts, amount, kind}.
   IngestSummary Ingest(const std::vector<std::vector<std::string>>& rows) {
-    auto writer = store_->StartIngest(
-        "txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"});
+    auto writer =
+        store_->StartIngest("txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"});
     EXPECT_TRUE(writer.ok()) << writer.status();
     EXPECT_TRUE((*writer)->WriteText(rows, 0).ok());
     return (*writer)->summary();
@@ -56,8 +57,8 @@ class FeatureStoreTest : public ::testing::Test {
   static std::vector<std::string> Txn(std::string id, std::string account, TimestampUs ts,
                                       double amount, std::string kind = "PAY",
                                       std::string device = "D-1") {
-    return {std::move(id), std::move(account), std::move(device), FormatIsoTime(ts),
-            ValueToText(Value(amount)), std::move(kind)};
+    return {std::move(id),     std::move(account),         std::move(device),
+            FormatIsoTime(ts), ValueToText(Value(amount)), std::move(kind)};
   }
 
   // Feature name -> value for one account as of `at`.
@@ -135,8 +136,8 @@ TEST_F(FeatureStoreTest, ReplayedEventIdsAreCountedOnce) {
 }
 
 TEST_F(FeatureStoreTest, RejectedRowsAreCountedAndKeptAsDeadLetters) {
-  IngestSummary s = Ingest({Txn("t1", "A", kT0, -5), Txn("t2", "A", kT0, 1, "REFUND"),
-                            Txn("t3", "A", kT0, 2)});
+  IngestSummary s =
+      Ingest({Txn("t1", "A", kT0, -5), Txn("t2", "A", kT0, 1, "REFUND"), Txn("t3", "A", kT0, 2)});
   EXPECT_EQ(s.accepted, 1);
   EXPECT_EQ(s.rejected, 2);
   ASSERT_EQ(s.rejections.size(), 2u);
@@ -176,6 +177,90 @@ TEST_F(FeatureStoreTest, OnlineStateSurvivesRestart) {
   EXPECT_EQ(f["n_1h"], Value(int64_t{2}));
   EXPECT_EQ(f["amt_sum_24h"], Value(30.0));
   EXPECT_EQ(store_->NextSequence(), 2u);
+}
+
+// ---- Storage errors are returned, never read as "absent" ----
+
+// A read fault for every key of `family` starting with `prefix`, as a
+// failing disk would give.
+Database::ReadFault FailReadsOf(ColumnFamily family, std::string prefix) {
+  return [family, prefix](ColumnFamily cf, absl::string_view key) {
+    return cf == family && absl::StartsWith(key, prefix) ? absl::InternalError("injected I/O error")
+                                                         : absl::OkStatus();
+  };
+}
+
+TEST_F(FeatureStoreTest, ADeadLetterCountThatCannotBeReadFailsTheListing) {
+  Ingest({Txn("t1", "A", kT0, -5)});
+  temp_->db()->SetReadFaultForTesting(FailReadsOf(ColumnFamily::kMeta, "dead_letters/txns"));
+  auto page = store_->ListDeadLetters("txns", 0, "");
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(page.status().message()), HasSubstr("dead_letters/txns"));
+}
+
+TEST_F(FeatureStoreTest, AFailedReadOfViewBuiltFailsTheOpenNamingTheKey) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  store_.reset();
+  ASSERT_TRUE(temp_->Reopen().ok());
+  temp_->db()->SetReadFaultForTesting(FailReadsOf(ColumnFamily::kMeta, "view_built/"));
+  auto store = FeatureStore::Open(temp_->db());
+  ASSERT_FALSE(store.ok()) << "a failed read must not start a rebuild";
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("view_built/"));
+  // Without the fault, the stored state is used as it was.
+  temp_->db()->SetReadFaultForTesting(nullptr);
+  store = FeatureStore::Open(temp_->db());
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+  EXPECT_EQ(Features("A", kT0 + kMinute)["n_1h"], Value(int64_t{1}));
+}
+
+TEST_F(FeatureStoreTest, AFailedReadOfViewReclaimedFailsTheOpen) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  store_.reset();
+  ASSERT_TRUE(temp_->Reopen().ok());
+  temp_->db()->SetReadFaultForTesting(FailReadsOf(ColumnFamily::kMeta, "view_reclaimed/"));
+  auto store = FeatureStore::Open(temp_->db());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("view_reclaimed/"));
+}
+
+TEST_F(FeatureStoreTest, AMalformedCounterFailsTheOpen) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  store_.reset();
+  ASSERT_TRUE(temp_->Reopen().ok());
+  ASSERT_TRUE(temp_->db()->Put(ColumnFamily::kMeta, "next_seq", "bad").ok());
+  auto store = FeatureStore::Open(temp_->db());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("next_seq"));
+}
+
+TEST_F(FeatureStoreTest, CreateSnapshotFailsWhenItCannotReadWhetherTheNameIsTaken) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  auto first = store_->CreateSnapshot("s1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  Ingest({Txn("t2", "A", kT0, 10)});
+  temp_->db()->SetReadFaultForTesting(FailReadsOf(ColumnFamily::kSnapshots, "s1"));
+  auto second = store_->CreateSnapshot("s1");
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kInternal);
+  temp_->db()->SetReadFaultForTesting(nullptr);
+  // The stored snapshot is untouched.
+  auto stored = store_->GetSnapshot("s1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->high_water_mark, first->high_water_mark);
+}
+
+TEST_F(FeatureStoreTest, AMalformedDeadLetterIsDataLoss) {
+  Ingest({Txn("t1", "A", kT0, -5)});
+  Iterator it = temp_->db()->NewIterator(ColumnFamily::kDeadLetters);
+  it.SeekToFirst();
+  ASSERT_TRUE(it.Valid());
+  const std::string key(it.key());
+  // A truncated raw cell at the end of the record.
+  ASSERT_TRUE(
+      temp_->db()->Put(ColumnFamily::kDeadLetters, key, std::string(it.value()) + "\x01").ok());
+  auto page = store_->ListDeadLetters("txns", 0, "");
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(FeatureStoreTest, ApplyingTheSameFileTwiceChangesNothing) {
@@ -223,7 +308,8 @@ feature_views:
     source: txns
     features:
       - {name: accounts_7d, function: DISTINCT_COUNT, column: account_id, window: 7d}
-)yaml", "yaml", false);
+)yaml",
+                         "yaml", false);
   ASSERT_TRUE(r.ok()) << r.status();
   FeatureSelector selector{FeatureSelector::Kind::kView, "dev", {}};
   auto f = store_->GetOnlineFeatures(selector, {{"device_id", "D-7"}}, kT0 + 1);
@@ -236,18 +322,22 @@ feature_views:
 }
 
 TEST_F(FeatureStoreTest, CompositeKeysKeepEntitiesApart) {
-  ASSERT_TRUE(store_->Apply(R"yaml(
+  ASSERT_TRUE(store_
+                  ->Apply(R"yaml(
 feature_views:
   - name: acct_dev
     entities: [account, device]
     source: txns
     features:
       - {name: n_24h, function: COUNT, window: 24h}
-)yaml", "yaml", false).ok());
+)yaml",
+                          "yaml", false)
+                  .ok());
   Ingest({Txn("t1", "A", kT0, 1, "PAY", "D-1"), Txn("t2", "A", kT0, 1, "PAY", "D-2"),
           Txn("t3", "A", kT0, 1, "PAY", "D-2")});
   FeatureSelector selector{FeatureSelector::Kind::kView, "acct_dev", {}};
-  auto f = store_->GetOnlineFeatures(selector, {{"account_id", "A"}, {"device_id", "D-2"}}, kT0 + 1);
+  auto f =
+      store_->GetOnlineFeatures(selector, {{"account_id", "A"}, {"device_id", "D-2"}}, kT0 + 1);
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(f->features[0].value, Value(int64_t{2}));
   auto missing = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1);
@@ -256,7 +346,8 @@ feature_views:
 }
 
 TEST_F(FeatureStoreTest, ServiceMixingViewsWithCollidingNamesPrefixesThem) {
-  ASSERT_TRUE(store_->Apply(R"yaml(
+  ASSERT_TRUE(store_
+                  ->Apply(R"yaml(
 feature_views:
   - name: dev
     entities: [device]
@@ -266,11 +357,13 @@ feature_views:
 feature_services:
   - name: mixed
     features: [acct:n_1h, dev:n_1h, acct:last_amt]
-)yaml", "yaml", false).ok());
+)yaml",
+                          "yaml", false)
+                  .ok());
   Ingest({Txn("t1", "A", kT0, 4, "PAY", "D-1"), Txn("t2", "B", kT0, 1, "PAY", "D-1")});
   FeatureSelector selector{FeatureSelector::Kind::kService, "mixed", {}};
-  auto f = store_->GetOnlineFeatures(selector, {{"account_id", "A"}, {"device_id", "D-1"}},
-                                     kT0 + 1);
+  auto f =
+      store_->GetOnlineFeatures(selector, {{"account_id", "A"}, {"device_id", "D-1"}}, kT0 + 1);
   ASSERT_TRUE(f.ok()) << f.status();
   ASSERT_EQ(f->features.size(), 3u);
   EXPECT_EQ(f->features[0].name, "acct__n_1h");
@@ -328,7 +421,8 @@ void ExpectSameRead(const absl::StatusOr<OnlineFeatures>& expected, const absl::
 }
 
 TEST_F(FeatureStoreTest, PreparedReadsEqualSelectorReads) {
-  ASSERT_TRUE(store_->Apply(R"yaml(
+  ASSERT_TRUE(store_
+                  ->Apply(R"yaml(
 feature_views:
   - name: dev
     entities: [device]
@@ -344,7 +438,9 @@ feature_views:
 feature_services:
   - name: mixed
     features: [acct:n_1h, dev:n_1h, acct:last_amt]
-)yaml", "yaml", false).ok());
+)yaml",
+                          "yaml", false)
+                  .ok());
   Ingest({Txn("t1", "A", kT0, 4, "PAY", "D-1"), Txn("t2", "B", kT0 + kMinute, 1, "XFER", "D-1"),
           Txn("t3", "A", kT0 + kHour, 7, "XFER", "D-2"),
           Txn("t4", "A", kT0 + 3 * kHour, 2, "PAY", "D-1")});
@@ -460,8 +556,8 @@ TEST_F(FeatureStoreTest, PreparedReadsRefuseReclaimedTimesLikeSelectorReads) {
   Ingest({Txn("old", "A", kT0, 10)});
   Ingest({Txn("new", "A", kT0 + 10 * 24 * kHour, 1)});
   OnlineFeatures out;
-  const absl::Status old = store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0 + 1,
-                                                     &out);
+  const absl::Status old =
+      store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0 + 1, &out);
   EXPECT_EQ(old.code(), absl::StatusCode::kOutOfRange);
   EXPECT_EQ(old, store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status());
 }

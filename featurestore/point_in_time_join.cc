@@ -15,8 +15,8 @@
 #include "featurestore/entity_events.h"
 #include "featurestore/entity_timeline.h"
 #include "featurestore/parallel_for.h"
-#include "featurestore/record_codec.h"
-#include "featurestore/sha256.h"
+#include "storage/record_codec.h"
+#include "storage/sha256.h"
 
 // How a join runs (JoinHistorical; ExportAsOf is the same with one point per
 // entity, at one time, and its entities found by the scan):

@@ -28,7 +28,7 @@
 #include "absl/status/statusor.h"
 #include "common/time_util.h"
 #include "featurestore/catalog.h"
-#include "featurestore/database.h"
+#include "storage/database.h"
 
 namespace fstore {
 

@@ -5,7 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "featurestore/record_codec.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
@@ -31,28 +31,6 @@ TimestampUs FloorToMultiple(TimestampUs t, DurationUs width) {
   TimestampUs r = t % width;
   if (r < 0) r += width;
   return t - r;
-}
-
-std::string SourceQualityPrefix(absl::string_view source) {
-  std::string key;
-  codec::PutComponent(&key, source);
-  return key;
-}
-
-std::string SourceQualityKey(absl::string_view source, TimestampUs minute_start) {
-  std::string key = SourceQualityPrefix(source);
-  codec::PutOrderedInt64(&key, minute_start);
-  return key;
-}
-
-bool DecodeSourceQualityKey(absl::string_view key, std::string* source, TimestampUs* minute_start) {
-  absl::string_view name;
-  if (!codec::GetComponent(&key, &name) || !codec::GetOrderedInt64(&key, minute_start) ||
-      !key.empty()) {
-    return false;
-  }
-  source->assign(name.data(), name.size());
-  return true;
 }
 
 std::string EncodeSourceQuality(const SourceQualityRecord& record) {

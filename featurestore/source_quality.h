@@ -62,13 +62,6 @@ struct SourceQualityRecord {
 // for times before the epoch too.
 TimestampUs FloorToMultiple(TimestampUs t, DurationUs width);
 
-// The key of a source's record for the minute starting at `minute_start`,
-// and the prefix every key of that source starts with.
-std::string SourceQualityKey(absl::string_view source, TimestampUs minute_start);
-std::string SourceQualityPrefix(absl::string_view source);
-// Reads a key back; false when malformed.
-bool DecodeSourceQualityKey(absl::string_view key, std::string* source, TimestampUs* minute_start);
-
 std::string EncodeSourceQuality(const SourceQualityRecord& record);
 // DataLoss naming `what` (e.g. "quality record of txns at ...") when malformed.
 absl::StatusOr<SourceQualityRecord> DecodeSourceQuality(absl::string_view value,

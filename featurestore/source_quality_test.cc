@@ -52,20 +52,6 @@ TEST(SourceQualityTest, MalformedRecordsAreDataLossNamingThem) {
   }
 }
 
-TEST(SourceQualityTest, KeysGroupASourceInTimeOrder) {
-  EXPECT_LT(SourceQualityKey("txns", kT0), SourceQualityKey("txns", kT0 + kMinute));
-  EXPECT_LT(SourceQualityKey("txns", kT0 + 1000 * kDay), SourceQualityKey("txnsx", 0));
-  // One source's prefix is not a prefix of another source's keys.
-  EXPECT_NE(SourceQualityKey("txnsx", kT0).rfind(SourceQualityPrefix("txns"), 0), 0u);
-  EXPECT_EQ(SourceQualityKey("txns", kT0).rfind(SourceQualityPrefix("txns"), 0), 0u);
-  std::string source;
-  TimestampUs start = 0;
-  ASSERT_TRUE(DecodeSourceQualityKey(SourceQualityKey("a/b", kT0), &source, &start));
-  EXPECT_EQ(source, "a/b");
-  EXPECT_EQ(start, kT0);
-  EXPECT_FALSE(DecodeSourceQualityKey(SourceQualityPrefix("a"), &source, &start));
-}
-
 TEST(SourceQualityTest, FloorToMultipleRoundsDownIncludingBeforeTheEpoch) {
   EXPECT_EQ(FloorToMultiple(kT0 + 59 * kMinute, kHour), kT0);
   EXPECT_EQ(FloorToMultiple(kT0, kHour), kT0);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <deque>
 #include <set>
@@ -17,126 +16,38 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
-#include "featurestore/record_codec.h"
-#include "featurestore/sha256.h"
+#include "registry/keys.h"
 #include "registry/xgboost_booster.h"
-#include "rocksdb/write_batch.h"
 #include "spdlog/spdlog.h"
+#include "storage/record_codec.h"
+#include "storage/sha256.h"
 
 namespace fstore {
 namespace {
 
 // ---------------------------------------------------------------------------
-// Record layout.
-//
-//   kModels         name                               -> ModelRecord
-//   kModelVersions  component(model) ordered(version)  -> VersionRecord
-//   kArtifacts      sha256 hex                         -> artifact bytes
-//   kAudit          component(model) ordered(sequence) -> TransitionRecord
-//
-// Values start with a format byte; fields follow in a fixed order, encoded
-// with record_codec (strings length-prefixed, int64 and double fixed-width).
+// Record values (keys: registry/keys.h). A value starts with a format byte;
+// fields follow in a fixed order, written with storage/record_codec.h's
+// RecordWriter (strings length-prefixed, int64 and double fixed-width).
 // Aliases live in the model record; ModelVersion::aliases is derived.
 // ---------------------------------------------------------------------------
 
 constexpr char kFormatV1 = 1;
 
-std::string VersionKey(absl::string_view model, int64_t version) {
-  std::string key;
-  codec::PutComponent(&key, model);
-  codec::PutOrderedInt64(&key, version);
-  return key;
-}
-
-std::string ModelPrefix(absl::string_view model) {
-  std::string prefix;
-  codec::PutComponent(&prefix, model);
-  return prefix;
-}
-
-std::string AuditKey(absl::string_view model, int64_t sequence) {
-  std::string key = ModelPrefix(model);
-  codec::PutOrderedInt64(&key, sequence);
-  return key;
-}
-
-// Appends fields to a record value.
-class RecordWriter {
+// A RecordWriter over a new value that opens with the format byte.
+class RecordWriter : public codec::RecordWriter {
  public:
-  RecordWriter() { out_.push_back(kFormatV1); }
-  void Str(absl::string_view s) { codec::PutString(&out_, s); }
-  void Int(int64_t v) { codec::PutInt64(&out_, v); }
-  void Double(double v) { codec::PutInt64(&out_, std::bit_cast<int64_t>(v)); }
-  template <typename Container, typename Fn>
-  void List(const Container& items, Fn put_item) {
-    Int(static_cast<int64_t>(items.size()));
-    for (const auto& item : items) put_item(item);
-  }
-  void StrMap(const std::map<std::string, std::string>& m) {
-    List(m, [this](const auto& kv) {
-      Str(kv.first);
-      Str(kv.second);
-    });
-  }
-  void DoubleMap(const std::map<std::string, double>& m) {
-    List(m, [this](const auto& kv) {
-      Str(kv.first);
-      Double(kv.second);
-    });
-  }
+  RecordWriter() : codec::RecordWriter(&out_) { Format(kFormatV1); }
   std::string Finish() && { return std::move(out_); }
 
  private:
   std::string out_;
 };
 
-// Reads fields back; any failure sticks, and ok() tells at the end.
-class RecordReader {
+// A RecordReader that first checks the format byte.
+class RecordReader : public codec::RecordReader {
  public:
-  explicit RecordReader(absl::string_view in) : in_(in) {
-    ok_ = !in_.empty() && in_.front() == kFormatV1;
-    if (ok_) in_.remove_prefix(1);
-  }
-  std::string Str() {
-    std::string s;
-    if (ok_ && !codec::GetString(&in_, &s)) ok_ = false;
-    return s;
-  }
-  int64_t Int() {
-    int64_t v = 0;
-    if (ok_ && !codec::GetInt64(&in_, &v)) ok_ = false;
-    return v;
-  }
-  double Double() { return std::bit_cast<double>(Int()); }
-  // A list length; every element takes at least one byte, which bounds
-  // what a corrupt length can make us allocate.
-  int64_t Count() {
-    const int64_t n = Int();
-    if (n < 0 || static_cast<uint64_t>(n) > in_.size()) ok_ = false;
-    return ok_ ? n : 0;
-  }
-  std::map<std::string, std::string> StrMap() {
-    std::map<std::string, std::string> m;
-    for (int64_t i = 0, n = Count(); i < n; ++i) {
-      std::string k = Str();
-      m[std::move(k)] = Str();
-    }
-    return m;
-  }
-  std::map<std::string, double> DoubleMap() {
-    std::map<std::string, double> m;
-    for (int64_t i = 0, n = Count(); i < n; ++i) {
-      std::string k = Str();
-      m[std::move(k)] = Double();
-    }
-    return m;
-  }
-  // True when every field decoded and nothing is left over.
-  bool ok() const { return ok_ && in_.empty(); }
-
- private:
-  absl::string_view in_;
-  bool ok_ = true;
+  explicit RecordReader(absl::string_view in) : codec::RecordReader(in) { Format(kFormatV1); }
 };
 
 // The model record: the public RegisteredModel plus what the registry keeps
@@ -582,9 +493,7 @@ class ModelRegistryImpl final : public ModelRegistry {
       : db_(db),
         options_(std::move(options)),
         notifier_(std::make_shared<WatchNotifier>()),
-        state_(std::move(state)) {
-    write_options_.sync = options_.sync_writes;
-  }
+        state_(std::move(state)) {}
 
   absl::StatusOr<RegisteredModel> CreateModel(const RegisteredModel& model) override;
   absl::StatusOr<RegisteredModel> GetModel(absl::string_view name) const override;
@@ -612,8 +521,9 @@ class ModelRegistryImpl final : public ModelRegistry {
   // One change in the making: the model's next entry, the batch, and the
   // audited transitions (each with the version it concerns).
   struct Change {
+    explicit Change(const Database& db) : batch(db) {}
     std::shared_ptr<ModelEntry> entry;
-    rocksdb::WriteBatch batch;
+    WriteBatch batch;
     std::vector<std::pair<Transition, ModelVersion>> audited;
   };
 
@@ -650,7 +560,7 @@ class ModelRegistryImpl final : public ModelRegistry {
   // Constant after construction.
   Database* const db_;
   const Options options_;
-  rocksdb::WriteOptions write_options_;
+  const WriteOptions write_options_{.sync = options_.sync_writes};
   const std::shared_ptr<WatchNotifier> notifier_;
 
   // Serializes changes: held from reading the state a change starts from
@@ -664,7 +574,7 @@ class ModelRegistryImpl final : public ModelRegistry {
 absl::StatusOr<ModelRegistryImpl::Change> ModelRegistryImpl::BeginChange(absl::string_view model,
                                                                          bool create_if_missing,
                                                                          TimestampUs now) {
-  Change change;
+  Change change(*db_);
   const ModelEntry* current = Snapshot()->Find(model);
   if (current != nullptr) {
     change.entry = std::make_shared<ModelEntry>(*current);
@@ -685,17 +595,17 @@ void ModelRegistryImpl::Audit(Change* change, Transition transition, const Model
 absl::Status ModelRegistryImpl::Commit(Change change, TimestampUs now) {
   ModelEntry& entry = *change.entry;
   const std::string& model = entry.record.model.name;
-  rocksdb::ColumnFamilyHandle* audit_cf = db_->handle(ColumnFamily::kAudit);
   for (auto& [transition, version] : change.audited) {
     transition.model = model;
     transition.at = now;
-    change.batch.Put(audit_cf, AuditKey(model, entry.record.next_audit_sequence++),
+    change.batch.Put(ColumnFamily::kAudit,
+                     registry_keys::Audit(model, entry.record.next_audit_sequence++),
                      EncodeTransition(transition));
   }
   entry.record.model.updated_at = now;
-  change.batch.Put(db_->handle(ColumnFamily::kModels), model, EncodeModel(entry.record));
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(write_options_, &change.batch),
-                                         absl::StrCat("writing registry model ", model)));
+  change.batch.Put(ColumnFamily::kModels, model, EncodeModel(entry.record));
+  FSTORE_RETURN_IF_ERROR(
+      db_->Write(change.batch, absl::StrCat("writing registry model ", model), write_options_));
 
   auto next = std::make_shared<RegistryState>(*Snapshot());
   next->models[model] = std::move(change.entry);
@@ -770,28 +680,23 @@ absl::StatusOr<std::string> ModelRegistryImpl::PutArtifact(absl::string_view byt
   if (!absl::IsNotFound(stored.status()) && !absl::IsDataLoss(stored.status())) {
     return stored.status();
   }
-  FSTORE_RETURN_IF_ERROR(
-      FromRocksStatus(db_->db()->Put(write_options_, db_->handle(ColumnFamily::kArtifacts), sha,
-                                     rocksdb::Slice(bytes.data(), bytes.size())),
-                      absl::StrCat("storing artifact ", sha)));
+  FSTORE_RETURN_IF_ERROR(db_->Put(ColumnFamily::kArtifacts, sha, bytes, write_options_));
   return sha;
 }
 
 absl::StatusOr<std::string> ModelRegistryImpl::GetArtifact(absl::string_view sha256) const {
   FSTORE_RETURN_IF_ERROR(ValidateSha256(sha256));
-  std::string bytes;
-  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kArtifacts),
-                                     rocksdb::Slice(sha256.data(), sha256.size()), &bytes);
-  if (s.IsNotFound()) {
+  FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          db_->Get(ColumnFamily::kArtifacts, sha256));
+  if (!bytes.has_value()) {
     return absl::NotFoundError(absl::StrCat("artifact ", sha256, " not found"));
   }
-  FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("reading artifact ", sha256)));
-  const std::string actual = Sha256::Hex(bytes);
+  const std::string actual = Sha256::Hex(*bytes);
   if (actual != sha256) {
-    return absl::DataLossError(absl::StrCat("artifact ", sha256, " is corrupt: its ", bytes.size(),
+    return absl::DataLossError(absl::StrCat("artifact ", sha256, " is corrupt: its ", bytes->size(),
                                             " stored bytes hash to ", actual));
   }
-  return bytes;
+  return std::move(*bytes);
 }
 
 // ---- Versions ----
@@ -849,7 +754,7 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersionLocked(
   v.created_by = request.created_by;
   v.created_at = now;
   v.updated_at = now;
-  change.batch.Put(db_->handle(ColumnFamily::kModelVersions), VersionKey(v.model, v.version),
+  change.batch.Put(ColumnFamily::kModelVersions, registry_keys::Version(v.model, v.version),
                    EncodeVersion(v));
   entry.versions[v.version] = v;
   Transition t;
@@ -912,7 +817,7 @@ absl::Status ModelRegistryImpl::DeleteVersionLocked(absl::string_view model, int
         absl::StrJoin(v.aliases, ", "), v.aliases.size() == 1 ? " points" : " point",
         " at it; move or delete them first"));
   }
-  change.batch.Delete(db_->handle(ColumnFamily::kModelVersions), VersionKey(model, version));
+  change.batch.Delete(ColumnFamily::kModelVersions, registry_keys::Version(model, version));
   entry.versions.erase(version);
   Transition t;
   t.version = version;
@@ -991,7 +896,6 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::TransitionStageLocked(
   FSTORE_ASSIGN_OR_RETURN(const ModelVersion* found, FindVersion(entry, request.version));
   if (found->stage == request.stage) return *found;
 
-  rocksdb::ColumnFamilyHandle* versions_cf = db_->handle(ColumnFamily::kModelVersions);
   auto move_version = [&](ModelVersion& v, Stage to, std::string comment) {
     Transition t;
     t.version = v.version;
@@ -1002,7 +906,8 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::TransitionStageLocked(
     t.comment = std::move(comment);
     v.stage = to;
     v.updated_at = now;
-    change.batch.Put(versions_cf, VersionKey(v.model, v.version), EncodeVersion(v));
+    change.batch.Put(ColumnFamily::kModelVersions, registry_keys::Version(v.model, v.version),
+                     EncodeVersion(v));
     Audit(&change, std::move(t), v);
   };
 
@@ -1111,20 +1016,18 @@ absl::Status ModelRegistryImpl::DeleteAliasLocked(absl::string_view model, absl:
 
 absl::StatusOr<std::vector<Transition>> ModelRegistryImpl::History(absl::string_view model) const {
   if (Snapshot()->Find(model) == nullptr) return ModelNotFound(model);
-  const std::string prefix = ModelPrefix(model);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kAudit)));
+  const std::string prefix = registry_keys::ModelPrefix(model);
+  Iterator it = db_->NewIterator(ColumnFamily::kAudit);
   std::vector<Transition> history;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it.Seek(prefix); it.Valid() && absl::StartsWith(it.key(), prefix); it.Next()) {
     Transition t;
-    if (!DecodeTransition(absl::string_view(it->value().data(), it->value().size()), &t)) {
+    if (!DecodeTransition(it.value(), &t)) {
       return absl::DataLossError(
           absl::StrCat("audit record ", history.size() + 1, " of model ", model, " is corrupt"));
     }
     history.push_back(std::move(t));
   }
-  FSTORE_RETURN_IF_ERROR(
-      FromRocksStatus(it->status(), absl::StrCat("reading the history of model ", model)));
+  FSTORE_RETURN_IF_ERROR(it.status(absl::StrCat("reading the history of model ", model)));
   return history;
 }
 
@@ -1169,33 +1072,26 @@ ModelRegistry::Subscription ModelRegistryImpl::Subscribe(WatchCallback callback)
 absl::StatusOr<std::shared_ptr<const RegistryState>> LoadState(Database* db) {
   std::map<std::string, std::shared_ptr<ModelEntry>> entries;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->db()->NewIterator(rocksdb::ReadOptions(), db->handle(ColumnFamily::kModels)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Iterator it = db->NewIterator(ColumnFamily::kModels);
+    for (it.SeekToFirst(); it.Valid(); it.Next()) {
       auto entry = std::make_shared<ModelEntry>();
-      const std::string key = it->key().ToString();
-      if (!DecodeModel(absl::string_view(it->value().data(), it->value().size()), &entry->record) ||
-          entry->record.model.name != key) {
+      const std::string key(it.key());
+      if (!DecodeModel(it.value(), &entry->record) || entry->record.model.name != key) {
         return absl::DataLossError(absl::StrCat("registry record of model ", key, " is corrupt"));
       }
       entries[key] = std::move(entry);
     }
-    FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading registered models"));
+    FSTORE_RETURN_IF_ERROR(it.status("reading registered models"));
   }
   int64_t version_count = 0;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->db()->NewIterator(rocksdb::ReadOptions(), db->handle(ColumnFamily::kModelVersions)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      absl::string_view key(it->key().data(), it->key().size());
+    Iterator it = db->NewIterator(ColumnFamily::kModelVersions);
+    for (it.SeekToFirst(); it.Valid(); it.Next()) {
       absl::string_view model;
       int64_t number = 0;
-      const bool key_ok =
-          codec::GetComponent(&key, &model) && codec::GetOrderedInt64(&key, &number) && key.empty();
+      const bool key_ok = registry_keys::DecodeVersion(it.key(), &model, &number);
       ModelVersion v;
-      if (!key_ok ||
-          !DecodeVersion(absl::string_view(it->value().data(), it->value().size()), &v) ||
-          v.model != model || v.version != number) {
+      if (!key_ok || !DecodeVersion(it.value(), &v) || v.model != model || v.version != number) {
         return absl::DataLossError(absl::StrCat("registry record of model version ",
                                                 key_ok ? std::string(model) : "?", ":", number,
                                                 " is corrupt"));
@@ -1208,7 +1104,7 @@ absl::StatusOr<std::shared_ptr<const RegistryState>> LoadState(Database* db) {
       entry->second->versions[number] = std::move(v);
       ++version_count;
     }
-    FSTORE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading model versions"));
+    FSTORE_RETURN_IF_ERROR(it.status("reading model versions"));
   }
   auto state = std::make_shared<RegistryState>();
   for (auto& [name, entry] : entries) {

@@ -49,10 +49,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
 #include "featurestore/definitions.h"
 #include "registry/model_ref.h"
 #include "registry/stage.h"
+#include "storage/database.h"
 
 namespace fstore {
 

@@ -305,18 +305,19 @@ TEST_F(ModelRegistryTest, ArtifactsAreContentAddressedAndIdempotent) {
 
 TEST_F(ModelRegistryTest, AFlippedByteInAStoredArtifactIsDataLossOnEveryLoad) {
   const std::string sha = PutModelArtifact(4);
-  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kArtifacts);
-  std::string stored;
-  ASSERT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), cf, sha, &stored).ok());
+  constexpr ColumnFamily cf = ColumnFamily::kArtifacts;
+  absl::StatusOr<std::optional<std::string>> read = db_->Get(cf, sha);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  std::string stored = **read;
   stored[stored.size() / 2] ^= 0x01;
-  ASSERT_TRUE(db_->db()->Put(rocksdb::WriteOptions(), cf, sha, stored).ok());
+  ASSERT_TRUE(db_->Put(cf, sha, stored).ok());
 
   auto got = registry_->GetArtifact(sha);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(Message(got.status()), HasSubstr(sha));
 
   CreateVersionRequest request = Request("fraud");  // puts the intact bytes again...
-  ASSERT_TRUE(db_->db()->Put(rocksdb::WriteOptions(), cf, sha, stored).ok());  // ...re-corrupt
+  ASSERT_TRUE(db_->Put(cf, sha, stored).ok());      // ...re-corrupt
   auto v = registry_->CreateVersion(request);
   EXPECT_EQ(v.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(Message(v.status()), HasSubstr(sha));
@@ -779,18 +780,14 @@ TEST_F(ModelRegistryTest, OpenRefusesACorruptVersionRecord) {
   std::string key;
   std::string value;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kModelVersions)));
-    it->SeekToFirst();
-    ASSERT_TRUE(it->Valid());
-    key = it->key().ToString();
-    value = it->value().ToString();
+    Iterator it = db_->NewIterator(ColumnFamily::kModelVersions);
+    it.SeekToFirst();
+    ASSERT_TRUE(it.Valid());
+    key = std::string(it.key());
+    value = std::string(it.value());
   }
   value.resize(value.size() - 3);
-  ASSERT_TRUE(
-      db_->db()
-          ->Put(rocksdb::WriteOptions(), db_->handle(ColumnFamily::kModelVersions), key, value)
-          .ok());
+  ASSERT_TRUE(db_->Put(ColumnFamily::kModelVersions, key, value).ok());
   registry_.reset();
   auto reopened = ModelRegistry::Open(db_.get());
   EXPECT_EQ(reopened.status().code(), absl::StatusCode::kDataLoss);

@@ -26,11 +26,11 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "grpcpp/server.h"
 #include "registry/model_registry.h"
 #include "serving/serving_core.h"
+#include "storage/database.h"
 
 namespace fstore {
 

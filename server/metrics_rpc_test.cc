@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "featurestore/database.h"
 #include "featurestore/feature_store.h"
 #include "fstore/v1/feature_store.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -16,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "server/feature_store_service.h"
 #include "server/metrics.h"
+#include "storage/database.h"
 
 namespace fstore {
 namespace {

@@ -8,9 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
-#include "featurestore/record_codec.h"
-#include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
@@ -149,26 +147,22 @@ absl::StatusOr<FeedbackSummary> FeedbackStore::Record(absl::Span<const FeedbackL
     }
   }
 
-  rocksdb::WriteBatch write;
-  rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kFeedback);
+  WriteBatch write(*db_);
+  constexpr ColumnFamily cf = ColumnFamily::kFeedback;
   std::set<std::pair<std::string, int64_t>> versions;
-  std::string existing;
   for (const auto& [key, labelled] : resolved) {
-    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), cf, key, &existing);
-    if (s.ok()) {
+    FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> existing, db_->Get(cf, key));
+    if (existing.has_value()) {
       ++summary.relabelled;
-    } else if (s.IsNotFound()) {
-      ++summary.labelled;
     } else {
-      return FromRocksStatus(s, "reading feedback");
+      ++summary.labelled;
     }
     write.Put(cf, key, Encode(labelled));
     versions.emplace(labelled.served.model, labelled.served.version);
   }
   if (write.Count() > 0) {
-    rocksdb::WriteOptions durable;
-    durable.sync = true;  // labels are costly to get again
-    FSTORE_RETURN_IF_ERROR(FromRocksStatus(db_->db()->Write(durable, &write), "writing feedback"));
+    // Synced: labels are costly to get again.
+    FSTORE_RETURN_IF_ERROR(db_->Write(write, "writing feedback", WriteOptions{.sync = true}));
   }
   summary.versions.assign(versions.begin(), versions.end());
   return summary;
@@ -182,19 +176,15 @@ absl::Status FeedbackStore::Scan(
   codec::PutOrderedInt64(&start, since);
   std::string end = prefix;
   codec::PutOrderedInt64(&end, until);
-  rocksdb::ReadOptions read;
-  const rocksdb::Slice upper(end);
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(read, db_->handle(ColumnFamily::kFeedback)));
-  for (it->Seek(start); it->Valid(); it->Next()) {
+  Iterator it = db_->NewIterator(ColumnFamily::kFeedback, ReadOptions{.upper_bound = end});
+  for (it.Seek(start); it.Valid(); it.Next()) {
     LabelledRequest l;
-    if (!Decode(absl::string_view(it->value().data(), it->value().size()), &l)) {
+    if (!Decode(it.value(), &l)) {
       return absl::DataLossError(absl::StrCat("undecodable feedback record of model ", model));
     }
     FSTORE_RETURN_IF_ERROR(sink(l));
   }
-  return FromRocksStatus(it->status(), "reading feedback");
+  return it.status("reading feedback");
 }
 
 }  // namespace fstore

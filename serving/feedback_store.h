@@ -39,8 +39,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
 #include "serving/serving_log.h"
+#include "storage/database.h"
 
 namespace fstore {
 

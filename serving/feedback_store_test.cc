@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {

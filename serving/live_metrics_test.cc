@@ -2,8 +2,8 @@
 
 #include <limits>
 
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {

@@ -4,9 +4,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "featurestore/record_codec.h"
-#include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
+#include "featurestore/value_codec.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
@@ -58,7 +57,7 @@ bool Decode(absl::string_view in, ScoreRecord* r) {
 absl::Status ScoreTable::Append(absl::Span<const ScoreRecord> records, int64_t first_row,
                                 bool sync) {
   if (records.empty()) return absl::OkStatus();
-  rocksdb::WriteBatch batch;
+  WriteBatch batch(*db_);
   for (size_t i = 0; i < records.size(); ++i) {
     const ScoreRecord& r = records[i];
     if (r.batch_id != records[0].batch_id || r.scored_at != records[0].scored_at) {
@@ -66,32 +65,27 @@ absl::Status ScoreTable::Append(absl::Span<const ScoreRecord> records, int64_t f
           "score records of one append must share a batch; got ", records[0].batch_id, " and ",
           r.batch_id));
     }
-    batch.Put(db_->handle(ColumnFamily::kScores), Key(r, first_row + static_cast<int64_t>(i)),
-              Encode(r));
+    batch.Put(ColumnFamily::kScores, Key(r, first_row + static_cast<int64_t>(i)), Encode(r));
   }
-  rocksdb::WriteOptions options;
-  options.sync = sync;
-  return FromRocksStatus(db_->db()->Write(options, &batch), "writing batch scores");
+  return db_->Write(batch, "writing batch scores", WriteOptions{.sync = sync});
 }
 
 absl::Status ScoreTable::Scan(const Filter& filter,
                               const std::function<absl::Status(const ScoreRecord&)>& sink) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kScores)));
+  Iterator it = db_->NewIterator(ColumnFamily::kScores);
   int64_t emitted = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
     ScoreRecord r;
-    if (!Decode(absl::string_view(it->value().data(), it->value().size()), &r)) {
-      return absl::DataLossError(absl::StrCat(
-          "undecodable score record at key ",
-          absl::BytesToHexString(absl::string_view(it->key().data(), it->key().size()))));
+    if (!Decode(it.value(), &r)) {
+      return absl::DataLossError(
+          absl::StrCat("undecodable score record at key ", absl::BytesToHexString(it.key())));
     }
     if (!filter.model.empty() && r.model != filter.model) continue;
     if (!filter.batch_id.empty() && r.batch_id != filter.batch_id) continue;
     if (absl::Status s = sink(r); !s.ok()) return s;
     if (filter.limit > 0 && ++emitted >= filter.limit) break;
   }
-  return FromRocksStatus(it->status(), "reading batch scores");
+  return it.status("reading batch scores");
 }
 
 }  // namespace fstore

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
+#include "storage/database.h"
 
 namespace fstore {
 

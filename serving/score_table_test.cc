@@ -1,8 +1,7 @@
 #include "serving/score_table.h"
 
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {
@@ -84,11 +83,7 @@ TEST_F(ScoreTableTest, OneAppendHoldsOneBatch) {
 }
 
 TEST_F(ScoreTableTest, AnUndecodableRecordIsDataLoss) {
-  ASSERT_TRUE(
-      temp_->db()
-          ->db()
-          ->Put(rocksdb::WriteOptions(), temp_->db()->handle(ColumnFamily::kScores), "k", "garbage")
-          .ok());
+  ASSERT_TRUE(temp_->db()->Put(ColumnFamily::kScores, "k", "garbage").ok());
   absl::Status s = table_->Scan({}, [](const ScoreRecord&) { return absl::OkStatus(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
 }

@@ -49,7 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
+#include "storage/database.h"
 #include "featurestore/feature_store.h"
 #include "featurestore/value.h"
 #include "registry/model_registry.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "featurestore/temp_database.h"
+#include "storage/temp_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"

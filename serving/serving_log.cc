@@ -9,13 +9,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/status_macros.h"
-#include "featurestore/record_codec.h"
-#include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
+#include "featurestore/value_codec.h"
 #include "spdlog/spdlog.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
@@ -77,8 +76,6 @@ bool DecodeServedRequest(absl::string_view in, ServedRequest* r) {
 
 namespace {
 
-absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
-
 class ServingLogImpl final : public ServingLog {
  public:
   ServingLogImpl(Database* db, Options options)
@@ -111,9 +108,9 @@ class ServingLogImpl final : public ServingLog {
       absl::MutexLock lock(&mu_);
       batch.swap(pending_);
     }
-    rocksdb::WriteBatch write;
-    rocksdb::ColumnFamilyHandle* cf = db_->handle(ColumnFamily::kServingLog);
-    rocksdb::ColumnFamilyHandle* index = db_->handle(ColumnFamily::kServingLogIndex);
+    WriteBatch write(*db_);
+    constexpr ColumnFamily cf = ColumnFamily::kServingLog;
+    constexpr ColumnFamily index = ColumnFamily::kServingLogIndex;
     // Retention: everything before now - retention goes; one range deletion
     // per kRetentionEvery keeps tombstones few. The index entries of expired
     // records are deleted first in the batch, so that an id reused by a
@@ -132,47 +129,40 @@ class ServingLogImpl final : public ServingLog {
       last_retention_ = now;
     }
     if (write.Count() == 0) return absl::OkStatus();
-    absl::Status status =
-        FromRocksStatus(db_->db()->Write(rocksdb::WriteOptions(), &write), "writing the serving log");
+    absl::Status status = db_->Write(write, "writing the serving log");
     if (status.ok()) written_.fetch_add(static_cast<int64_t>(batch.size()));
     return status;
   }
 
   absl::Status Scan(TimestampUs since, TimestampUs until,
                     const std::function<absl::Status(const ServedRequest&)>& sink) const override {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLog)));
+    Iterator it = db_->NewIterator(ColumnFamily::kServingLog);
     const std::string end = TimeKey(until);
-    for (it->Seek(TimeKey(since)); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    for (it.Seek(TimeKey(since)); it.Valid() && it.key() < end; it.Next()) {
       ServedRequest r;
-      if (!DecodeServedRequest(absl::string_view(it->value().data(), it->value().size()), &r)) {
-        return absl::DataLossError(absl::StrCat(
-            "undecodable serving log record at key ",
-            absl::BytesToHexString(absl::string_view(it->key().data(), it->key().size()))));
+      if (!DecodeServedRequest(it.value(), &r)) {
+        return absl::DataLossError(absl::StrCat("undecodable serving log record at key ",
+                                                absl::BytesToHexString(it.key())));
       }
       if (absl::Status s = sink(r); !s.ok()) return s;
     }
-    return FromRocksStatus(it->status(), "reading the serving log");
+    return it.status("reading the serving log");
   }
 
   absl::StatusOr<ServedRequest> Find(absl::string_view request_id) const override {
-    std::string key;
-    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(),
-                                       db_->handle(ColumnFamily::kServingLogIndex),
-                                       rocksdb::Slice(request_id.data(), request_id.size()), &key);
-    std::string value;
-    if (s.ok()) {
-      s = db_->db()->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLog), key,
-                         &value);
+    FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> key,
+                            db_->Get(ColumnFamily::kServingLogIndex, request_id));
+    std::optional<std::string> value;
+    if (key.has_value()) {
+      FSTORE_ASSIGN_OR_RETURN(value, db_->Get(ColumnFamily::kServingLog, *key));
     }
-    if (s.IsNotFound()) {
+    if (!value.has_value()) {
       return absl::NotFoundError(absl::StrCat(
           "request id '", request_id, "' is not in the serving log (never scored, or older than "
           "the retention of ", FormatDuration(options_.retention), ")"));
     }
-    FSTORE_RETURN_IF_ERROR(FromRocksStatus(s, "reading the serving log"));
     ServedRequest r;
-    if (!DecodeServedRequest(value, &r)) {
+    if (!DecodeServedRequest(*value, &r)) {
       return absl::DataLossError(
           absl::StrCat("undecodable serving log record of request id '", request_id, "'"));
     }
@@ -198,24 +188,19 @@ class ServingLogImpl final : public ServingLog {
 
   // Deletes the index entries of records keyed before `cutoff` that still
   // point at them (a reused request id may point at a newer record).
-  absl::Status DeleteIndexEntriesBefore(const std::string& cutoff, rocksdb::WriteBatch* write) {
-    rocksdb::ColumnFamilyHandle* index = db_->handle(ColumnFamily::kServingLogIndex);
-    rocksdb::ReadOptions read;
-    const rocksdb::Slice upper(cutoff);
-    read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(read, db_->handle(ColumnFamily::kServingLog)));
-    std::string pointed;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      absl::string_view rest = View(it->key());
+  // A failed read of an index entry fails the flush (it is not "absent").
+  absl::Status DeleteIndexEntriesBefore(const std::string& cutoff, WriteBatch* write) {
+    constexpr ColumnFamily index = ColumnFamily::kServingLogIndex;
+    Iterator it = db_->NewIterator(ColumnFamily::kServingLog, ReadOptions{.upper_bound = cutoff});
+    for (it.SeekToFirst(); it.Valid(); it.Next()) {
+      absl::string_view rest = it.key();
       int64_t at = 0;
       absl::string_view id;
       if (!codec::GetOrderedInt64(&rest, &at) || !codec::GetComponent(&rest, &id)) continue;
-      const rocksdb::Slice id_slice(id.data(), id.size());
-      rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), index, id_slice, &pointed);
-      if (s.ok() && pointed == View(it->key())) write->Delete(index, id_slice);
+      FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> pointed, db_->Get(index, id));
+      if (pointed == it.key()) write->Delete(index, id);
     }
-    return FromRocksStatus(it->status(), "applying the serving log's retention");
+    return it.status("applying the serving log's retention");
   }
 
   static constexpr DurationUs kRetentionEvery = 60 * kMicrosPerSecond;

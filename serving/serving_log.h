@@ -36,7 +36,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/time_util.h"
-#include "featurestore/database.h"
+#include "storage/database.h"
 
 namespace fstore {
 

@@ -2,9 +2,8 @@
 
 #include <cmath>
 
-#include "featurestore/temp_database.h"
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {
@@ -153,15 +152,29 @@ TEST_F(ServingLogTest, RetentionRemovesIndexEntriesWithTheirRecords) {
   ASSERT_TRUE(reused.ok()) << reused.status();
   EXPECT_EQ(reused->at, 199 * kMicrosPerSecond);
   // The expired record's index entry is gone, the live one kept.
-  std::string value;
-  EXPECT_TRUE(
-      db_->db()
-          ->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLogIndex), "old", &value)
-          .IsNotFound());
-  EXPECT_TRUE(db_->db()
-                  ->Get(rocksdb::ReadOptions(), db_->handle(ColumnFamily::kServingLogIndex),
-                        "reused", &value)
-                  .ok());
+  EXPECT_EQ(*db_->Get(ColumnFamily::kServingLogIndex, "old"), std::nullopt);
+  EXPECT_TRUE(db_->Get(ColumnFamily::kServingLogIndex, "reused")->has_value());
+}
+
+TEST_F(ServingLogTest, RetentionFailsWhenAnIndexEntryCannotBeRead) {
+  TimestampUs now = 100 * kMicrosPerSecond;
+  ServingLog::Options options;
+  options.retention = 10 * kMicrosPerSecond;
+  options.clock = [&] { return now; };
+  auto log = ServingLog::Start(db_, options);
+  log->Append(Request("old", 95 * kMicrosPerSecond));
+  ASSERT_TRUE(log->Flush().ok());
+  // A failed read is not "points elsewhere": the flush fails and keeps the
+  // entry (it would otherwise outlive its record forever).
+  db_->SetReadFaultForTesting([](ColumnFamily cf, absl::string_view) {
+    return cf == ColumnFamily::kServingLogIndex ? absl::InternalError("injected I/O error")
+                                                : absl::OkStatus();
+  });
+  now = 200 * kMicrosPerSecond;
+  EXPECT_EQ(log->Flush().code(), absl::StatusCode::kInternal);
+  log.reset();
+  db_->SetReadFaultForTesting(nullptr);
+  EXPECT_TRUE(db_->Get(ColumnFamily::kServingLogIndex, "old")->has_value());
 }
 
 TEST_F(ServingLogTest, EncodedRecordsRoundTripAndTruncationIsDetected) {

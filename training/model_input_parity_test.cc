@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "featurestore/feature_store.h"
 #include "featurestore/model_input.h"
-#include "featurestore/temp_database.h"
+#include "storage/temp_database.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
 #include "registry/model_registry.h"

@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "common/time_util.h"
-#include "featurestore/database.h"
 #include "fstore/v1/registry.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -15,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "registry/xgboost_booster.h"
-#include "rocksdb/db.h"
+#include "storage/database.h"
 #include "tests/integration/fsd_process.h"
 
 namespace fstore::testing {
@@ -270,12 +269,11 @@ TEST_F(RegistryCliTest, AStoredArtifactThatNoLongerMatchesItsHashIsRefusedOnLoad
   {
     absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(data_.path());
     ASSERT_TRUE(db.ok()) << db.status();
-    std::string bytes;
-    ASSERT_TRUE((*db)->db()->Get(rocksdb::ReadOptions(), (*db)->handle(ColumnFamily::kArtifacts),
-                                 sha, &bytes).ok());
+    absl::StatusOr<std::optional<std::string>> read = (*db)->Get(ColumnFamily::kArtifacts, sha);
+    ASSERT_TRUE(read.ok() && read->has_value());
+    std::string bytes = **read;
     bytes[bytes.size() / 2] ^= 1;
-    ASSERT_TRUE((*db)->db()->Put(rocksdb::WriteOptions(), (*db)->handle(ColumnFamily::kArtifacts),
-                                 sha, bytes).ok());
+    ASSERT_TRUE((*db)->Put(ColumnFamily::kArtifacts, sha, bytes).ok());
   }
   fsd_ = FsdProcess::Start(FsdProcess::Options{data_.path(), 0, {}});
   ASSERT_NE(fsd_, nullptr);

@@ -1,13 +1,14 @@
-#include "featurestore/record_codec.h"
+#include "storage/record_codec.h"
 
+#include <bit>
 #include <cstring>
 
 namespace fstore::codec {
 namespace {
 
 void PutU32BE(std::string* out, uint32_t v) {
-  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-               static_cast<char>(v >> 8), static_cast<char>(v)};
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+               static_cast<char>(v)};
   out->append(b, 4);
 }
 
@@ -33,8 +34,6 @@ bool GetRaw(absl::string_view* in, T* v) {
   in->remove_prefix(sizeof(T));
   return true;
 }
-
-enum Tag : char { kNull = 0, kInt64 = 1, kDouble = 2, kString = 3, kBool = 4 };
 
 }  // namespace
 
@@ -92,77 +91,91 @@ bool GetString(absl::string_view* in, std::string* s) {
 void PutInt64(std::string* out, int64_t v) { PutRaw(out, v); }
 bool GetInt64(absl::string_view* in, int64_t* v) { return GetRaw(in, v); }
 
-void PutValue(std::string* out, const Value& v) {
-  switch (v.index()) {
-    case 1:
-      out->push_back(kInt64);
-      PutRaw(out, std::get<int64_t>(v));
-      break;
-    case 2:
-      out->push_back(kDouble);
-      PutRaw(out, std::get<double>(v));
-      break;
-    case 3:
-      out->push_back(kString);
-      PutComponent(out, std::get<std::string>(v));
-      break;
-    case 4:
-      out->push_back(kBool);
-      out->push_back(std::get<bool>(v) ? 1 : 0);
-      break;
-    default:
-      out->push_back(kNull);
-  }
-}
+void PutDouble(std::string* out, double v) { PutInt64(out, std::bit_cast<int64_t>(v)); }
 
-bool GetValue(absl::string_view* in, Value* v) {
-  if (in->empty()) return false;
-  const char tag = in->front();
-  in->remove_prefix(1);
-  switch (tag) {
-    case kNull:
-      *v = std::monostate();
-      return true;
-    case kInt64: {
-      int64_t i;
-      if (!GetRaw(in, &i)) return false;
-      *v = i;
-      return true;
-    }
-    case kDouble: {
-      double d;
-      if (!GetRaw(in, &d)) return false;
-      *v = d;
-      return true;
-    }
-    case kString: {
-      absl::string_view s;
-      if (!GetComponent(in, &s)) return false;
-      *v = std::string(s);
-      return true;
-    }
-    case kBool:
-      if (in->empty()) return false;
-      *v = in->front() != 0;
-      in->remove_prefix(1);
-      return true;
-    default:
-      return false;
-  }
-}
-
-void PutValues(std::string* out, absl::Span<const Value> values) {
-  for (const Value& v : values) PutValue(out, v);
-}
-
-bool GetValues(absl::string_view in, std::vector<Value>* values) {
-  values->clear();
-  while (!in.empty()) {
-    Value v;
-    if (!GetValue(&in, &v)) return false;
-    values->push_back(std::move(v));
-  }
+bool GetDouble(absl::string_view* in, double* v) {
+  int64_t bits;
+  if (!GetInt64(in, &bits)) return false;
+  *v = std::bit_cast<double>(bits);
   return true;
+}
+
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) {
+    prefix.pop_back();
+  }
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+void RecordWriter::StrMap(const std::map<std::string, std::string>& m) {
+  List(m, [this](const auto& kv) {
+    Str(kv.first);
+    Str(kv.second);
+  });
+}
+
+void RecordWriter::DoubleMap(const std::map<std::string, double>& m) {
+  List(m, [this](const auto& kv) {
+    Str(kv.first);
+    Double(kv.second);
+  });
+}
+
+void RecordReader::Format(char format) {
+  if (!ok_ || in_.empty() || in_.front() != format) {
+    ok_ = false;
+    return;
+  }
+  in_.remove_prefix(1);
+}
+
+std::string RecordReader::Str() {
+  std::string s;
+  Str(&s);
+  return s;
+}
+
+void RecordReader::Str(std::string* s) {
+  if (!ok_ || !GetString(&in_, s)) {
+    ok_ = false;
+    s->clear();
+  }
+}
+
+int64_t RecordReader::Int() {
+  int64_t v = 0;
+  if (!ok_ || !GetInt64(&in_, &v)) {
+    ok_ = false;
+    v = 0;
+  }
+  return v;
+}
+
+double RecordReader::Double() { return std::bit_cast<double>(Int()); }
+
+int64_t RecordReader::Count() {
+  const int64_t n = Int();
+  if (n < 0 || static_cast<uint64_t>(n) > in_.size()) ok_ = false;
+  return ok_ ? n : 0;
+}
+
+std::map<std::string, std::string> RecordReader::StrMap() {
+  std::map<std::string, std::string> m;
+  for (int64_t i = 0, n = Count(); i < n; ++i) {
+    std::string k = Str();
+    m[std::move(k)] = Str();
+  }
+  return m;
+}
+
+std::map<std::string, double> RecordReader::DoubleMap() {
+  std::map<std::string, double> m;
+  for (int64_t i = 0, n = Count(); i < n; ++i) {
+    std::string k = Str();
+    m[std::move(k)] = Double();
+  }
+  return m;
 }
 
 }  // namespace fstore::codec

@@ -1,4 +1,4 @@
-#include "featurestore/sha256.h"
+#include "storage/sha256.h"
 
 #include <openssl/evp.h>
 

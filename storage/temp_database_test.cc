@@ -1,9 +1,8 @@
-#include "featurestore/temp_database.h"
+#include "storage/temp_database.h"
 
 #include <filesystem>
 
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
 
 namespace fstore {
 namespace {
@@ -15,17 +14,13 @@ TEST(TempDatabaseTest, KeepsDataAcrossReopenAndRemovesItsDirectory) {
     ASSERT_TRUE(temp.ok()) << temp.status();
     dir = (*temp)->dir();
     EXPECT_TRUE(std::filesystem::is_directory(dir));
-    ASSERT_TRUE((*temp)->db()->db()->Put(rocksdb::WriteOptions(),
-                                         (*temp)->db()->handle(ColumnFamily::kMeta), "k", "v")
-                    .ok());
+    ASSERT_TRUE((*temp)->db()->Put(ColumnFamily::kMeta, "k", "v").ok());
     (*temp)->Close();
     EXPECT_EQ((*temp)->db(), nullptr);
     ASSERT_TRUE((*temp)->Reopen().ok());
-    std::string value;
-    ASSERT_TRUE((*temp)->db()->db()->Get(rocksdb::ReadOptions(),
-                                         (*temp)->db()->handle(ColumnFamily::kMeta), "k", &value)
-                    .ok());
-    EXPECT_EQ(value, "v");
+    absl::StatusOr<std::optional<std::string>> value = (*temp)->db()->Get(ColumnFamily::kMeta, "k");
+    ASSERT_TRUE(value.ok()) << value.status();
+    EXPECT_EQ(*value, "v");
   }
   EXPECT_FALSE(std::filesystem::exists(dir));
 }

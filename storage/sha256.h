@@ -1,7 +1,7 @@
 // Sha256: incremental SHA-256 (OpenSSL's EVP) with a lower-case hex digest;
 // used for content hashes, dataset fingerprints and artifact addresses.
-#ifndef FSTORE_FEATURESTORE_SHA256_H_
-#define FSTORE_FEATURESTORE_SHA256_H_
+#ifndef FSTORE_STORAGE_SHA256_H_
+#define FSTORE_STORAGE_SHA256_H_
 
 #include <memory>
 #include <string>
@@ -31,4 +31,4 @@ class Sha256 {
 
 }  // namespace fstore
 
-#endif  // FSTORE_FEATURESTORE_SHA256_H_
+#endif  // FSTORE_STORAGE_SHA256_H_

@@ -2,8 +2,8 @@
 // and benchmarks that need a real store. The destructor closes the database
 // and then deletes the directory. Create fails, naming the path, when the
 // directory cannot be made or the database cannot be opened.
-#ifndef FSTORE_FEATURESTORE_TEMP_DATABASE_H_
-#define FSTORE_FEATURESTORE_TEMP_DATABASE_H_
+#ifndef FSTORE_STORAGE_TEMP_DATABASE_H_
+#define FSTORE_STORAGE_TEMP_DATABASE_H_
 
 #include <memory>
 #include <string>
@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "featurestore/database.h"
+#include "storage/database.h"
 
 namespace fstore {
 
@@ -41,4 +41,4 @@ class TempDatabase {
 
 }  // namespace fstore
 
-#endif  // FSTORE_FEATURESTORE_TEMP_DATABASE_H_
+#endif  // FSTORE_STORAGE_TEMP_DATABASE_H_

@@ -1,4 +1,4 @@
-#include "featurestore/temp_database.h"
+#include "storage/temp_database.h"
 
 #include <stdlib.h>
 
