@@ -9,8 +9,8 @@
 // Figures and the command that produced them: bench/README.md.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <random>
+#include <sstream>
 
 #include "benchmark/benchmark.h"
 #include "featurestore/feature_store.h"

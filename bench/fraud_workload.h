@@ -1,4 +1,4 @@
-// FraudWorkload: synthetic data for the serving benchmarks (DESIGN.md §6),
+// FraudWorkload: synthetic data for the serving benchmarks (docs/design.md §5),
 // shaped by examples/fraud/features.yaml (service fraud_v1: 36 features of
 // 9 account and device views, plus the request fields amount and type_code).
 //

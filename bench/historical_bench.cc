@@ -1,6 +1,6 @@
 // historical_bench: point-in-time historical retrieval (GetHistoricalFeatures)
 // in-process, on data that bench/historical_pandas.py reads too, so the two
-// can be compared on the same machine in the same run (DESIGN.md §6:
+// can be compared on the same machine in the same run (docs/design.md §5:
 // historical retrieval, 20 features, >= 10x pandas merge_asof).
 //
 //   build/bench/historical_bench --events=2000000 --accounts=100000

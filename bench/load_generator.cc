@@ -50,12 +50,14 @@ DEFINE_int64(events, 1000000, "ingest: events to send");
 DEFINE_int32(accounts, 10000, "ingest: distinct accounts");
 DEFINE_int64(hot_events, 100000, "ingest: extra events for account A-hot in the last 6 days");
 DEFINE_int32(chunk, 1000, "ingest: rows per message");
-DEFINE_string(clients, "1", "lookup, score: concurrent client threads; a comma-separated list "
+DEFINE_string(clients, "1",
+              "lookup, score: concurrent client threads; a comma-separated list "
               "runs each in turn");
 DEFINE_int32(seconds, 10, "lookup: seconds per measured call; score: per call and round");
 DEFINE_string(account, "A-hot", "lookup: account to read");
 DEFINE_string(fraud_definitions, "examples/fraud/features.yaml", "score: definitions to apply");
-DEFINE_bool(setup, true, "score: load the data and register the model first (false: the fsd "
+DEFINE_bool(setup, true,
+            "score: load the data and register the model first (false: the fsd "
             "already holds them from an earlier run)");
 DEFINE_string(model, "fraud_bench", "score: the registered model scored as MODEL@Production");
 DEFINE_string(explain, "fast", "score: none, fast or exact");
@@ -74,10 +76,12 @@ struct Stats {
 
 void Print(const char* name, Stats& s) {
   std::sort(s.micros.begin(), s.micros.end());
-  auto pct = [&](double p) { return s.micros[std::min(s.micros.size() - 1, size_t(p * s.micros.size()))]; };
-  std::cout << absl::StrFormat("%-18s calls=%-8d p50=%7.1fus p90=%7.1fus p99=%7.1fus max=%8.1fus  %9.0f calls/s\n",
-                               name, s.micros.size(), pct(0.5), pct(0.9), pct(0.99), s.micros.back(),
-                               s.micros.size() / s.seconds);
+  auto pct = [&](double p) {
+    return s.micros[std::min(s.micros.size() - 1, size_t(p * s.micros.size()))];
+  };
+  std::cout << absl::StrFormat(
+      "%-18s calls=%-8d p50=%7.1fus p90=%7.1fus p99=%7.1fus max=%8.1fus  %9.0f calls/s\n", name,
+      s.micros.size(), pct(0.5), pct(0.9), pct(0.99), s.micros.back(), s.micros.size() / s.seconds);
 }
 
 // Pools `more` into `into` (rounds of one measurement).
@@ -105,7 +109,9 @@ Stats Measure(int clients, int seconds, Call call) {
       for (size_t i = 0; std::chrono::steady_clock::now() < end; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         if (!call(c, i)) failed.fetch_add(1);
-        per[c].push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        per[c].push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
       }
     });
   }
@@ -156,7 +162,8 @@ int Ingest(FstoreClient& client) {
   const int64_t total = FLAGS_events + FLAGS_hot_events;
   v1::IngestRequest request;
   request.set_source("txns");
-  for (const char* c : {"txn_id", "account_id", "device_id", "ts", "amount", "kind"}) request.add_columns(c);
+  for (const char* c : {"txn_id", "account_id", "device_id", "ts", "amount", "kind"})
+    request.add_columns(c);
   for (int64_t i = 0; i < total; ++i) {
     const bool hot = i >= FLAGS_events;
     const int a = account(rng);
@@ -178,7 +185,8 @@ int Ingest(FstoreClient& client) {
     }
   }
   auto summary = stream->Finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!summary.ok()) {
     std::cerr << "ingest: " << summary.status() << "\n";
     return 1;
@@ -271,25 +279,25 @@ bool SetUpScoring(FstoreClient& client) {
     rejected += summary->rejected();
     return absl::OkStatus();
   };
-  absl::Status ingested = ForEachFraudChunk(
-      FraudWorkloadOptions(), 1000,
-      [&](const std::string& source, const std::vector<std::string>& columns,
-          const std::vector<std::vector<Value>>& rows) -> absl::Status {
-        if (source != current) {
-          if (absl::Status s = finish(); !s.ok()) return s;
-          stream = client.StartIngestStream();
-          current = source;
-        }
-        v1::IngestRequest request;
-        request.set_source(source);
-        for (const std::string& c : columns) request.add_columns(c);
-        for (const std::vector<Value>& row : rows) {
-          v1::Row* out = request.add_rows();
-          for (const Value& v : row) *out->add_values() = ToWire(v);
-        }
-        if (!stream->Write(request)) return finish();
-        return absl::OkStatus();
-      });
+  absl::Status ingested =
+      ForEachFraudChunk(FraudWorkloadOptions(), 1000,
+                        [&](const std::string& source, const std::vector<std::string>& columns,
+                            const std::vector<std::vector<Value>>& rows) -> absl::Status {
+                          if (source != current) {
+                            if (absl::Status s = finish(); !s.ok()) return s;
+                            stream = client.StartIngestStream();
+                            current = source;
+                          }
+                          v1::IngestRequest request;
+                          request.set_source(source);
+                          for (const std::string& c : columns) request.add_columns(c);
+                          for (const std::vector<Value>& row : rows) {
+                            v1::Row* out = request.add_rows();
+                            for (const Value& v : row) *out->add_values() = ToWire(v);
+                          }
+                          if (!stream->Write(request)) return finish();
+                          return absl::OkStatus();
+                        });
   if (ingested.ok()) ingested = finish();
   if (!ingested.ok()) {
     std::cerr << "ingest: " << ingested << "\n";
@@ -297,8 +305,8 @@ bool SetUpScoring(FstoreClient& client) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << absl::StrFormat("ingest: %d accepted, %d rejected in %.1f s\n", accepted,
-                               rejected, seconds);
+  std::cout << absl::StrFormat("ingest: %d accepted, %d rejected in %.1f s\n", accepted, rejected,
+                               seconds);
 
   absl::StatusOr<std::string> model = TrainFraudModel(FLAGS_trees, 6);
   if (!Check(model, "train")) return false;
@@ -354,8 +362,8 @@ bool SetUpScoring(FstoreClient& client) {
              "promote")) {
     return false;
   }
-  std::cout << "registered " << FLAGS_model << ":" << version->version() << " ("
-            << FLAGS_trees << " trees) in Production\n";
+  std::cout << "registered " << FLAGS_model << ":" << version->version() << " (" << FLAGS_trees
+            << " trees) in Production\n";
   return true;
 }
 
@@ -386,9 +394,7 @@ int Score(FstoreClient& client) {
   }
   auto health = grpc::health::v1::Health::NewStub(client.channel());
   auto serving = v1::Serving::NewStub(client.channel());
-  const auto deadline = [] {
-    return std::chrono::system_clock::now() + std::chrono::seconds(10);
-  };
+  const auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(10); };
   {
     grpc::ClientContext ctx;
     ctx.set_deadline(deadline());
@@ -398,11 +404,11 @@ int Score(FstoreClient& client) {
       std::cerr << "score: " << status.error_message() << "\n";
       return 1;
     }
-    std::cout << absl::StrFormat("first score: %s:%d score %.4f (%s), %d contributions, %d "
-                                 "missing features\n",
-                                 first.model(), first.model_version(), first.score(),
-                                 first.risk_bucket(), first.contributions_size(),
-                                 first.missing_features_size());
+    std::cout << absl::StrFormat(
+        "first score: %s:%d score %.4f (%s), %d contributions, %d "
+        "missing features\n",
+        first.model(), first.model_version(), first.score(), first.risk_bucket(),
+        first.contributions_size(), first.missing_features_size());
   }
   // The same method refused at once (a malformed ref): what the
   // server, the interceptors and the translation cost without the scoring
@@ -435,8 +441,8 @@ int Score(FstoreClient& client) {
                      grpc::StatusCode::INVALID_ARGUMENT;
             }));
     }
-    std::cout << "clients=" << clients << " explain=" << FLAGS_explain
-              << " rounds=" << FLAGS_rounds << " x " << FLAGS_seconds << " s\n";
+    std::cout << "clients=" << clients << " explain=" << FLAGS_explain << " rounds=" << FLAGS_rounds
+              << " x " << FLAGS_seconds << " s\n";
     Print("empty (health)", empty);
     Print("Score", score);
     Print("Score (refused)", refused_stats);

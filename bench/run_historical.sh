@@ -1,6 +1,6 @@
 #!/bin/bash
 # Historical retrieval, fstore vs pandas merge_asof, on the same data in the
-# same run (DESIGN.md §6). Builds nothing: build historical_bench first
+# same run (docs/design.md §5). Builds nothing: build historical_bench first
 #   cmake --build build -j2 --target historical_bench
 # then, from the repository root:
 #   bash bench/run_historical.sh [ROWS [EVENTS [ACCOUNTS]]]

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Score over loopback gRPC (DESIGN.md §6), several fsd builds compared on one
+# Score over loopback gRPC (docs/design.md §5), several fsd builds compared on one
 # data directory in one session: for each round, each build in turn is
 # started, measured with fstore_load --mode=score (1 and 16 clients, 6
 # interleaved rounds of 1 s of the empty call, Score and refused Score) and

@@ -1,4 +1,4 @@
-// In-process serving benchmarks (no network), DESIGN.md §6 "Score
+// In-process serving benchmarks (no network), docs/design.md §5 "Score
 // in-process (2 entity lookups, ~40 features, 200 trees depth 6, FAST
 // explain): p50 <= 20 us".
 //

@@ -1,5 +1,5 @@
 // Tree-ensemble prediction for one row, side by side (no network), on the
-// serving model of DESIGN.md §6: 200 trees of depth 6 over 40 features,
+// serving model of docs/design.md §5: 200 trees of depth 6 over 40 features,
 // binary:logistic, trained on rows with missing values:
 //   BM_NativePredict        TreeEnsemble::Predict
 //   BM_NativePredictFast    TreeEnsemble::PredictWithFastContributions

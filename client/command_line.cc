@@ -69,21 +69,20 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
 }
 
 absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs& args,
-                                                              absl::string_view name,
-                                                              absl::string_view example) {
+                                                               absl::string_view name,
+                                                               absl::string_view example) {
   std::optional<std::string> text = args.Get(name);
   if (!text) return std::nullopt;
   absl::StatusOr<DurationUs> d = ParseDuration(*text);
   if (!d.ok() || *d <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " '", *text,
-                                                   "' must be a positive duration such as ",
-                                                   example));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " '", *text, "' must be a positive duration such as ", example));
   }
   return *d;
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(
-    absl::string_view text, absl::string_view flag) {
+absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_view text,
+                                                                  absl::string_view flag) {
   const size_t eq = text.find('=');
   if (eq == absl::string_view::npos || eq == 0) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -13,24 +13,24 @@
 #include <optional>
 #include <set>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
 
 // What a command (or the tool) accepts as flags.
 struct FlagSpec {
-  std::string name;         // without "--"
-  std::string value_name;   // empty: a switch that takes no value
+  std::string name;        // without "--"
+  std::string value_name;  // empty: a switch that takes no value
   std::string help;
   bool repeated = false;
 };
 
 struct ParsedArgs {
-  std::vector<std::string> words;  // everything that is not a flag, in order
+  std::vector<std::string> words;                 // everything that is not a flag, in order
   std::multimap<std::string, std::string> flags;  // switches map to "true"
 
   bool Has(absl::string_view name) const;
@@ -50,12 +50,12 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
 // when it is absent. InvalidArgument naming the flag and its value when it
 // is not a positive duration; `example` completes "... such as EXAMPLE".
 absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs& args,
-                                                              absl::string_view name,
-                                                              absl::string_view example);
+                                                               absl::string_view name,
+                                                               absl::string_view example);
 
 // Parses "K=V" (used by --entity and --field). Fails naming the text.
-absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(
-    absl::string_view text, absl::string_view flag);
+absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_view text,
+                                                                  absl::string_view flag);
 
 }  // namespace fstore::cli
 

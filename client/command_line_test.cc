@@ -13,8 +13,9 @@ const std::vector<FlagSpec> kFlags = {
     {"server", "HOST:PORT", ""}, {"entity", "K=V", "", true}, {"dry-run", "", ""}};
 
 TEST(ParseArgsTest, WordsAndFlagsInAnyOrder) {
-  auto p = ParseArgs({"--server=h:1", "score", "m@Production", "--entity", "a=1",
-                      "--entity=b=2", "--dry-run"}, kFlags);
+  auto p = ParseArgs(
+      {"--server=h:1", "score", "m@Production", "--entity", "a=1", "--entity=b=2", "--dry-run"},
+      kFlags);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_THAT(p->words, ElementsAre("score", "m@Production"));
   EXPECT_EQ(*p->Get("server"), "h:1");

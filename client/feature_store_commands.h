@@ -1,13 +1,14 @@
 // fsctl's feature store verbs: apply, definitions list, ingest, deadletters,
-// features get, snapshot create|list|delete, dataset build, export. Each returns the status the command ends with; output goes
-// to the invocation's streams (tables, or one JSON document with --output=json).
+// features get, snapshot create|list|delete, dataset build, export. Each returns the status the
+// command ends with; output goes to the invocation's streams (tables, or one JSON document with
+// --output=json).
 #ifndef FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
 #define FSTORE_CLIENT_FEATURE_STORE_COMMANDS_H_
 
-#include "absl/status/status.h"
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "client/invocation.h"
 #include "fstore/v1/feature_store.pb.h"
 

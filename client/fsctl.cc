@@ -4,22 +4,22 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "client/command_line.h"
 #include "client/command_output.h"
 #include "client/feature_store_commands.h"
 #include "client/feedback_commands.h"
 #include "client/fstore_client.h"
+#include "client/invocation.h"
 #include "client/monitoring_commands.h"
 #include "client/quality_command.h"
 #include "client/registry_commands.h"
 #include "client/serving_commands.h"
 #include "client/train_command.h"
-#include "client/invocation.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
@@ -40,10 +40,8 @@ struct Command {
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const std::vector<FlagSpec> kFlags = {
-      {"server", "HOST:PORT",
-       "fsd to talk to. Default: $FSTORE_SERVER, else 127.0.0.1:50051."},
-      {"output", "table|json",
-       "table (default) for people; json prints one JSON document."},
+      {"server", "HOST:PORT", "fsd to talk to. Default: $FSTORE_SERVER, else 127.0.0.1:50051."},
+      {"output", "table|json", "table (default) for people; json prints one JSON document."},
       {"timeout", "DURATION", "Deadline of each call, e.g. 30s, 5m. Default: 30s."},
       {"help", "", "Show help for fsctl or for the command."},
   };
@@ -64,36 +62,64 @@ absl::Status Health(Invocation& inv) {
     inv.out << *status << "\n";
   }
   if (*status != "SERVING") {
-    return absl::UnavailableError(absl::StrCat(
-        "fsd at ", inv.client_options.server, " is ", *status));
+    return absl::UnavailableError(
+        absl::StrCat("fsd at ", inv.client_options.server, " is ", *status));
   }
   return absl::OkStatus();
 }
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {{"health"}, "[SERVICE]", "Check that fsd is up; prints SERVING.",
+      {{"health"},
+       "[SERVICE]",
+       "Check that fsd is up; prints SERVING.",
        "Calls the standard gRPC health service. With SERVICE (e.g.\n"
        "fstore.v1.Registry) checks that one service. Exits 1 unless SERVING.\n\n"
        "  fsctl health\n  fsctl --server=10.0.0.5:50051 --output=json health",
-       {}, 0, 1, Health},
-      {{"apply"}, "FILE", "Apply entities, sources, views and services from a YAML/JSON file.",
+       {},
+       0,
+       1,
+       Health},
+      {{"apply"},
+       "FILE",
+       "Apply entities, sources, views and services from a YAML/JSON file.",
        "Applying the same file twice changes nothing; incompatible changes are\n"
        "refused with the reason.\n\n  fsctl apply features.yaml\n"
        "  fsctl apply --dry-run features.yaml",
-       {{"dry-run", "", "Show what would change without storing it."}}, 1, 1, ApplyCommand},
-      {{"definitions", "list"}, "[KIND]", "List stored definitions (entity, source, feature_view, feature_service).",
-       "  fsctl definitions list\n  fsctl definitions list feature_view", {}, 0, 1, DefinitionsListCommand},
-      {{"ingest"}, "SOURCE FILE.csv", "Stream a CSV file into a source; prints accepted/rejected/duplicates.",
+       {{"dry-run", "", "Show what would change without storing it."}},
+       1,
+       1,
+       ApplyCommand},
+      {{"definitions", "list"},
+       "[KIND]",
+       "List stored definitions (entity, source, feature_view, feature_service).",
+       "  fsctl definitions list\n  fsctl definitions list feature_view",
+       {},
+       0,
+       1,
+       DefinitionsListCommand},
+      {{"ingest"},
+       "SOURCE FILE.csv",
+       "Stream a CSV file into a source; prints accepted/rejected/duplicates.",
        "The CSV has a header row naming the source's columns. Timestamps are\n"
        "ISO-8601 UTC (2026-01-05T10:00:00Z) or integers in the source's unit.\n"
        "Rejected rows are kept as dead letters (fsctl deadletters SOURCE).\n\n"
        "  fsctl ingest txns txns.csv",
-       {{"batch-rows", "N", "Rows per streamed message. Default: 1000."}}, 2, 2, IngestCommand},
-      {{"deadletters"}, "SOURCE", "List the rows of a source that ingest rejected, with reasons.",
+       {{"batch-rows", "N", "Rows per streamed message. Default: 1000."}},
+       2,
+       2,
+       IngestCommand},
+      {{"deadletters"},
+       "SOURCE",
+       "List the rows of a source that ingest rejected, with reasons.",
        "  fsctl deadletters txns --limit 20",
-       {{"limit", "N", "Most rows to print. Default: 100."}}, 1, 1, DeadLettersCommand},
-      {{"features", "get"}, "REF", "Read online features of a view or service for one entity.",
+       {{"limit", "N", "Most rows to print. Default: 100."}},
+       1,
+       1,
+       DeadLettersCommand},
+      {{"features", "get"},
+       "REF",
+       "Read online features of a view or service for one entity.",
        "REF is a feature view, a feature service, or view:feature refs joined\n"
        "by commas. --at reads as of a past time (ISO-8601, or now-1h), within\n"
        "the online state kept (each view's longest window or TTL plus a day).\n"
@@ -104,13 +130,36 @@ const std::vector<Command>& Commands() {
        "  fsctl features get acct_svc --entity account_id=A-1 --at 2026-01-05T10:00:00Z",
        {{"entity", "KEY=VALUE", "A join key of the entity; repeat for composite keys.", true},
         {"at", "TIME", "Features as of this time. Default: now."}},
-       1, 1, FeaturesGetCommand},
-      {{"snapshot", "create"}, "[NAME]", "Pin the ingestion high-water mark under a name.",
-       "  fsctl snapshot create train-2026-01", {}, 0, 1, SnapshotCreateCommand},
-      {{"snapshot", "list"}, "", "List snapshots.", "  fsctl snapshot list", {}, 0, 0, SnapshotListCommand},
-      {{"snapshot", "delete"}, "NAME", "Delete a snapshot (its data may then be reclaimed).",
-       "  fsctl snapshot delete train-2026-01", {}, 1, 1, SnapshotDeleteCommand},
-      {{"dataset", "build"}, "", "Build a point-in-time-correct training set as CSV.",
+       1,
+       1,
+       FeaturesGetCommand},
+      {{"snapshot", "create"},
+       "[NAME]",
+       "Pin the ingestion high-water mark under a name.",
+       "  fsctl snapshot create train-2026-01",
+       {},
+       0,
+       1,
+       SnapshotCreateCommand},
+      {{"snapshot", "list"},
+       "",
+       "List snapshots.",
+       "  fsctl snapshot list",
+       {},
+       0,
+       0,
+       SnapshotListCommand},
+      {{"snapshot", "delete"},
+       "NAME",
+       "Delete a snapshot (its data may then be reclaimed).",
+       "  fsctl snapshot delete train-2026-01",
+       {},
+       1,
+       1,
+       SnapshotDeleteCommand},
+      {{"dataset", "build"},
+       "",
+       "Build a point-in-time-correct training set as CSV.",
        "The entities file holds the join keys, a timestamp column and any\n"
        "passthrough columns (labels). Output: one row per input row, features\n"
        "as of each row's timestamp (strictly before it).\n\n"
@@ -121,14 +170,22 @@ const std::vector<Command>& Commands() {
         {"timestamp-column", "NAME", "Timestamp column of the entities file. Default: ts."},
         {"snapshot", "NAME", "Snapshot to read at. Default: a new one (its name is printed)."},
         {"out", "FILE.csv", "Output file; written atomically."}},
-       0, 0, DatasetBuildCommand},
-      {{"export"}, "REF", "Export every entity's features as of a time to CSV.",
+       0,
+       0,
+       DatasetBuildCommand},
+      {{"export"},
+       "REF",
+       "Export every entity's features as of a time to CSV.",
        "  fsctl export acct --at 2026-01-05T00:00:00Z --out acct.csv",
        {{"at", "TIME", "As of this time. Default: now."},
         {"snapshot", "NAME", "Read as of a snapshot."},
         {"out", "FILE.csv", "Output file."}},
-       1, 1, ExportCommand},
-      {{"train"}, "", "Train an XGBoost model from the store and register it.",
+       1,
+       1,
+       ExportCommand},
+      {{"train"},
+       "",
+       "Train an XGBoost model from the store and register it.",
        "Builds the training set with point-in-time retrieval (features as of\n"
        "each label row's ts, strictly before it) at a snapshot, runs stratified\n"
        "k-fold cross-validation with early stopping (binary:logistic, hist,\n"
@@ -149,7 +206,8 @@ const std::vector<Command>& Commands() {
        "  fsctl train --from-feedback fraud@Production --model fraud --window 30d",
        {{"service", "NAME", "Feature service the model consumes."},
         {"from-feedback", "MODELREF", "Train on this model's labelled served vectors instead."},
-        {"window", "DURATION", "With --from-feedback: requests served in the last DURATION. Default: all."},
+        {"window", "DURATION",
+         "With --from-feedback: requests served in the last DURATION. Default: all."},
         {"labels", "FILE.csv", "Entity keys, ts, label and request fields."},
         {"model", "NAME", "Registered model to add a version to."},
         {"snapshot", "NAME", "Snapshot to train at. Default: a new one."},
@@ -161,8 +219,12 @@ const std::vector<Command>& Commands() {
         {"label-column", "NAME", "Label column of the labels file. Default: label."},
         {"timestamp-column", "NAME", "Timestamp column of the labels file. Default: ts."},
         {"description", "TEXT", "Description of the registered version."}},
-       0, 0, TrainCommand},
-      {{"register"}, "", "Register an XGBoost model file as the next version of a model.",
+       0,
+       0,
+       TrainCommand},
+      {{"register"},
+       "",
+       "Register an XGBoost model file as the next version of a model.",
        "Uploads the model (JSON or UBJSON, as XGBoost saves it), stores it by its\n"
        "sha256 and creates the next version (1, 2, ...; never reused) in stage\n"
        "None. The version is bound to the feature service as defined now: its\n"
@@ -176,8 +238,12 @@ const std::vector<Command>& Commands() {
         {"service", "NAME", "Feature service the model consumes (its signature)."},
         {"metrics", "FILE.json", "Metrics to record, e.g. {\"auc\": 0.93}."},
         {"description", "TEXT", "Free text."}},
-       0, 0, RegisterCommand},
-      {{"models", "create"}, "NAME", "Register a model name, optionally with a promotion gate.",
+       0,
+       0,
+       RegisterCommand},
+      {{"models", "create"},
+       "NAME",
+       "Register a model name, optionally with a promotion gate.",
        "Registering a version creates its model when needed; create one first\n"
        "to give it a description, tags or a gate that every promotion to\n"
        "Production must pass.\n\n"
@@ -185,20 +251,44 @@ const std::vector<Command>& Commands() {
        {{"description", "TEXT", "Free text."},
         {"tag", "KEY=VALUE", "A tag.", true},
         {"gate", "METRIC>=VALUE", "Refuse Production promotions below this bound.", true}},
-       1, 1, ModelsCreateCommand},
-      {{"models", "list"}, "", "List registered models.", "  fsctl models list", {}, 0, 0,
+       1,
+       1,
+       ModelsCreateCommand},
+      {{"models", "list"},
+       "",
+       "List registered models.",
+       "  fsctl models list",
+       {},
+       0,
+       0,
        ModelsListCommand},
-      {{"models", "show"}, "NAME", "Show a model and its versions.",
+      {{"models", "show"},
+       "NAME",
+       "Show a model and its versions.",
        "  fsctl models show fraud\n  fsctl models show fraud --version 3",
-       {{"version", "N", "Show only this version."}}, 1, 1, ModelsShowCommand},
-      {{"models", "history"}, "NAME", "Show every stage and alias transition of a model.",
+       {{"version", "N", "Show only this version."}},
+       1,
+       1,
+       ModelsShowCommand},
+      {{"models", "history"},
+       "NAME",
+       "Show every stage and alias transition of a model.",
        "  fsctl models history fraud\n  fsctl models history fraud --at 2026-01-05T00:00:00Z",
-       {{"at", "TIME", "Which version held each stage and alias then."}}, 1, 1,
+       {{"at", "TIME", "Which version held each stage and alias then."}},
+       1,
+       1,
        ModelsHistoryCommand},
-      {{"models", "delete"}, "NAME", "Delete a model version (refused while in Production).",
+      {{"models", "delete"},
+       "NAME",
+       "Delete a model version (refused while in Production).",
        "  fsctl models delete fraud --version 2",
-       {{"version", "N", "The version to delete."}}, 1, 1, ModelsDeleteCommand},
-      {{"promote"}, "NAME VERSION", "Move a model version to a stage.",
+       {{"version", "N", "The version to delete."}},
+       1,
+       1,
+       ModelsDeleteCommand},
+      {{"promote"},
+       "NAME VERSION",
+       "Move a model version to a stage.",
        "Stages: None -> Staging -> Production -> Archived; any move is allowed.\n"
        "At most one version is in Production: promoting another needs\n"
        "--archive-existing, which archives the current one in the same write.\n"
@@ -210,18 +300,38 @@ const std::vector<Command>& Commands() {
         {"archive-existing", "", "Archive the current Production version in the same write."},
         {"comment", "TEXT", "Kept in the audit history."},
         {"require", "METRIC>=VALUE", "Refuse unless the version's metric reaches VALUE.", true}},
-       2, 2, PromoteCommand},
-      {{"alias", "set"}, "NAME ALIAS VERSION", "Point an alias (champion, challenger, ...) at a version.",
-       "  fsctl alias set fraud champion 3", {}, 3, 3, AliasSetCommand},
-      {{"alias", "delete"}, "NAME ALIAS", "Remove an alias.", "  fsctl alias delete fraud challenger",
-       {}, 2, 2, AliasDeleteCommand},
-      {{"artifact", "get"}, "MODELREF", "Download a version's model file (verified by sha256).",
+       2,
+       2,
+       PromoteCommand},
+      {{"alias", "set"},
+       "NAME ALIAS VERSION",
+       "Point an alias (champion, challenger, ...) at a version.",
+       "  fsctl alias set fraud champion 3",
+       {},
+       3,
+       3,
+       AliasSetCommand},
+      {{"alias", "delete"},
+       "NAME ALIAS",
+       "Remove an alias.",
+       "  fsctl alias delete fraud challenger",
+       {},
+       2,
+       2,
+       AliasDeleteCommand},
+      {{"artifact", "get"},
+       "MODELREF",
+       "Download a version's model file (verified by sha256).",
        "MODELREF is NAME:VERSION, NAME@STAGE or NAME@ALIAS.\n\n"
        "  fsctl artifact get fraud:3 --out model.json\n"
        "  fsctl artifact get fraud@Production --out prod.json",
-       {{"out", "FILE", "Where to write it (written only once verified)."}}, 1, 1,
+       {{"out", "FILE", "Where to write it (written only once verified)."}},
+       1,
+       1,
        ArtifactGetCommand},
-      {{"score"}, "MODELREF", "Score one event with features joined in by the server.",
+      {{"score"},
+       "MODELREF",
+       "Score one event with features joined in by the server.",
        "MODELREF is NAME@STAGE, NAME@ALIAS or NAME:VERSION. The server reads the\n"
        "online features of every entity the model's feature service needs, as\n"
        "of now, adds the request fields and evaluates the trees. Field values\n"
@@ -234,8 +344,12 @@ const std::vector<Command>& Commands() {
         {"field", "KEY=VALUE", "A request-time field; repeat for each.", true},
         {"explain", "fast|exact", "Return the top feature contributions."},
         {"at", "TIME", "Features as of this time (replaying a past event). Default: now."}},
-       1, 1, ScoreCommand},
-      {{"batch-score"}, "MODELREF", "Score every entity active in a lookback window into the scores table.",
+       1,
+       1,
+       ScoreCommand},
+      {{"batch-score"},
+       "MODELREF",
+       "Score every entity active in a lookback window into the scores table.",
        "Resolves MODELREF once (the whole batch uses that version), finds the\n"
        "entities with events in the last DURATION (each distinct combination of\n"
        "the join keys the model's features need, as seen on one event) or reads\n"
@@ -247,14 +361,22 @@ const std::vector<Command>& Commands() {
        {{"lookback", "DURATION", "Entities with events in the last DURATION. Default: 1h."},
         {"entities", "FILE.csv", "Or score these entities (a header of join keys)."},
         {"field", "KEY=VALUE", "A request field's value for every entity.", true}},
-       1, 1, BatchScoreCommand},
-      {{"scores", "list"}, "", "List the scores table.",
+       1,
+       1,
+       BatchScoreCommand},
+      {{"scores", "list"},
+       "",
+       "List the scores table.",
        "  fsctl scores list --limit 20\n  fsctl scores list --model fraud --batch batch-...",
        {{"limit", "N", "Most rows; 0 for all. Default: 100."},
         {"model", "NAME", "Only this model's scores."},
         {"batch", "ID", "Only this batch."}},
-       0, 0, ScoresListCommand},
-      {{"scores", "export"}, "", "Export the scores table to CSV.",
+       0,
+       0,
+       ScoresListCommand},
+      {{"scores", "export"},
+       "",
+       "Export the scores table to CSV.",
        "Columns: the entity's join keys, fraud_score, risk_bucket, model,\n"
        "model_version, scored_at, batch_id. The file appears only when complete.\n\n"
        "  fsctl scores export --out scores.csv\n"
@@ -262,8 +384,12 @@ const std::vector<Command>& Commands() {
        {{"out", "FILE.csv", "Output file."},
         {"model", "NAME", "Only this model's scores."},
         {"batch", "ID", "Only this batch."}},
-       0, 0, ScoresExportCommand},
-      {{"drift"}, "MODELREF", "Feature and prediction drift of a model against its training data.",
+       0,
+       0,
+       ScoresExportCommand},
+      {{"drift"},
+       "MODELREF",
+       "Feature and prediction drift of a model against its training data.",
        "Compares the inputs the version was served in the window (every Score\n"
        "is logged) with the training statistics recorded when it was\n"
        "registered: per feature the PSI over the training histogram's bins and\n"
@@ -273,9 +399,13 @@ const std::vector<Command>& Commands() {
        "the serving log's retention.\n\n"
        "  fsctl drift fraud@Production --window 24h\n"
        "  fsctl --output=json drift fraud:3 --window 1h",
-       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}}, 1, 1,
+       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}},
+       1,
+       1,
        DriftCommand},
-      {{"quality"}, "SOURCE", "Accepted and rejected rows by rule, and null rates, over time.",
+      {{"quality"},
+       "SOURCE",
+       "Accepted and rejected rows by rule, and null rates, over time.",
        "Counts what ingest did with a source's rows, per bucket of INGEST time\n"
        "(when fsd received the rows, not their event timestamps): rows accepted,\n"
        "rows rejected in total and per rule (column_count, utf8, max_length,\n"
@@ -291,8 +421,12 @@ const std::vector<Command>& Commands() {
        "  fsctl --output=json quality txns --window 1h --bucket 5m",
        {{"window", "DURATION", "How far back to report. Default: 24h."},
         {"bucket", "DURATION", "Bucket width, whole minutes. Default: 1h."}},
-       1, 1, QualityCommand},
-      {{"feedback"}, "FILE.csv", "Label scored requests (chargebacks, reviews) for live metrics and retraining.",
+       1,
+       1,
+       QualityCommand},
+      {{"feedback"},
+       "FILE.csv",
+       "Label scored requests (chargebacks, reviews) for live metrics and retraining.",
        "The file has a 'label' column (1 = fraud, 0 = not; true/false also\n"
        "accepted) and names each request either by 'request_id' (as Score\n"
        "returned it) or by entity keys and the event time (--timestamp-column,\n"
@@ -312,8 +446,12 @@ const std::vector<Command>& Commands() {
         {"match-within", "DURATION", "By keys: how far from the event time. Default: 60s."},
         {"timestamp-column", "NAME", "Event time column when matching by keys. Default: ts."},
         {"model", "NAME", "Label only this model's requests."}},
-       1, 1, FeedbackCommand},
-      {{"performance"}, "MODELREF", "Live AUC and precision at the high-risk bucket over labelled traffic.",
+       1,
+       1,
+       FeedbackCommand},
+      {{"performance"},
+       "MODELREF",
+       "Live AUC and precision at the high-risk bucket over labelled traffic.",
        "Over the requests the version served in the window that have a label\n"
        "(fsctl feedback): ROC AUC of the served scores (when both classes are\n"
        "labelled), and for the version's highest risk bucket the alerts,\n"
@@ -321,7 +459,9 @@ const std::vector<Command>& Commands() {
        "labelled fraud). /metrics carries the same for Production versions.\n\n"
        "  fsctl performance fraud@Production\n"
        "  fsctl --output=json performance fraud:3 --window 7d",
-       {{"window", "DURATION", "Requests served in the last DURATION. Default: 30d."}}, 1, 1,
+       {{"window", "DURATION", "Requests served in the last DURATION. Default: 30d."}},
+       1,
+       1,
        PerformanceCommand},
   };
   return kCommands;
@@ -347,8 +487,8 @@ void PrintToolHelp(std::ostream& os) {
   for (const Command& c : Commands()) {
     std::string left = CommandName(c);
     if (!c.operands.empty()) absl::StrAppend(&left, " ", c.operands);
-    os << "  " << left << std::string(left.size() < 34 ? 34 - left.size() : 1, ' ')
-       << c.summary << "\n";
+    os << "  " << left << std::string(left.size() < 34 ? 34 - left.size() : 1, ' ') << c.summary
+       << "\n";
   }
   os << "\nGlobal flags:\n";
   PrintFlags(os, GlobalFlags());
@@ -397,8 +537,7 @@ int UsageError(std::ostream& err, absl::string_view message, absl::string_view h
 
 }  // namespace
 
-int RunFsctl(const std::vector<std::string>& args, std::ostream& out,
-             std::ostream& err) {
+int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   // First pass: every flag any command knows, so that words can be found
   // before the command is known; the second pass checks the command's flags.
   std::vector<FlagSpec> all_flags = GlobalFlags();
@@ -450,10 +589,12 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out,
 
   std::vector<FlagSpec> allowed = GlobalFlags();
   allowed.insert(allowed.end(), command->flags.begin(), command->flags.end());
-  const std::string hint = absl::StrCat("Run 'fsctl ", CommandName(*command), " --help' for usage.");
+  const std::string hint =
+      absl::StrCat("Run 'fsctl ", CommandName(*command), " --help' for usage.");
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, allowed);
   if (!parsed.ok()) {
-    return UsageError(err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()), hint);
+    return UsageError(err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()),
+                      hint);
   }
   std::vector<std::string> operands(parsed->words.begin() + command->path.size(),
                                     parsed->words.end());
@@ -484,8 +625,8 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out,
   if (std::optional<std::string> t = parsed->Get("timeout")) {
     absl::StatusOr<DurationUs> d = ParseDuration(*t);
     if (!d.ok() || *d <= 0) {
-      return UsageError(err, absl::StrCat("--timeout '", *t, "' must be a positive duration such as 30s"),
-                        hint);
+      return UsageError(
+          err, absl::StrCat("--timeout '", *t, "' must be a positive duration such as 30s"), hint);
     }
     client_options.timeout = absl::Microseconds(*d);
   }

@@ -1,4 +1,4 @@
-// fsctl: the command-line client of fsd (shared/DESIGN.md §5).
+// fsctl: the command-line client of fsd (see the README).
 //
 // RunFsctl() is the whole program minus process plumbing, so tests can run
 // it in-process. Exit codes:
@@ -20,8 +20,7 @@ inline constexpr int kExitUsage = 2;
 
 // `args` excludes the program name. Normal output goes to `out`; errors,
 // progress and help requested by mistake go to `err`.
-int RunFsctl(const std::vector<std::string>& args, std::ostream& out,
-             std::ostream& err);
+int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace fstore::cli
 

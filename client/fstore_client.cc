@@ -31,23 +31,21 @@ FstoreClient::FstoreClient(Options options)
       serving_(v1::Serving::NewStub(channel_)),
       monitoring_(v1::Monitoring::NewStub(channel_)) {}
 
-
 void FstoreClient::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
 }
 
-absl::Status FstoreClient::CallError(const grpc::Status& status,
-                                     const char* method) const {
+absl::Status FstoreClient::CallError(const grpc::Status& status, const char* method) const {
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot reach fsd at ", options_.server, " (", status.error_message(),
-        "); is the server running? (--server=HOST:PORT)"));
+    return absl::UnavailableError(absl::StrCat("cannot reach fsd at ", options_.server, " (",
+                                               status.error_message(),
+                                               "); is the server running? (--server=HOST:PORT)"));
   }
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        method, " to ", options_.server, " took longer than ",
-        absl::FormatDuration(options_.timeout), " (--timeout)"));
+    return absl::DeadlineExceededError(
+        absl::StrCat(method, " to ", options_.server, " took longer than ",
+                     absl::FormatDuration(options_.timeout), " (--timeout)"));
   }
   return absl::Status(code, status.error_message());
 }
@@ -60,10 +58,8 @@ absl::StatusOr<std::string> FstoreClient::Health(const std::string& service) {
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = health_->Check(&context, request, &response);
   if (!status.ok()) return CallError(status, "Health.Check");
-  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-      response.status());
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
 }
-
 
 absl::StatusOr<v1::ApplyDefinitionsResponse> FstoreClient::ApplyDefinitions(
     const v1::ApplyDefinitionsRequest& request) {
@@ -95,7 +91,8 @@ absl::StatusOr<v1::GetOnlineFeaturesResponse> FstoreClient::GetOnlineFeatures(
                    "GetOnlineFeatures");
 }
 
-absl::StatusOr<v1::Snapshot> FstoreClient::CreateSnapshot(const v1::CreateSnapshotRequest& request) {
+absl::StatusOr<v1::Snapshot> FstoreClient::CreateSnapshot(
+    const v1::CreateSnapshotRequest& request) {
   return CallUnary(feature_store_.get(), &v1::FeatureStore::Stub::CreateSnapshot, request,
                    "CreateSnapshot");
 }

@@ -9,14 +9,14 @@
 
 #include <functional>
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "fstore/v1/feature_store.grpc.pb.h"
-#include "fstore/v1/registry.grpc.pb.h"
 #include "fstore/v1/monitoring.grpc.pb.h"
+#include "fstore/v1/registry.grpc.pb.h"
 #include "fstore/v1/serving.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
@@ -91,22 +91,24 @@ class FstoreClient {
   // Any unary Registry, Serving or Monitoring RPC, e.g.
   //   client.Call(&v1::Registry::Stub::GetModel, request, "GetModel").
   template <typename Request, typename Response>
-  absl::StatusOr<Response> Call(
-      grpc::Status (v1::Registry::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request, const char* name) const {
+  absl::StatusOr<Response> Call(grpc::Status (v1::Registry::Stub::*method)(grpc::ClientContext*,
+                                                                           const Request&,
+                                                                           Response*),
+                                const Request& request, const char* name) const {
     return CallUnary(registry_.get(), method, request, name);
   }
   template <typename Request, typename Response>
-  absl::StatusOr<Response> Call(
-      grpc::Status (v1::Serving::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request, const char* name) const {
+  absl::StatusOr<Response> Call(grpc::Status (v1::Serving::Stub::*method)(grpc::ClientContext*,
+                                                                          const Request&,
+                                                                          Response*),
+                                const Request& request, const char* name) const {
     return CallUnary(serving_.get(), method, request, name);
   }
   template <typename Request, typename Response>
-  absl::StatusOr<Response> Call(
-      grpc::Status (v1::Monitoring::Stub::*method)(grpc::ClientContext*, const Request&,
-                                                   Response*),
-      const Request& request, const char* name) const {
+  absl::StatusOr<Response> Call(grpc::Status (v1::Monitoring::Stub::*method)(grpc::ClientContext*,
+                                                                             const Request&,
+                                                                             Response*),
+                                const Request& request, const char* name) const {
     return CallUnary(monitoring_.get(), method, request, name);
   }
 
@@ -117,13 +119,13 @@ class FstoreClient {
                                 const std::function<absl::Status(const std::string&)>& on_chunk);
 
   // Streams the scores table, one page of records at a time, to `on_page`.
-  absl::Status ListScores(const v1::ListScoresRequest& request,
-                          const std::function<absl::Status(const v1::ListScoresResponse&)>& on_page);
+  absl::Status ListScores(
+      const v1::ListScoresRequest& request,
+      const std::function<absl::Status(const v1::ListScoresResponse&)>& on_page);
 
   // Sends labels as a client stream, one message per chunk (options in the
   // first); the server records all of them or none.
-  absl::StatusOr<v1::FeedbackResponse> SendFeedback(
-      const std::vector<v1::FeedbackRequest>& chunks);
+  absl::StatusOr<v1::FeedbackResponse> SendFeedback(const std::vector<v1::FeedbackRequest>& chunks);
   // Streams a model's labelled traffic, one message at a time, to
   // `on_message` (the first carries the header).
   absl::Status ExportLabelled(
@@ -138,9 +140,10 @@ class FstoreClient {
   void Prepare(grpc::ClientContext* context) const;
   // One unary call with the deadline set and the status converted.
   template <typename Stub, typename Request, typename Response>
-  absl::StatusOr<Response> CallUnary(
-      Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request, const char* name) const {
+  absl::StatusOr<Response> CallUnary(Stub* stub,
+                                     grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                  const Request&, Response*),
+                                     const Request& request, const char* name) const {
     grpc::ClientContext context;
     Prepare(&context);
     Response response;

@@ -21,8 +21,8 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
-#include "storage/sha256.h"
 #include "registry/feature_binding.h"
+#include "storage/sha256.h"
 #include "training/model_trainer.h"
 #include "training/training_set.h"
 

@@ -36,8 +36,7 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned DaysInMonth(int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30,
-                                       31, 31, 30, 31, 30, 31};
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
 
@@ -57,8 +56,7 @@ bool ReadDigits(absl::string_view text, size_t* pos, int n, int* out) {
 
 absl::Status BadTime(absl::string_view text) {
   return absl::InvalidArgumentError(absl::StrCat(
-      "cannot parse time '", text,
-      "': expected ISO-8601 UTC such as 2026-01-05T10:00:00Z"));
+      "cannot parse time '", text, "': expected ISO-8601 UTC such as 2026-01-05T10:00:00Z"));
 }
 
 }  // namespace
@@ -72,14 +70,12 @@ TimestampUs NowUs() {
 absl::StatusOr<TimestampUs> ParseIsoTime(absl::string_view text) {
   size_t pos = 0;
   int year, month, day;
-  if (!ReadDigits(text, &pos, 4, &year) || pos >= text.size() ||
-      text[pos++] != '-' || !ReadDigits(text, &pos, 2, &month) ||
-      pos >= text.size() || text[pos++] != '-' ||
+  if (!ReadDigits(text, &pos, 4, &year) || pos >= text.size() || text[pos++] != '-' ||
+      !ReadDigits(text, &pos, 2, &month) || pos >= text.size() || text[pos++] != '-' ||
       !ReadDigits(text, &pos, 2, &day)) {
     return BadTime(text);
   }
-  if (month < 1 || month > 12 || day < 1 ||
-      day > static_cast<int>(DaysInMonth(year, month))) {
+  if (month < 1 || month > 12 || day < 1 || day > static_cast<int>(DaysInMonth(year, month))) {
     return BadTime(text);
   }
   int hour = 0, minute = 0, second = 0;
@@ -90,8 +86,8 @@ absl::StatusOr<TimestampUs> ParseIsoTime(absl::string_view text) {
       return BadTime(text);
     }
     ++pos;
-    if (!ReadDigits(text, &pos, 2, &hour) || pos >= text.size() ||
-        text[pos++] != ':' || !ReadDigits(text, &pos, 2, &minute)) {
+    if (!ReadDigits(text, &pos, 2, &hour) || pos >= text.size() || text[pos++] != ':' ||
+        !ReadDigits(text, &pos, 2, &minute)) {
       return BadTime(text);
     }
     if (pos < text.size() && text[pos] == ':') {
@@ -134,8 +130,7 @@ absl::StatusOr<TimestampUs> ParseIsoTime(absl::string_view text) {
   return seconds * kMicrosPerSecond + micros - offset_us;
 }
 
-absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text,
-                                         TimestampUs now) {
+absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text, TimestampUs now) {
   if (text == "now") return now;
   if (text.substr(0, 4) == "now-" || text.substr(0, 4) == "now+") {
     auto d = ParseDuration(text.substr(4));
@@ -166,9 +161,9 @@ std::string FormatIsoTime(TimestampUs t) {
   CivilFromDays(days, &y, &m, &d);
   char buf[48];
   if (micros == 0) {
-    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ",
-                  static_cast<long long>(y), m, d, static_cast<int>(sod / 3600),
-                  static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60));
+    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y),
+                  m, d, static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60),
+                  static_cast<int>(sod % 60));
   } else {
     std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
                   static_cast<long long>(y), m, d, static_cast<int>(sod / 3600),
@@ -188,17 +183,22 @@ absl::StatusOr<DurationUs> ParseDuration(absl::string_view text) {
   }
   const absl::string_view unit = text.substr(pos);
   int64_t scale = 0;
-  if (unit == "us") scale = 1;
-  else if (unit == "ms") scale = 1000;
-  else if (unit == "s") scale = kMicrosPerSecond;
-  else if (unit == "m") scale = 60 * kMicrosPerSecond;
-  else if (unit == "h") scale = 3600 * kMicrosPerSecond;
-  else if (unit == "d") scale = 86400 * kMicrosPerSecond;
-  if (pos == 0 || scale == 0 ||
-      n > std::numeric_limits<int64_t>::max() / scale) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot parse duration '", text,
-        "': expected a whole number and a unit (us, ms, s, m, h, d), e.g. 10m"));
+  if (unit == "us")
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1000;
+  else if (unit == "s")
+    scale = kMicrosPerSecond;
+  else if (unit == "m")
+    scale = 60 * kMicrosPerSecond;
+  else if (unit == "h")
+    scale = 3600 * kMicrosPerSecond;
+  else if (unit == "d")
+    scale = 86400 * kMicrosPerSecond;
+  if (pos == 0 || scale == 0 || n > std::numeric_limits<int64_t>::max() / scale) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot parse duration '", text,
+                     "': expected a whole number and a unit (us, ms, s, m, h, d), e.g. 10m"));
   }
   return n * scale;
 }

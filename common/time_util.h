@@ -6,9 +6,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace fstore {
 
@@ -30,8 +30,7 @@ absl::StatusOr<TimestampUs> ParseIsoTime(absl::string_view text);
 
 // Parses what a person types for a time: ISO-8601 as above, "now", or
 // "now-1h" style offsets (units of ParseDuration).
-absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text,
-                                         TimestampUs now);
+absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text, TimestampUs now);
 
 // Prints "2026-01-05T10:00:00Z", with ".ffffff" only when the time has a
 // fractional part.

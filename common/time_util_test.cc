@@ -20,7 +20,8 @@ TEST(ParseIsoTimeTest, OffsetsAndPlainDates) {
   EXPECT_EQ(*ParseIsoTime("2026-01-05T12:00:00+02:00"), *ParseIsoTime("2026-01-05T10:00:00Z"));
   EXPECT_EQ(*ParseIsoTime("2026-01-05T08:30:00-0130"), *ParseIsoTime("2026-01-05T10:00:00Z"));
   EXPECT_EQ(*ParseIsoTime("2026-01-05"), *ParseIsoTime("2026-01-05T00:00:00Z"));
-  EXPECT_EQ(*ParseIsoTime("2024-02-29T00:00:00Z"), *ParseIsoTime("2024-02-28T00:00:00Z") + 86400000000LL);
+  EXPECT_EQ(*ParseIsoTime("2024-02-29T00:00:00Z"),
+            *ParseIsoTime("2024-02-28T00:00:00Z") + 86400000000LL);
 }
 
 TEST(ParseIsoTimeTest, RejectsMalformedTextNamingIt) {

@@ -11,8 +11,8 @@
 namespace fstore {
 
 absl::StatusOr<std::vector<std::map<std::string, std::string>>> ActiveEntities(
-    const Database& db, const Definitions& definitions,
-    const std::vector<std::string>& join_keys, TimestampUs since, TimestampUs until) {
+    const Database& db, const Definitions& definitions, const std::vector<std::string>& join_keys,
+    TimestampUs since, TimestampUs until) {
   if (join_keys.empty()) {
     return absl::InvalidArgumentError("active entities need at least one join key");
   }
@@ -28,23 +28,23 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> ActiveEntities(
     if (columns.size() != join_keys.size()) continue;
     any_source = true;
     std::vector<std::string> tuple(join_keys.size());
-    FSTORE_RETURN_IF_ERROR(ScanEvents(
-        db, source, std::numeric_limits<uint64_t>::max(),
-        [&](TimestampUs ts, uint64_t, const std::vector<Value>& values) {
-          if (ts < since || ts >= until) return absl::OkStatus();
-          for (size_t i = 0; i < columns.size(); ++i) {
-            const Value& v = values[columns[i]];
-            if (IsNull(v)) return absl::OkStatus();
-            tuple[i] = ValueToText(v);
-          }
-          seen.insert(tuple);
-          return absl::OkStatus();
-        }));
+    FSTORE_RETURN_IF_ERROR(
+        ScanEvents(db, source, std::numeric_limits<uint64_t>::max(),
+                   [&](TimestampUs ts, uint64_t, const std::vector<Value>& values) {
+                     if (ts < since || ts >= until) return absl::OkStatus();
+                     for (size_t i = 0; i < columns.size(); ++i) {
+                       const Value& v = values[columns[i]];
+                       if (IsNull(v)) return absl::OkStatus();
+                       tuple[i] = ValueToText(v);
+                     }
+                     seen.insert(tuple);
+                     return absl::OkStatus();
+                   }));
   }
   if (!any_source) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("no source carries every join key of ", absl::StrJoin(join_keys, ", "),
-                     ", so no event names such an entity"));
+    return absl::FailedPreconditionError(absl::StrCat("no source carries every join key of ",
+                                                      absl::StrJoin(join_keys, ", "),
+                                                      ", so no event names such an entity"));
   }
   std::vector<std::map<std::string, std::string>> out;
   out.reserve(seen.size());

@@ -63,8 +63,8 @@ std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values
 
 // The same key from join-key values by name; InvalidArgument naming the
 // first join key the view needs that `entity` lacks.
-absl::StatusOr<std::string> EntityKeyFromNames(
-    const CompiledView& view, const std::map<std::string, std::string>& entity);
+absl::StatusOr<std::string> EntityKeyFromNames(const CompiledView& view,
+                                               const std::map<std::string, std::string>& entity);
 
 // What to read: a view, a service, or explicit "view:feature" refs.
 struct FeatureSelector {

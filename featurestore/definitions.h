@@ -1,4 +1,4 @@
-// Definitions: what a feature store knows about its data (DESIGN.md §2).
+// Definitions: what a feature store knows about its data (docs/design.md §3).
 //
 //   Entity          a name and its join key ("account" keyed by "account_id")
 //   Source          a typed event table with a timestamp column
@@ -44,9 +44,9 @@ struct Entity {
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kString;
-  bool nullable = false;          // false: a missing value is rejected
-  std::optional<double> min;      // numeric columns only
-  std::optional<double> max;      // numeric columns only
+  bool nullable = false;             // false: a missing value is rejected
+  std::optional<double> min;         // numeric columns only
+  std::optional<double> max;         // numeric columns only
   std::vector<std::string> allowed;  // STRING only; empty = any value
   // TIMESTAMP columns given as integers: "s", "ms" or "us". Default "us".
   std::string epoch_unit = "us";
@@ -74,9 +74,9 @@ struct EqualsFilter {
 struct Feature {
   std::string name;
   AggregateFunction function = AggregateFunction::kCount;
-  std::string column;       // empty only for COUNT
-  DurationUs window = 0;    // aggregations: > 0; LAST: 0
-  DurationUs ttl = 0;       // LAST only: older values are missing; 0 = no TTL
+  std::string column;     // empty only for COUNT
+  DurationUs window = 0;  // aggregations: > 0; LAST: 0
+  DurationUs ttl = 0;     // LAST only: older values are missing; 0 = no TTL
   std::optional<EqualsFilter> where;
   bool operator==(const Feature&) const = default;
 };
@@ -124,8 +124,7 @@ struct Definitions {
 // such as "10m", "1h", "7d" (common/time_util.h). Errors are InvalidArgument
 // and name the object and field: "feature_views[0] (acct) features[2]
 // (amt_max_7d): unknown function 'MAXX'; expected one of COUNT, ...".
-absl::StatusOr<Definitions> ParseDefinitions(absl::string_view text,
-                                             absl::string_view format = "");
+absl::StatusOr<Definitions> ParseDefinitions(absl::string_view text, absl::string_view format = "");
 
 // Checks a complete set (stored definitions merged with a new file): names
 // are [A-Za-z_][A-Za-z0-9_]* and unique per kind; every reference resolves

@@ -18,8 +18,8 @@
 #include "absl/strings/string_view.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
-#include "storage/sha256.h"
 #include "nlohmann/json.hpp"
+#include "storage/sha256.h"
 
 namespace fstore {
 namespace {

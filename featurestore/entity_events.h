@@ -10,7 +10,7 @@
 // ts < the latest time, and, for a view whose features all look back at
 // most `horizon` (the longest window or TTL; CompiledView::horizon >= 0),
 // ts >= the earliest time minus the horizon. Leaving the others out changes
-// no value (DESIGN.md §2: as of T only T - w <= ts < T counts, and a LAST
+// no value (docs/design.md §3: as of T only T - w <= ts < T counts, and a LAST
 // older than its TTL is missing without falling back to an older one).
 #ifndef FSTORE_FEATURESTORE_ENTITY_EVENTS_H_
 #define FSTORE_FEATURESTORE_ENTITY_EVENTS_H_

@@ -7,7 +7,7 @@
 // columns its features read), ordered by (timestamp, sequence), plus indexes
 // that make a read cost independent of how many events the window holds.
 //
-// Semantics, "as of T" (DESIGN.md §2):
+// Semantics, "as of T" (docs/design.md §3):
 //   - only events with ts < T count; a window w covers T - w <= ts < T;
 //   - a feature with a filter counts only events whose filter slot's text
 //     (ValueToText) equals filter_equals; a null never matches;

@@ -1018,13 +1018,15 @@ TEST(EntityTimelineTest, InsertBatchEqualsInsertingOneByOne) {
     // the batch goes into a timeline that already holds some.
     EntityTimeline one_by_one(schema);
     EntityTimeline batched(schema);
-    const std::vector<Event> before = InsertRandomStream(random, 200, false, {&one_by_one, &batched});
+    const std::vector<Event> before =
+        InsertRandomStream(random, 200, false, {&one_by_one, &batched});
     std::vector<Event> events;
     std::vector<TimestampUs> times;
     for (int i = 0; i < 300 * round; ++i) {
       const TimestampUs ts = random.Timestamp(times);
       times.push_back(ts);
-      events.push_back(Event{ts, static_cast<uint64_t>(random.Uniform(0, 1 << 30)), random.Values()});
+      events.push_back(
+          Event{ts, static_cast<uint64_t>(random.Uniform(0, 1 << 30)), random.Values()});
       one_by_one.Insert(events.back().ts, events.back().seq, events.back().values);
     }
     batched.InsertBatch(events.size(), [&](size_t i, TimestampUs* ts, uint64_t* seq) {

@@ -1,5 +1,5 @@
 // FeatureStore: definitions, validated ingest, dead letters and online
-// features over one Database (DESIGN.md §2).
+// features over one Database (docs/design.md §3).
 //
 // Ingest: each chunk of rows is validated against its source; accepted rows
 // go to the event log (ColumnFamily::kEvents), their event ids to kEventIds,

@@ -1,6 +1,8 @@
 // Snapshots, historical retrieval and export through the FeatureStore, and
 // the parity contract between training and serving: for any entity and T,
 // online, historical and a brute-force recomputation agree exactly.
+#include "featurestore/point_in_time_join.h"
+
 #include <filesystem>
 #include <map>
 #include <random>
@@ -11,7 +13,6 @@
 #include "featurestore/catalog.h"
 #include "featurestore/csv_writer.h"
 #include "featurestore/feature_store.h"
-#include "featurestore/point_in_time_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -201,12 +202,13 @@ class JoinFixture : public ::testing::Test {
   std::string Join(const FeatureSelector& selector, const EntityRows& rows, int threads,
                    std::string* fingerprint) {
     std::string csv;
-    auto result = JoinHistorical(*db_, Select(selector), store_->NextSequence(), rows,
-                                 [&](absl::string_view chunk) {
-                                   csv.append(chunk.data(), chunk.size());
-                                   return absl::OkStatus();
-                                 },
-                                 JoinOptions{threads});
+    auto result = JoinHistorical(
+        *db_, Select(selector), store_->NextSequence(), rows,
+        [&](absl::string_view chunk) {
+          csv.append(chunk.data(), chunk.size());
+          return absl::OkStatus();
+        },
+        JoinOptions{threads});
     EXPECT_TRUE(result.ok()) << result.status();
     if (!result.ok()) return "";
     EXPECT_EQ(result->row_count, static_cast<int64_t>(rows.rows.size()));
@@ -217,12 +219,13 @@ class JoinFixture : public ::testing::Test {
   std::string Export(const FeatureSelector& selector, TimestampUs at, int threads,
                      std::string* fingerprint) {
     std::string csv;
-    auto result = ExportAsOf(*db_, Select(selector), store_->NextSequence(), at,
-                             [&](absl::string_view chunk) {
-                               csv.append(chunk.data(), chunk.size());
-                               return absl::OkStatus();
-                             },
-                             JoinOptions{threads});
+    auto result = ExportAsOf(
+        *db_, Select(selector), store_->NextSequence(), at,
+        [&](absl::string_view chunk) {
+          csv.append(chunk.data(), chunk.size());
+          return absl::OkStatus();
+        },
+        JoinOptions{threads});
     EXPECT_TRUE(result.ok()) << result.status();
     if (!result.ok()) return "";
     *fingerprint = result->fingerprint;
@@ -304,7 +307,8 @@ TEST_F(PointInTimeTest, BadEntityRowsFailNamingTheProblem) {
   auto bad_time = store_->GetHistoricalFeatures(view, rows, "", sink);
   EXPECT_THAT(std::string(bad_time.status().message()), HasSubstr("entity row 2"));
   EXPECT_THAT(std::string(bad_time.status().message()), HasSubstr("'last tuesday'"));
-  auto no_snapshot = store_->GetHistoricalFeatures(view, {{"account_id", "ts"}, {}, "ts"}, "nope", sink);
+  auto no_snapshot =
+      store_->GetHistoricalFeatures(view, {{"account_id", "ts"}, {}, "ts"}, "nope", sink);
   EXPECT_EQ(no_snapshot.status().code(), absl::StatusCode::kNotFound);
   FeatureSelector unknown{FeatureSelector::Kind::kService, "nope", {}};
   EXPECT_EQ(store_->GetHistoricalFeatures(unknown, rows, "", sink).status().code(),
@@ -331,13 +335,16 @@ TEST_F(PointInTimeTest, SnapshotsAreNamedDurableAndUnique) {
 }
 
 TEST_F(PointInTimeTest, ExportGivesEveryEntityAsOfATime) {
-  Ingest({{"e1", "B", kT0, 5.0, "X"}, {"e2", "A", kT0, 7.0, "Y"}, {"e3", "A", kT0 + kMinute, 1.0, "Y"}});
+  Ingest({{"e1", "B", kT0, 5.0, "X"},
+          {"e2", "A", kT0, 7.0, "Y"},
+          {"e3", "A", kT0 + kMinute, 1.0, "Y"}});
   std::string csv;
-  auto r = store_->ExportFeatures({FeatureSelector::Kind::kRefs, "", {"acct:n_10m", "acct:last_amount"}},
-                                  kT0 + kMinute, "", [&](absl::string_view chunk) {
-                                    csv.append(chunk.data(), chunk.size());
-                                    return absl::OkStatus();
-                                  });
+  auto r =
+      store_->ExportFeatures({FeatureSelector::Kind::kRefs, "", {"acct:n_10m", "acct:last_amount"}},
+                             kT0 + kMinute, "", [&](absl::string_view chunk) {
+                               csv.append(chunk.data(), chunk.size());
+                               return absl::OkStatus();
+                             });
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->join.row_count, 2);
   EXPECT_EQ(csv, "account_id,acct__n_10m,acct__last_amount\nA,1,7\nB,1,5\n");
@@ -360,13 +367,20 @@ TEST_F(PointInTimeTest, OnlineHistoricalAndBruteForceAgreeOnRandomStreams) {
   }
   // Ingest in chunks, in arrival order (timestamps out of order).
   for (size_t i = 0; i < events.size(); i += 50) {
-    Ingest(std::vector<Event>(events.begin() + i, events.begin() + std::min(events.size(), i + 50)));
+    Ingest(
+        std::vector<Event>(events.begin() + i, events.begin() + std::min(events.size(), i + 50)));
   }
   std::vector<std::pair<std::string, TimestampUs>> points;
   for (int i = 0; i < 300; ++i) {
     const Event& e = events[rng() % events.size()];
-    const DurationUs offsets[] = {0, 1, -1, 10 * kMinute, 10 * kMinute + 1, 60 * kMinute,
-                                  30 * kMinute + 1, static_cast<int64_t>(rng() % 3600) * kMicrosPerSecond};
+    const DurationUs offsets[] = {0,
+                                  1,
+                                  -1,
+                                  10 * kMinute,
+                                  10 * kMinute + 1,
+                                  60 * kMinute,
+                                  30 * kMinute + 1,
+                                  static_cast<int64_t>(rng() % 3600) * kMicrosPerSecond};
     points.push_back({accounts[rng() % accounts.size()], e.ts + offsets[rng() % 8]});
   }
   const std::string csv = Historical(points);
@@ -403,7 +417,8 @@ class ManyEntitiesJoinTest : public JoinFixture {
       const TimestampUs ts = kT0 + static_cast<int64_t>(rng() % (6 * 3600)) * kMicrosPerSecond;
       const std::string amount = rng() % 8 == 0 ? "" : std::to_string(rng() % 200);
       rows.push_back({"e" + std::to_string(id), "A" + std::to_string(rng() % kAccounts),
-                      FormatIsoTime(ts), amount, std::string(1, static_cast<char>('X' + rng() % 3))});
+                      FormatIsoTime(ts), amount,
+                      std::string(1, static_cast<char>('X' + rng() % 3))});
     }
     // In chunks, not sorted by time: many events arrive late.
     for (size_t i = 0; i < rows.size(); i += 5000) {
@@ -414,8 +429,8 @@ class ManyEntitiesJoinTest : public JoinFixture {
     for (int i = 0; i < 6000; ++i) {
       // Some accounts have no events; times around and beyond the events'.
       const std::string account = "A" + std::to_string(rng() % (kAccounts + 20));
-      const TimestampUs at =
-          kT0 + static_cast<int64_t>(rng() % (8 * 3600)) * kMicrosPerSecond - 3600 * kMicrosPerSecond;
+      const TimestampUs at = kT0 + static_cast<int64_t>(rng() % (8 * 3600)) * kMicrosPerSecond -
+                             3600 * kMicrosPerSecond;
       points_.rows.push_back({"row " + std::to_string(i), account, std::to_string(at)});
       times_.push_back(at);
     }
@@ -455,13 +470,13 @@ TEST_F(ManyEntitiesJoinTest, TheFirstBadRowFailsTheJoinWhateverTheThreads) {
   rows.rows[12000].pop_back();
   for (int threads : {1, 3}) {
     std::string csv;
-    auto result = JoinHistorical(*db_, Select({FeatureSelector::Kind::kView, "acct", {}}),
-                                 store_->NextSequence(), rows,
-                                 [&](absl::string_view chunk) {
-                                   csv.append(chunk.data(), chunk.size());
-                                   return absl::OkStatus();
-                                 },
-                                 JoinOptions{threads});
+    auto result = JoinHistorical(
+        *db_, Select({FeatureSelector::Kind::kView, "acct", {}}), store_->NextSequence(), rows,
+        [&](absl::string_view chunk) {
+          csv.append(chunk.data(), chunk.size());
+          return absl::OkStatus();
+        },
+        JoinOptions{threads});
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(result.status().message()), HasSubstr("entity row 9001"));
     EXPECT_THAT(std::string(result.status().message()), HasSubstr("'later'"));
@@ -474,13 +489,12 @@ TEST_F(ManyEntitiesJoinTest, ASinkErrorStopsTheJoinAndIsReturned) {
   for (int i = 0; i < 60000; ++i) rows.rows.push_back(points_.rows[i % points_.rows.size()]);
   for (int threads : {1, 2}) {
     int calls = 0;
-    auto result = JoinHistorical(*db_, Select({FeatureSelector::Kind::kView, "acct", {}}),
-                                 store_->NextSequence(), rows,
-                                 [&](absl::string_view) {
-                                   return ++calls == 3 ? absl::UnavailableError("client went away")
-                                                       : absl::OkStatus();
-                                 },
-                                 JoinOptions{threads});
+    auto result = JoinHistorical(
+        *db_, Select({FeatureSelector::Kind::kView, "acct", {}}), store_->NextSequence(), rows,
+        [&](absl::string_view) {
+          return ++calls == 3 ? absl::UnavailableError("client went away") : absl::OkStatus();
+        },
+        JoinOptions{threads});
     EXPECT_EQ(result.status(), absl::UnavailableError("client went away"));
     EXPECT_EQ(calls, 3) << "no chunk after the failing one";
   }
@@ -597,9 +611,9 @@ TEST_F(JoinFixture, ServiceOfSeveralEntityKeysEqualsOnlineReadsWhateverTheThread
                   "D" + std::to_string(rng() % 12), std::to_string(ts),
                   rng() % 6 == 0 ? "" : std::to_string(rng() % 500), kinds[rng() % kinds.size()]});
     if (i % 2 == 0) {
-      logins.push_back({"D" + std::to_string(rng() % 14),
-                        std::to_string(kT0 + static_cast<int64_t>(rng() % (3 * 3600)) *
-                                                 kMicrosPerSecond)});
+      logins.push_back(
+          {"D" + std::to_string(rng() % 14),
+           std::to_string(kT0 + static_cast<int64_t>(rng() % (3 * 3600)) * kMicrosPerSecond)});
     }
   }
   for (size_t i = 0; i < tx.size(); i += 500) {

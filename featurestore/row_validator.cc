@@ -107,24 +107,22 @@ absl::StatusOr<RowValidator> RowValidator::Create(
     v.required_[i] = !c.nullable || static_cast<int>(i) == v.timestamp_column_ ||
                      key_columns.contains(c.name) || c.name == source.event_id_column;
     if (v.required_[i] && !present[i]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "source ", source.name, ": required column '", c.name, "' is missing from the header"));
+      return absl::InvalidArgumentError(absl::StrCat("source ", source.name, ": required column '",
+                                                     c.name, "' is missing from the header"));
     }
   }
   return v;
 }
 
 void RowValidator::Reject(int column, absl::string_view value, absl::string_view rule,
-                          absl::string_view why, int64_t row_number,
-                          Rejection* rejection) const {
+                          absl::string_view why, int64_t row_number, Rejection* rejection) const {
   rejection->row_number = row_number;
   rejection->column = column >= 0 ? source_->columns[column].name : "";
   rejection->value = std::string(value);
   rejection->rule = std::string(rule);
-  rejection->reason =
-      column >= 0 ? absl::StrCat(source_->name, " row ", row_number, ": column ",
-                                 rejection->column, ": ", why)
-                  : absl::StrCat(source_->name, " row ", row_number, ": ", why);
+  rejection->reason = column >= 0 ? absl::StrCat(source_->name, " row ", row_number, ": column ",
+                                                 rejection->column, ": ", why)
+                                  : absl::StrCat(source_->name, " row ", row_number, ": ", why);
 }
 
 bool RowValidator::ParseCell(int column, absl::string_view cell, int64_t row_number, Value* out,
@@ -193,9 +191,10 @@ bool RowValidator::ParseCell(int column, absl::string_view cell, int64_t row_num
       }
       absl::StatusOr<TimestampUs> t = ParseIsoTime(cell);
       if (!t.ok()) {
-        return type_error(absl::StrCat("a timestamp (ISO-8601 UTC such as "
-                                       "2026-01-05T10:00:00Z, or integer epoch ",
-                                       c.epoch_unit, ")"));
+        return type_error(
+            absl::StrCat("a timestamp (ISO-8601 UTC such as "
+                         "2026-01-05T10:00:00Z, or integer epoch ",
+                         c.epoch_unit, ")"));
       }
       *out = *t;
       return true;
@@ -305,9 +304,8 @@ bool RowValidator::ValidateValues(absl::Span<const Value> values, int64_t row_nu
         v = static_cast<double>(std::get<int64_t>(v));
       } else if (!ok) {
         const std::string shown = ValueToText(v);
-        Reject(column, shown, "type",
-               absl::StrCat("'", shown, "' is not ", ColumnTypeName(type)), row_number,
-               rejection);
+        Reject(column, shown, "type", absl::StrCat("'", shown, "' is not ", ColumnTypeName(type)),
+               row_number, rejection);
         return false;
       }
     }

@@ -78,8 +78,8 @@ class RowValidator {
               Rejection* rejection) const;
   bool ParseCell(int column, absl::string_view cell, int64_t row_number, Value* out,
                  Rejection* rejection) const;
-  void Reject(int column, absl::string_view value, absl::string_view rule,
-              absl::string_view why, int64_t row_number, Rejection* rejection) const;
+  void Reject(int column, absl::string_view value, absl::string_view rule, absl::string_view why,
+              int64_t row_number, Rejection* rejection) const;
 
   const Source* source_ = nullptr;
   Options options_;

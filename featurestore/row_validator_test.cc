@@ -26,9 +26,12 @@ Source Txns() {
   amount.max = 1e6;
   Column kind = Col("kind", ColumnType::kString);
   kind.allowed = {"PAY", "XFER"};
-  s.columns = {Col("txn_id", ColumnType::kString), Col("account_id", ColumnType::kString),
-               Col("ts", ColumnType::kTimestamp),   amount,
-               kind,                                Col("n", ColumnType::kInt64, true),
+  s.columns = {Col("txn_id", ColumnType::kString),
+               Col("account_id", ColumnType::kString),
+               Col("ts", ColumnType::kTimestamp),
+               amount,
+               kind,
+               Col("n", ColumnType::kInt64, true),
                Col("flag", ColumnType::kBool, true)};
   return s;
 }
@@ -79,20 +82,25 @@ TEST_F(RowValidatorTest, EachRuleNamesColumnValueAndRow) {
     std::vector<std::string> cells;
     std::string rule, column, reason_part;
   } cases[] = {
-      {{"t1", "A-1", "2026-01-05T10:00:00Z", "-5", "PAY", "", ""}, "min", "amount",
+      {{"t1", "A-1", "2026-01-05T10:00:00Z", "-5", "PAY", "", ""},
+       "min",
+       "amount",
        "txns row 7: column amount: -5 is below min 0"},
       {{"t1", "A-1", "2026-01-05T10:00:00Z", "2e6", "PAY", "", ""}, "max", "amount", "above max"},
-      {{"t1", "A-1", "2026-01-05T10:00:00Z", "abc", "PAY", "", ""}, "type", "amount",
+      {{"t1", "A-1", "2026-01-05T10:00:00Z", "abc", "PAY", "", ""},
+       "type",
+       "amount",
        "'abc' is not a DOUBLE"},
       {{"t1", "A-1", "2026-01-05T10:00:00Z", "nan", "PAY", "", ""}, "finite", "amount", "nan"},
       {{"t1", "A-1", "yesterday", "1", "PAY", "", ""}, "type", "ts", "'yesterday'"},
-      {{"t1", "A-1", "2026-01-05T10:00:00Z", "1", "REFUND", "", ""}, "allowed", "kind",
+      {{"t1", "A-1", "2026-01-05T10:00:00Z", "1", "REFUND", "", ""},
+       "allowed",
+       "kind",
        "'REFUND' is not one of the allowed values (PAY, XFER)"},
       {{"t1", "", "2026-01-05T10:00:00Z", "1", "PAY", "", ""}, "not_null", "account_id", "missing"},
       {{"t1", "A-1", "2026-01-05T10:00:00Z", "1", "PAY", "x", ""}, "type", "n", "not an INT64"},
       {{"t1", "A-1", "2026-01-05T10:00:00Z", "1", "PAY", "", "maybe"}, "type", "flag", "BOOL"},
-      {{"t1", "A\xff", "2026-01-05T10:00:00Z", "1", "PAY", "", ""}, "utf8", "account_id",
-       "A\\xff"},
+      {{"t1", "A\xff", "2026-01-05T10:00:00Z", "1", "PAY", "", ""}, "utf8", "account_id", "A\\xff"},
       {{"t1", "A-1"}, "column_count", "", "row has 2 cells but the header has 7 columns"},
   };
   for (const Case& c : cases) {
@@ -125,7 +133,8 @@ TEST_F(RowValidatorTest, HeaderErrorsNameTheColumn) {
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("no column 'acount_id'"));
   auto twice = RowValidator::Create(source_, {"ts", "ts"}, {}, {});
   EXPECT_THAT(std::string(twice.status().message()), HasSubstr("'ts' appears twice"));
-  auto missing = RowValidator::Create(source_, {"txn_id", "ts", "amount", "kind"}, {"account_id"}, {});
+  auto missing =
+      RowValidator::Create(source_, {"txn_id", "ts", "amount", "kind"}, {"account_id"}, {});
   EXPECT_THAT(std::string(missing.status().message()),
               HasSubstr("required column 'account_id' is missing"));
 }

@@ -9,14 +9,14 @@ namespace fstore {
 namespace {
 
 absl::Status BadRef(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid model reference '", text, "': ", why,
-      " (expected NAME@STAGE, NAME@ALIAS or NAME:VERSION)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid model reference '", text, "': ", why,
+                   " (expected NAME@STAGE, NAME@ALIAS or NAME:VERSION)"));
 }
 
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
 }
 
 }  // namespace
@@ -29,9 +29,9 @@ absl::Status ValidateRegistryName(absl::string_view name, absl::string_view what
   }
   for (char c : name) {
     if (!IsNameChar(c)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, " '", name, "' has the character '", std::string(1, c),
-          "': use letters, digits, '_', '-' and '.'"));
+      return absl::InvalidArgumentError(absl::StrCat(what, " '", name, "' has the character '",
+                                                     std::string(1, c),
+                                                     "': use letters, digits, '_', '-' and '.'"));
     }
   }
   if (name[0] == '_' || name[0] == '-' || name[0] == '.') {
@@ -71,8 +71,7 @@ absl::StatusOr<ModelRef> ParseModelRef(absl::string_view text) {
   }
   if (colon != absl::string_view::npos) {
     if (!absl::SimpleAtoi(rest, &ref.version) || ref.version < 1) {
-      return BadRef(text, absl::StrCat("version '", rest,
-                                       "' is not a positive integer"));
+      return BadRef(text, absl::StrCat("version '", rest, "' is not a positive integer"));
     }
     ref.kind = ModelRef::Kind::kVersion;
     return ref;

@@ -34,8 +34,8 @@ TEST(ModelRefTest, VersionRef) {
 }
 
 TEST(ModelRefTest, RejectsMalformedRefsNamingThem) {
-  for (const char* bad : {"fraud", "fraud:", "fraud:0", "fraud:-1", "fraud:x", "@Production",
-                          ":3", "fraud@", "fraud@a@b", "fraud@x:3", "fr aud:1", "fraud@bad alias"}) {
+  for (const char* bad : {"fraud", "fraud:", "fraud:0", "fraud:-1", "fraud:x", "@Production", ":3",
+                          "fraud@", "fraud@a@b", "fraud@x:3", "fr aud:1", "fraud@bad alias"}) {
     auto ref = ParseModelRef(bad);
     ASSERT_FALSE(ref.ok()) << bad;
     EXPECT_EQ(ref.status().code(), absl::StatusCode::kInvalidArgument);

@@ -1,6 +1,6 @@
 // ModelRegistry: registered models, their versions, stages and aliases, the
 // artifacts (XGBoost model bytes) they point at, and the audit history of
-// every change (DESIGN.md §3), over the shared Database.
+// every change (docs/design.md §4), over the shared Database.
 //
 // Storage. Models live in ColumnFamily::kModels, versions in kModelVersions,
 // artifact bytes in kArtifacts (keyed by the lower-case hex sha256 of the

@@ -21,13 +21,11 @@ absl::string_view StageName(Stage stage) {
 }
 
 absl::StatusOr<Stage> ParseStage(absl::string_view text) {
-  for (Stage s : {Stage::kNone, Stage::kStaging, Stage::kProduction,
-                  Stage::kArchived}) {
+  for (Stage s : {Stage::kNone, Stage::kStaging, Stage::kProduction, Stage::kArchived}) {
     if (absl::EqualsIgnoreCase(text, StageName(s))) return s;
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown stage '", text,
-      "': expected one of None, Staging, Production, Archived"));
+      "unknown stage '", text, "': expected one of None, Staging, Production, Archived"));
 }
 
 }  // namespace fstore

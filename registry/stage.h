@@ -1,12 +1,11 @@
-// Stage: where a model version is in its life (shared/DESIGN.md §3).
+// Stage: where a model version is in its life (docs/design.md §4).
 // None -> Staging -> Production -> Archived; any transition is allowed except
 // from a deleted version.
 #ifndef FSTORE_REGISTRY_STAGE_H_
 #define FSTORE_REGISTRY_STAGE_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace fstore {
 

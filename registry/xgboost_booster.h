@@ -3,7 +3,7 @@
 // talks to XGBoost's C API, through xgboost_c_api.h, where XGBoost's
 // "-1 + XGBGetLastError()" becomes an absl::Status in exactly one function.
 //
-// Serving evaluates trees natively (DESIGN.md §6); XGBoost stays the loader
+// Serving evaluates trees natively (docs/design.md §5); XGBoost stays the loader
 // that validates artifacts at registration, the reference for parity tests,
 // and the trainer.
 //

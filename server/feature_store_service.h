@@ -49,8 +49,8 @@ class FeatureStoreService final : public v1::FeatureStore::Service {
                               v1::DeleteSnapshotResponse* response) override;
   grpc::Status GetHistoricalFeatures(
       grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::GetHistoricalFeaturesResponse,
-                               v1::GetHistoricalFeaturesRequest>* stream) override;
+      grpc::ServerReaderWriter<v1::GetHistoricalFeaturesResponse, v1::GetHistoricalFeaturesRequest>*
+          stream) override;
   grpc::Status ExportFeatures(grpc::ServerContext* context,
                               const v1::ExportFeaturesRequest* request,
                               grpc::ServerWriter<v1::ExportFeaturesResponse>* writer) override;

@@ -160,8 +160,8 @@ int FsdServer::metrics_bound_port() const { return http_ != nullptr ? http_->bou
 
 void FsdServer::Shutdown() {
   if (server_ == nullptr) return;
-  monitor_.reset();       // waits for a refresh in progress
-  http_.reset();          // no scrape reads the store while it closes
+  monitor_.reset();  // waits for a refresh in progress
+  http_.reset();     // no scrape reads the store while it closes
   spdlog::info("shutting down: finishing in-flight calls (up to {})",
                absl::FormatDuration(options_.shutdown_grace));
   SetHealth(server_.get(), false);

@@ -1,14 +1,14 @@
 // fsd: the fstore server. See --help.
-#include <fstream>
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
-
-#include <pthread.h>
+#include <fstream>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "gflags/gflags.h"
 #include "common/time_util.h"
+#include "gflags/gflags.h"
 #include "server/fsd_server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -16,8 +16,9 @@
 DEFINE_string(listen, "127.0.0.1",
               "Address to listen on. The default serves loopback only; use "
               "0.0.0.0 to serve every interface.");
-DEFINE_int32(port, 50051, "TCP port to listen on; 0 picks a free port "
-                          "(see --port_file).");
+DEFINE_int32(port, 50051,
+             "TCP port to listen on; 0 picks a free port "
+             "(see --port_file).");
 DEFINE_string(data_dir, "fstore-data",
               "Data directory (one RocksDB instance); created when missing.");
 DEFINE_int32(threads, 16, "Most RPCs served at once.");
@@ -99,8 +100,7 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::Milliseconds(FLAGS_shutdown_grace_ms);
   options.metrics_listen = FLAGS_metrics_listen;
   options.metrics_port = FLAGS_metrics_port;
-  absl::StatusOr<fstore::DurationUs> retention =
-      fstore::ParseDuration(FLAGS_serving_log_retention);
+  absl::StatusOr<fstore::DurationUs> retention = fstore::ParseDuration(FLAGS_serving_log_retention);
   if (!retention.ok() || *retention <= 0) {
     spdlog::critical("--serving_log_retention '{}' must be a positive duration such as 7d",
                      FLAGS_serving_log_retention);

@@ -27,7 +27,9 @@ TEST(PeriodicTaskTest, RunsRepeatedlyUntilDestroyed) {
 TEST(PeriodicTaskTest, DestructionDoesNotWaitForTheInterval) {
   std::atomic<int> runs{0};
   const auto start = std::chrono::steady_clock::now();
-  { PeriodicTask task(absl::Hours(1), [&] { runs.fetch_add(1); }); }
+  {
+    PeriodicTask task(absl::Hours(1), [&] { runs.fetch_add(1); });
+  }
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::minutes(30));
   EXPECT_EQ(runs.load(), 0);  // the first run is one interval away
 }

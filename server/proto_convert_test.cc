@@ -6,8 +6,8 @@ namespace fstore {
 namespace {
 
 TEST(ProtoConvertTest, ValuesRoundTripIncludingNull) {
-  for (const Value& v : {Value(), Value(int64_t{-3}), Value(2.5), Value(std::string("x")),
-                         Value(true)}) {
+  for (const Value& v :
+       {Value(), Value(int64_t{-3}), Value(2.5), Value(std::string("x")), Value(true)}) {
     v1::Value p;
     ToProto(v, &p);
     EXPECT_EQ(FromProto(p), v);
@@ -76,7 +76,8 @@ TEST(ProtoConvertTest, IngestSummaryAndRejections) {
   s.accepted = 5;
   s.rejected = 1;
   s.duplicates = 2;
-  s.rejections.push_back({12, "amount", "-5", "min", "txns row 12: column amount: -5 is below min 0"});
+  s.rejections.push_back(
+      {12, "amount", "-5", "min", "txns row 12: column amount: -5 is below min 0"});
   v1::IngestResponse r;
   ToProto(s, &r);
   EXPECT_EQ(r.accepted(), 5);

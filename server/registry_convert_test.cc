@@ -9,8 +9,7 @@ TEST(RegistryConvertTest, StagesRoundTripAndUnspecifiedIsRefused) {
   for (Stage s : {Stage::kNone, Stage::kStaging, Stage::kProduction, Stage::kArchived}) {
     EXPECT_EQ(FromProto(ToProto(s)).value(), s);
   }
-  EXPECT_EQ(FromProto(v1::STAGE_UNSPECIFIED).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FromProto(v1::STAGE_UNSPECIFIED).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(FromProto(static_cast<v1::Stage>(42)).ok());
 }
 

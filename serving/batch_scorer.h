@@ -1,4 +1,4 @@
-// Batch scoring (DESIGN.md §4): scores a list of entities with one model
+// Batch scoring (docs/design.md §4): scores a list of entities with one model
 // version, pinned for the whole run even if a promotion lands meanwhile, and
 // writes fraud_score, risk_bucket, model version and time to the scores
 // table under a new batch id.

@@ -73,12 +73,12 @@ absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const Feedback
   }
   // Per model, the nearest request holding the keys.
   std::map<std::string, ServedRequest> nearest;
-  const TimestampUs since =
-      label.at > std::numeric_limits<int64_t>::min() + match_within ? label.at - match_within
-                                                                    : label.at;
-  const TimestampUs until =
-      label.at < std::numeric_limits<int64_t>::max() - match_within - 1 ? label.at + match_within + 1
-                                                                        : label.at;
+  const TimestampUs since = label.at > std::numeric_limits<int64_t>::min() + match_within
+                                ? label.at - match_within
+                                : label.at;
+  const TimestampUs until = label.at < std::numeric_limits<int64_t>::max() - match_within - 1
+                                ? label.at + match_within + 1
+                                : label.at;
   FSTORE_RETURN_IF_ERROR(log_->Scan(since, until, [&](const ServedRequest& r) {
     if ((!label.model.empty() && r.model != label.model) || !HoldsKeys(r, label.entity)) {
       return absl::OkStatus();
@@ -92,9 +92,9 @@ absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const Feedback
   }));
   if (nearest.empty()) {
     return absl::NotFoundError(absl::StrCat(
-        "no request", label.model.empty() ? "" : absl::StrCat(" of model ", label.model),
-        " for ", KeysText(label.entity), " was scored within ",
-        FormatDuration(match_within), " of ", FormatIsoTime(label.at)));
+        "no request", label.model.empty() ? "" : absl::StrCat(" of model ", label.model), " for ",
+        KeysText(label.entity), " was scored within ", FormatDuration(match_within), " of ",
+        FormatIsoTime(label.at)));
   }
   std::vector<ServedRequest> out;
   for (auto& [model, r] : nearest) out.push_back(std::move(r));
@@ -113,8 +113,8 @@ absl::StatusOr<FeedbackSummary> FeedbackStore::Record(absl::Span<const FeedbackL
           absl::StrCat("row ", l.row, ": label ", l.label, " is not 0 or 1"));
     }
     if (l.request_id.empty() && (l.entity.empty() || l.at == 0)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "row ", l.row, ": a label needs a request id, or entity keys and a time"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("row ", l.row, ": a label needs a request id, or entity keys and a time"));
     }
   }
   absl::MutexLock lock(&record_mu_);

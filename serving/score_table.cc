@@ -61,9 +61,9 @@ absl::Status ScoreTable::Append(absl::Span<const ScoreRecord> records, int64_t f
   for (size_t i = 0; i < records.size(); ++i) {
     const ScoreRecord& r = records[i];
     if (r.batch_id != records[0].batch_id || r.scored_at != records[0].scored_at) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "score records of one append must share a batch; got ", records[0].batch_id, " and ",
-          r.batch_id));
+      return absl::InvalidArgumentError(
+          absl::StrCat("score records of one append must share a batch; got ", records[0].batch_id,
+                       " and ", r.batch_id));
     }
     batch.Put(ColumnFamily::kScores, Key(r, first_row + static_cast<int64_t>(i)), Encode(r));
   }

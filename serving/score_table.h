@@ -1,4 +1,4 @@
-// ScoreTable: the batch-scoring output (DESIGN.md §4), one record per scored
+// ScoreTable: the batch-scoring output (docs/design.md §4), one record per scored
 // entity in ColumnFamily::kScores, for analysts to list and export.
 //
 // Records are keyed by (scored_at, batch_id, row), so listing returns

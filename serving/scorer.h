@@ -1,5 +1,5 @@
 // Scorer: scores one event with a registered model and the features the
-// store holds for its entities (DESIGN.md §4). For each request it
+// store holds for its entities (docs/design.md §4). For each request it
 //   1. resolves the model reference (NAME@STAGE, NAME@ALIAS, NAME:VERSION)
 //      against the registry's in-memory state, so a promotion or alias move
 //      takes effect on the next request;

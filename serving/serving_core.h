@@ -49,7 +49,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/time_util.h"
-#include "storage/database.h"
 #include "featurestore/feature_store.h"
 #include "featurestore/value.h"
 #include "registry/model_registry.h"
@@ -60,6 +59,7 @@
 #include "serving/score_table.h"
 #include "serving/scorer.h"
 #include "serving/serving_log.h"
+#include "storage/database.h"
 
 namespace fstore {
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "storage/temp_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
 #include "registry/xgboost_booster.h"
+#include "storage/temp_database.h"
 
 namespace fstore {
 namespace {

@@ -157,9 +157,11 @@ class ServingLogImpl final : public ServingLog {
       FSTORE_ASSIGN_OR_RETURN(value, db_->Get(ColumnFamily::kServingLog, *key));
     }
     if (!value.has_value()) {
-      return absl::NotFoundError(absl::StrCat(
-          "request id '", request_id, "' is not in the serving log (never scored, or older than "
-          "the retention of ", FormatDuration(options_.retention), ")"));
+      return absl::NotFoundError(
+          absl::StrCat("request id '", request_id,
+                       "' is not in the serving log (never scored, or older than "
+                       "the retention of ",
+                       FormatDuration(options_.retention), ")"));
     }
     ServedRequest r;
     if (!DecodeServedRequest(*value, &r)) {

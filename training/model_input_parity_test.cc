@@ -13,12 +13,12 @@
 #include "absl/strings/str_split.h"
 #include "featurestore/feature_store.h"
 #include "featurestore/model_input.h"
-#include "storage/temp_database.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
 #include "registry/model_registry.h"
 #include "registry/xgboost_booster.h"
 #include "serving/scorer.h"
+#include "storage/temp_database.h"
 #include "training/training_set.h"
 
 namespace fstore {

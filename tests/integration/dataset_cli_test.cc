@@ -25,14 +25,18 @@ class DatasetCliTest : public ::testing::Test {
   void SetUp() override {
     fsd_ = FsdProcess::Start();
     ASSERT_NE(fsd_, nullptr);
-    ASSERT_EQ(fsd_->Fsctl({"apply", std::string(FSTORE_SOURCE_DIR) + "/tests/data/txns_features.yaml"}).exit_code, 0);
-    Ingest("txn_id,account_id,device_id,ts,amount,kind\n"
-           "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
-           "t2,A-1,D-2,2026-01-05T10:20:00Z,30,XFER\n"
-           "t3,A-2,D-1,2026-01-05T11:00:00Z,5,PAY\n");
+    ASSERT_EQ(
+        fsd_->Fsctl({"apply", std::string(FSTORE_SOURCE_DIR) + "/tests/data/txns_features.yaml"})
+            .exit_code,
+        0);
+    Ingest(
+        "txn_id,account_id,device_id,ts,amount,kind\n"
+        "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
+        "t2,A-1,D-2,2026-01-05T10:20:00Z,30,XFER\n"
+        "t3,A-2,D-1,2026-01-05T11:00:00Z,5,PAY\n");
     labels_ = Write("labels.csv",
                     "account_id,ts,label\n"
-                    "A-1,2026-01-05T10:20:00Z,1\n"   // sees t1 only: t2 happens at that instant
+                    "A-1,2026-01-05T10:20:00Z,1\n"  // sees t1 only: t2 happens at that instant
                     "A-2,2026-01-05T12:00:00Z,0\n"
                     "A-9,2026-01-05T12:00:00Z,0\n");
   }
@@ -55,8 +59,8 @@ class DatasetCliTest : public ::testing::Test {
 
 TEST_F(DatasetCliTest, BuildsAPointInTimeCorrectTrainingSet) {
   const std::string out = dir_.path() + "/train.csv";
-  ProgramResult r = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities", labels_,
-                                 "--out", out});
+  ProgramResult r = fsd_->Fsctl(
+      {"dataset", "build", "--service", "acct_svc", "--entities", labels_, "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("wrote 3 rows"));
   EXPECT_THAT(r.out, HasSubstr("rebuild with --snapshot snap-"));
@@ -76,8 +80,9 @@ TEST_F(DatasetCliTest, TheSameSnapshotRebuildsTheSameBytesAndFingerprint) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   // Late data with old timestamps arrives after the snapshot.
   Ingest("txn_id,account_id,device_id,ts,amount,kind\nt0,A-1,D-1,2026-01-05T10:10:00Z,99,XFER\n");
-  ProgramResult second = fsd_->Fsctl({"--output=json", "dataset", "build", "--service", "acct_svc",
-                                      "--entities", labels_, "--snapshot", "train-jan", "--out", b});
+  ProgramResult second =
+      fsd_->Fsctl({"--output=json", "dataset", "build", "--service", "acct_svc", "--entities",
+                   labels_, "--snapshot", "train-jan", "--out", b});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(Slurp(a), Slurp(b));
   EXPECT_EQ(first.out, std::string(second.out).replace(second.out.find("b.csv"), 5, "a.csv"));
@@ -88,9 +93,10 @@ TEST_F(DatasetCliTest, TheSameSnapshotRebuildsTheSameBytesAndFingerprint) {
 
 TEST_F(DatasetCliTest, AFailedBuildLeavesNoFileUnderTheRequestedName) {
   const std::string out = dir_.path() + "/bad.csv";
-  const std::string bad = Write("bad_entities.csv", "account_id,ts\nA-1,2026-01-05T10:20:00Z\nA-2,soon\n");
-  ProgramResult r = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities", bad,
-                                 "--out", out});
+  const std::string bad =
+      Write("bad_entities.csv", "account_id,ts\nA-1,2026-01-05T10:20:00Z\nA-2,soon\n");
+  ProgramResult r =
+      fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities", bad, "--out", out});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("entity row 2"));
   EXPECT_THAT(r.err, HasSubstr("'soon'"));
@@ -103,15 +109,17 @@ TEST_F(DatasetCliTest, AFailedBuildLeavesNoFileUnderTheRequestedName) {
 TEST_F(DatasetCliTest, BadInputsAreNamed) {
   const std::string out = dir_.path() + "/x.csv";
   const std::string no_key = Write("nokey.csv", "acct,ts\nA-1,2026-01-05T10:20:00Z\n");
-  ProgramResult r1 = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities", no_key, "--out", out});
+  ProgramResult r1 = fsd_->Fsctl(
+      {"dataset", "build", "--service", "acct_svc", "--entities", no_key, "--out", out});
   EXPECT_THAT(r1.err, HasSubstr("no column 'account_id'"));
-  ProgramResult r2 = fsd_->Fsctl({"dataset", "build", "--service", "nope", "--entities", labels_, "--out", out});
+  ProgramResult r2 =
+      fsd_->Fsctl({"dataset", "build", "--service", "nope", "--entities", labels_, "--out", out});
   EXPECT_THAT(r2.err, HasSubstr("unknown feature service 'nope'"));
-  ProgramResult r3 = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities", labels_,
-                                  "--snapshot", "nope", "--out", out});
+  ProgramResult r3 = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities",
+                                  labels_, "--snapshot", "nope", "--out", out});
   EXPECT_THAT(r3.err, HasSubstr("unknown snapshot 'nope'"));
-  ProgramResult r4 = fsd_->Fsctl({"dataset", "build", "--features", "acct:n_1h", "--entities", labels_,
-                                  "--timestamp-column", "when", "--out", out});
+  ProgramResult r4 = fsd_->Fsctl({"dataset", "build", "--features", "acct:n_1h", "--entities",
+                                  labels_, "--timestamp-column", "when", "--out", out});
   EXPECT_THAT(r4.err, HasSubstr("no timestamp column 'when'"));
   for (const ProgramResult& r : {r1, r2, r3, r4}) EXPECT_EQ(r.exit_code, 1);
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -119,8 +127,8 @@ TEST_F(DatasetCliTest, BadInputsAreNamed) {
 
 TEST_F(DatasetCliTest, ExportsEveryEntityAsOfATime) {
   const std::string out = dir_.path() + "/export.csv";
-  ProgramResult r = fsd_->Fsctl({"export", "acct:n_1h,acct:last_amt", "--at", "2026-01-05T11:00:00Z",
-                                 "--out", out});
+  ProgramResult r = fsd_->Fsctl(
+      {"export", "acct:n_1h,acct:last_amt", "--at", "2026-01-05T11:00:00Z", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("exported 2 entities"));
   EXPECT_EQ(Slurp(out), "account_id,acct__n_1h,acct__last_amt\nA-1,2,30\nA-2,0,\n");

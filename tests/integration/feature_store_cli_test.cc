@@ -49,7 +49,8 @@ TEST_F(FeatureStoreCliTest, ApplyReportsCreatedThenUnchanged) {
 }
 
 TEST_F(FeatureStoreCliTest, DryRunShowsTheDiffWithoutStoring) {
-  const std::string path = WriteCsv("more.yaml", "entities: [{name: merchant, join_key: merchant_id}]\n");
+  const std::string path =
+      WriteCsv("more.yaml", "entities: [{name: merchant, join_key: merchant_id}]\n");
   ProgramResult dry = fsd_->Fsctl({"apply", "--dry-run", path});
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_THAT(dry.out, HasSubstr("would create"));
@@ -71,11 +72,10 @@ feature_views:
 }
 
 TEST_F(FeatureStoreCliTest, IngestThenReadFeaturesAsJson) {
-  const std::string csv = WriteCsv(
-      "txns.csv", std::string(kHeader) +
-                      "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
-                      "t2,A-1,D-2,2026-01-05T10:20:00Z,30,XFER\n"
-                      "t3,A-1,D-1,2026-01-05T12:00:00Z,5,XFER\n");
+  const std::string csv = WriteCsv("txns.csv", std::string(kHeader) +
+                                                   "t1,A-1,D-1,2026-01-05T10:00:00Z,10,PAY\n"
+                                                   "t2,A-1,D-2,2026-01-05T10:20:00Z,30,XFER\n"
+                                                   "t3,A-1,D-1,2026-01-05T12:00:00Z,5,XFER\n");
   ProgramResult ingest = fsd_->Fsctl({"--output=json", "ingest", "txns", csv});
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
   EXPECT_THAT(ingest.out, HasSubstr("\"accepted\":3,\"rejected\":0,\"duplicates\":0"));
@@ -106,17 +106,19 @@ TEST_F(FeatureStoreCliTest, ReplayingABackfillCountsDuplicates) {
 
 TEST_F(FeatureStoreCliTest, BadRowsAreRejectedWithReasonsAndListed) {
   std::string huge(10 << 20, 'z');
-  const std::string csv = WriteCsv(
-      "dirty.csv", std::string(kHeader) +
-                       "t1,A-1,D-1,2026-01-05T10:00:00Z,-5,PAY\n"          // line 2: min
-                       "t2,A-1,D-1,not-a-time,1,PAY\n"                     // line 3: type
-                       "t3,A-1,D-1,2026-01-05T10:00:00Z,1,REFUND\n"        // line 4: allowed
-                       "t4,,D-1,2026-01-05T10:00:00Z,1,PAY\n"              // line 5: empty key
-                       "t5,A-1,D-1,2026-01-05T10:00:00Z,abc,PAY\n"         // line 6: wrong type
-                       "t6,A-1,2026-01-05T10:00:00Z,1\n"                   // line 7: malformed line
-                       "t7,A-\xff,D-1,2026-01-05T10:00:00Z,1,PAY\n"        // line 8: not UTF-8
-                       "t8," + huge + ",D-1,2026-01-05T10:00:00Z,1,PAY\n"  // line 9: 10 MB
-                       "t9,A-1,D-1,2026-01-05T10:00:00Z,7,PAY\n");         // line 10: good
+  const std::string csv =
+      WriteCsv("dirty.csv", std::string(kHeader) +
+                                "t1,A-1,D-1,2026-01-05T10:00:00Z,-5,PAY\n"    // line 2: min
+                                "t2,A-1,D-1,not-a-time,1,PAY\n"               // line 3: type
+                                "t3,A-1,D-1,2026-01-05T10:00:00Z,1,REFUND\n"  // line 4: allowed
+                                "t4,,D-1,2026-01-05T10:00:00Z,1,PAY\n"        // line 5: empty key
+                                "t5,A-1,D-1,2026-01-05T10:00:00Z,abc,PAY\n"   // line 6: wrong type
+                                "t6,A-1,2026-01-05T10:00:00Z,1\n"  // line 7: malformed line
+                                "t7,A-\xff,D-1,2026-01-05T10:00:00Z,1,PAY\n"  // line 8: not UTF-8
+                                "t8," +
+                                huge +
+                                ",D-1,2026-01-05T10:00:00Z,1,PAY\n"          // line 9: 10 MB
+                                "t9,A-1,D-1,2026-01-05T10:00:00Z,7,PAY\n");  // line 10: good
   ProgramResult r = fsd_->Fsctl({"--output=json", "ingest", "txns", csv});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\"accepted\":1,\"rejected\":8,\"duplicates\":0"));
@@ -142,8 +144,9 @@ TEST_F(FeatureStoreCliTest, BadRowsAreRejectedWithReasonsAndListed) {
 }
 
 TEST_F(FeatureStoreCliTest, HeaderProblemsFailTheWholeIngestClearly) {
-  const std::string missing = WriteCsv("missing.csv", "txn_id,device_id,ts,amount,kind\n"
-                                                      "t1,D-1,2026-01-05T10:00:00Z,1,PAY\n");
+  const std::string missing = WriteCsv("missing.csv",
+                                       "txn_id,device_id,ts,amount,kind\n"
+                                       "t1,D-1,2026-01-05T10:00:00Z,1,PAY\n");
   ProgramResult r = fsd_->Fsctl({"ingest", "txns", missing});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("required column 'account_id' is missing"));
@@ -180,8 +183,8 @@ TEST_F(FeatureStoreCliTest, FeaturesGetErrorsNameTheProblem) {
   ProgramResult no_key = fsd_->Fsctl({"features", "get", "acct", "--entity", "device_id=D"});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("entity key 'account_id' is required"));
-  ProgramResult bad_time = fsd_->Fsctl({"features", "get", "acct", "--entity", "account_id=A",
-                                        "--at", "tomorrow"});
+  ProgramResult bad_time =
+      fsd_->Fsctl({"features", "get", "acct", "--entity", "account_id=A", "--at", "tomorrow"});
   EXPECT_EQ(bad_time.exit_code, 1);
   EXPECT_THAT(bad_time.err, HasSubstr("'tomorrow'"));
 }

@@ -21,8 +21,8 @@ TEST(FsctlTest, HealthAsJson) {
   ASSERT_NE(fsd, nullptr);
   ProgramResult r = fsd->Fsctl({"--output=json", "health"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "{\"server\":\"" + fsd->address() +
-                       "\",\"service\":\"\",\"status\":\"SERVING\"}\n");
+  EXPECT_EQ(r.out,
+            "{\"server\":\"" + fsd->address() + "\",\"service\":\"\",\"status\":\"SERVING\"}\n");
 }
 
 TEST(FsctlTest, ServerAddressFromEnvironmentIsNotNeededWhenFlagGiven) {
@@ -46,20 +46,33 @@ TEST(FsctlTest, HealthOfStoppedServerFailsNamingTheAddress) {
 TEST(FsctlTest, ToolHelpListsEveryDesignVerb) {
   ProgramResult r = RunFsctl({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* verb :
-       {"apply FILE", "ingest SOURCE FILE.csv", "features get REF", "snapshot create",
-        "snapshot list", "dataset build", "train", "register", "models list", "models show NAME",
-        "promote NAME VERSION", "alias set NAME ALIAS VERSION", "score MODELREF",
-        "batch-score MODELREF", "scores export", "health", "drift MODELREF", "quality SOURCE",
-        "feedback FILE.csv", "performance MODELREF"}) {
+  for (const char* verb : {"apply FILE",
+                           "ingest SOURCE FILE.csv",
+                           "features get REF",
+                           "snapshot create",
+                           "snapshot list",
+                           "dataset build",
+                           "train",
+                           "register",
+                           "models list",
+                           "models show NAME",
+                           "promote NAME VERSION",
+                           "alias set NAME ALIAS VERSION",
+                           "score MODELREF",
+                           "batch-score MODELREF",
+                           "scores export",
+                           "health",
+                           "drift MODELREF",
+                           "quality SOURCE",
+                           "feedback FILE.csv",
+                           "performance MODELREF"}) {
     EXPECT_THAT(r.out, HasSubstr(verb)) << verb;
   }
 }
 
 TEST(FsctlTest, EveryVerbHasHelp) {
-  for (std::vector<std::string> verb :
-       std::vector<std::vector<std::string>>{{"score"}, {"models", "show"}, {"promote"},
-                                             {"dataset", "build"}, {"health"}}) {
+  for (std::vector<std::string> verb : std::vector<std::vector<std::string>>{
+           {"score"}, {"models", "show"}, {"promote"}, {"dataset", "build"}, {"health"}}) {
     verb.push_back("--help");
     ProgramResult r = RunFsctl(verb);
     EXPECT_EQ(r.exit_code, 0) << verb[0];
@@ -72,8 +85,8 @@ TEST(FsctlTest, FeaturesGetPointsSnapshotReadsToDatasetBuild) {
   ProgramResult help = RunFsctl({"features", "get", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("dataset build"));
-  ProgramResult r = RunFsctl({"features", "get", "acct", "--entity", "account_id=A-1",
-                              "--snapshot", "s1"});
+  ProgramResult r =
+      RunFsctl({"features", "get", "acct", "--entity", "account_id=A-1", "--snapshot", "s1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--snapshot"));
 }

@@ -77,8 +77,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-ProgramResult RunProgram(const std::vector<std::string>& argv,
-                         const std::string& input, int timeout_s) {
+ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& input,
+                         int timeout_s) {
   TempDir io;
   const std::string in_path = io.path() + "/stdin";
   const std::string out_path = io.path() + "/stdout";
@@ -116,8 +116,8 @@ std::unique_ptr<FsdProcess> FsdProcess::Start(const Options& options, std::strin
   p->log_path_ = p->work_dir_->path() + "/fsd.log";
   const std::string port_file = p->work_dir_->path() + "/port";
   std::vector<std::string> argv = {FSD_PATH, "--data_dir=" + p->data_dir_,
-                                   "--port=" + std::to_string(options.port),
-                                   "--listen=127.0.0.1", "--port_file=" + port_file};
+                                   "--port=" + std::to_string(options.port), "--listen=127.0.0.1",
+                                   "--port_file=" + port_file};
   const std::string metrics_port_file = p->work_dir_->path() + "/metrics_port";
   if (options.metrics) {
     argv.push_back("--metrics_port=0");

@@ -34,8 +34,8 @@ struct ProgramResult {
 
 // Runs `argv` (argv[0] is the program path) to completion, feeding `input`
 // on stdin. Gives up and kills it after `timeout_s` seconds.
-ProgramResult RunProgram(const std::vector<std::string>& argv,
-                         const std::string& input = "", int timeout_s = 120);
+ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& input = "",
+                         int timeout_s = 120);
 
 class FsdProcess {
  public:
@@ -49,8 +49,7 @@ class FsdProcess {
 
   // Starts fsd and waits (up to 30 s) until it answers health checks.
   // Returns nullptr if it exited instead; `log` then holds its output.
-  static std::unique_ptr<FsdProcess> Start(const Options& options,
-                                           std::string* log = nullptr);
+  static std::unique_ptr<FsdProcess> Start(const Options& options, std::string* log = nullptr);
   static std::unique_ptr<FsdProcess> Start() { return Start(Options{}); }
 
   ~FsdProcess();  // Stop()s if still running
@@ -70,8 +69,7 @@ class FsdProcess {
   std::string Log() const;
 
   // Runs fsctl against this server with --server set.
-  ProgramResult Fsctl(const std::vector<std::string>& args,
-                      const std::string& input = "") const;
+  ProgramResult Fsctl(const std::vector<std::string>& args, const std::string& input = "") const;
 
  private:
   FsdProcess() = default;
@@ -86,8 +84,7 @@ class FsdProcess {
 };
 
 // Runs fsctl with `args` (no --server added).
-ProgramResult RunFsctl(const std::vector<std::string>& args,
-                       const std::string& input = "");
+ProgramResult RunFsctl(const std::vector<std::string>& args, const std::string& input = "");
 
 }  // namespace fstore::testing
 

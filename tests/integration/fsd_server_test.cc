@@ -1,6 +1,6 @@
 // fsd as a process: health, reflection, start-up failures, clean shutdown.
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -49,9 +49,9 @@ TEST(FsdServerTest, ReflectionListsTheFstoreServices) {
   ASSERT_TRUE(stream->Read(&response));
   std::vector<std::string> names;
   for (const auto& s : response.list_services_response().service()) names.push_back(s.name());
-  EXPECT_THAT(names, IsSupersetOf({"fstore.v1.FeatureStore", "fstore.v1.Registry",
-                                   "fstore.v1.Serving", "fstore.v1.Monitoring",
-                                   "grpc.health.v1.Health"}));
+  EXPECT_THAT(names,
+              IsSupersetOf({"fstore.v1.FeatureStore", "fstore.v1.Registry", "fstore.v1.Serving",
+                            "fstore.v1.Monitoring", "grpc.health.v1.Health"}));
 
   // A service's descriptor is available too, so generic tools can call it.
   request.set_file_containing_symbol("fstore.v1.Serving");

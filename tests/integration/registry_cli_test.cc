@@ -52,8 +52,8 @@ class RegistryCliTest : public ::testing::Test {
 
   // Registers a model file; returns fsctl's result.
   ProgramResult Register(const std::string& artifact, const std::string& metrics = "") {
-    std::vector<std::string> args = {"--output=json", "register", "--model", "fraud",
-                                     "--artifact", artifact, "--service", "acct_svc"};
+    std::vector<std::string> args = {"--output=json", "register", "--model",   "fraud",
+                                     "--artifact",    artifact,   "--service", "acct_svc"};
     if (!metrics.empty()) {
       args.push_back("--metrics");
       args.push_back(WriteFile("metrics.json", metrics));
@@ -79,8 +79,9 @@ TEST_F(RegistryCliTest, RegisterRecordsTheBindingArtifactAndMetrics) {
   EXPECT_EQ(v["version"], 1);
   EXPECT_EQ(v["stage"], "None");
   EXPECT_EQ(v["service"], "acct_svc");
-  EXPECT_EQ(v["features"], nlohmann::json::parse(
-                               R"(["acct:n_1h","acct:amt_sum_24h","acct:xfer_n_24h","acct:last_amt","amount"])"));
+  EXPECT_EQ(v["features"],
+            nlohmann::json::parse(
+                R"(["acct:n_1h","acct:amt_sum_24h","acct:xfer_n_24h","acct:last_amt","amount"])"));
   EXPECT_EQ(v["request_fields"], nlohmann::json::parse(R"(["amount"])"));
   EXPECT_EQ(v["artifact_format"], "json");
   EXPECT_EQ(v["artifact_sha256"].get<std::string>().size(), 64u);
@@ -94,8 +95,8 @@ TEST_F(RegistryCliTest, RegisterRecordsTheBindingArtifactAndMetrics) {
   ASSERT_EQ(shown["versions"].size(), 2u);
   EXPECT_EQ(shown["versions"][1]["version"], 2);
   EXPECT_EQ(shown["versions"][1]["artifact_format"], "ubjson");
-  for (const char* key : {"version", "stage", "aliases", "artifact_sha256", "service", "metrics",
-                          "created_at"}) {
+  for (const char* key :
+       {"version", "stage", "aliases", "artifact_sha256", "service", "metrics", "created_at"}) {
     EXPECT_TRUE(shown["versions"][0].contains(key)) << key;
   }
   ProgramResult table = fsd_->Fsctl({"models", "show", "fraud"});
@@ -158,8 +159,8 @@ TEST_F(RegistryCliTest, PromotionsArchiveExistingAndGatesRefuseWithTheValue) {
 }
 
 TEST_F(RegistryCliTest, AModelGateIsCheckedOnEveryProductionPromotion) {
-  ProgramResult created = fsd_->Fsctl({"models", "create", "fraud", "--gate", "auc>=0.9",
-                                       "--description", "card fraud"});
+  ProgramResult created = fsd_->Fsctl(
+      {"models", "create", "fraud", "--gate", "auc>=0.9", "--description", "card fraud"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   ASSERT_EQ(Register(Model("a.json"), R"({"auc": 0.85})").exit_code, 0);
   ProgramResult refused = fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"});
@@ -227,8 +228,8 @@ TEST_F(RegistryCliTest, UnknownModelVersionStageAndRefsAreNamed) {
   ProgramResult not_number = fsd_->Fsctl({"promote", "fraud", "one", "--stage", "Staging"});
   EXPECT_EQ(not_number.exit_code, 1);
   EXPECT_THAT(not_number.err, HasSubstr("'one'"));
-  ProgramResult ref = fsd_->Fsctl({"artifact", "get", "fraud@Production", "--out",
-                                   files_.path() + "/x.json"});
+  ProgramResult ref =
+      fsd_->Fsctl({"artifact", "get", "fraud@Production", "--out", files_.path() + "/x.json"});
   EXPECT_EQ(ref.exit_code, 1);
   EXPECT_THAT(ref.err, HasSubstr("fraud@Production"));
   ProgramResult show = fsd_->Fsctl({"models", "show", "fraud", "--version", "7"});

@@ -43,11 +43,17 @@ class ServingCliTest : public ::testing::Test {
     ASSERT_EQ(fsd_->Fsctl({"apply", kDefinitions}).exit_code, 0);
     // Timestamps relative to now so that the 1h window still holds them.
     const TimestampUs now = NowUs();
-    const std::string csv = WriteFile(
-        "txns.csv", "txn_id,account_id,device_id,ts,amount,kind\n"
-                    "t1,A-1,D-1," + FormatIsoTime(now - 30 * 60 * kMicrosPerSecond) + ",10,PAY\n"
-                    "t2,A-1,D-1," + FormatIsoTime(now - 20 * 60 * kMicrosPerSecond) + ",250,XFER\n"
-                    "t3,A-2,D-2," + FormatIsoTime(now - 120 * 60 * kMicrosPerSecond) + ",70,PAY\n");
+    const std::string csv =
+        WriteFile("txns.csv",
+                  "txn_id,account_id,device_id,ts,amount,kind\n"
+                  "t1,A-1,D-1," +
+                      FormatIsoTime(now - 30 * 60 * kMicrosPerSecond) +
+                      ",10,PAY\n"
+                      "t2,A-1,D-1," +
+                      FormatIsoTime(now - 20 * 60 * kMicrosPerSecond) +
+                      ",250,XFER\n"
+                      "t3,A-2,D-2," +
+                      FormatIsoTime(now - 120 * 60 * kMicrosPerSecond) + ",70,PAY\n");
     ProgramResult ingest = fsd_->Fsctl({"ingest", "txns", csv});
     ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
     for (uint64_t seed : {1, 2}) {
@@ -95,8 +101,7 @@ class ServingCliTest : public ::testing::Test {
 
 TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
   ProgramResult r = fsd_->Fsctl({"--output=json", "score", "fraud@Production", "--entity",
-                                 "account_id=A-1", "--field", "amount=120.5", "--explain",
-                                 "fast"});
+                                 "account_id=A-1", "--field", "amount=120.5", "--explain", "fast"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["score"].get<double>(), 0.0);
@@ -118,8 +123,8 @@ TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
   EXPECT_TRUE(saw_count);
   EXPECT_NEAR(1 / (1 + std::exp(-margin)), j["score"].get<double>(), 1e-5);
 
-  ProgramResult table = fsd_->Fsctl({"score", "fraud:2", "--entity", "account_id=NEW",
-                                     "--field", "amount=5", "--explain", "exact"});
+  ProgramResult table = fsd_->Fsctl({"score", "fraud:2", "--entity", "account_id=NEW", "--field",
+                                     "amount=5", "--explain", "exact"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("fraud:2"));
   EXPECT_THAT(table.out, HasSubstr("missing  acct:n_1h"));
@@ -128,9 +133,8 @@ TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
 
 TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
   // 25 minutes ago only t1 (30 minutes ago) had happened.
-  ProgramResult r = fsd_->Fsctl({"--output=json", "score", "fraud:1", "--entity",
-                                 "account_id=A-1", "--field", "amount=1", "--explain", "fast",
-                                 "--at", "now-25m"});
+  ProgramResult r = fsd_->Fsctl({"--output=json", "score", "fraud:1", "--entity", "account_id=A-1",
+                                 "--field", "amount=1", "--explain", "fast", "--at", "now-25m"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const auto& c : nlohmann::json::parse(r.out)["contributions"]) {
     if (c["feature"] == "acct:n_1h") {
@@ -149,12 +153,12 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
     all.insert(all.end(), args.begin(), args.end());
     return fsd_->Fsctl(all);
   };
-  ProgramResult unknown = score({"nosuch@Production", "--entity", "account_id=A-1", "--field",
-                                 "amount=1"});
+  ProgramResult unknown =
+      score({"nosuch@Production", "--entity", "account_id=A-1", "--field", "amount=1"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("nosuch"));
-  ProgramResult no_stage = score({"fraud@Staging", "--entity", "account_id=A-1", "--field",
-                                  "amount=1"});
+  ProgramResult no_stage =
+      score({"fraud@Staging", "--entity", "account_id=A-1", "--field", "amount=1"});
   EXPECT_EQ(no_stage.exit_code, 1);
   EXPECT_THAT(no_stage.err, HasSubstr("Staging"));
   ProgramResult no_key = score({"fraud@Production", "--field", "amount=1"});
@@ -163,12 +167,12 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
   ProgramResult no_field = score({"fraud@Production", "--entity", "account_id=A-1"});
   EXPECT_EQ(no_field.exit_code, 1);
   EXPECT_THAT(no_field.err, HasSubstr("amount"));
-  ProgramResult text = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
-                              "amount=lots"});
+  ProgramResult text =
+      score({"fraud@Production", "--entity", "account_id=A-1", "--field", "amount=lots"});
   EXPECT_EQ(text.exit_code, 1);
   EXPECT_THAT(text.err, HasSubstr("'lots'"));
-  ProgramResult nan = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
-                             "amount=nan"});
+  ProgramResult nan =
+      score({"fraud@Production", "--entity", "account_id=A-1", "--field", "amount=nan"});
   EXPECT_EQ(nan.exit_code, 1);
   EXPECT_THAT(nan.err, HasSubstr("finite"));
   ProgramResult explain = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
@@ -209,8 +213,8 @@ TEST_F(ServingCliTest, PromotionsSwitchVersionsUnderLoadWithoutAFailedRequest) {
   }
   for (int i = 0; i < 6; ++i) {
     const std::string version = i % 2 == 0 ? "2" : "1";
-    ProgramResult r = fsd_->Fsctl(
-        {"promote", "fraud", version, "--stage", "Production", "--archive-existing"});
+    ProgramResult r =
+        fsd_->Fsctl({"promote", "fraud", version, "--stage", "Production", "--archive-existing"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -446,17 +450,16 @@ TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
 
   // Explicit entities; a batch that cannot be scored writes nothing.
   const std::string entities = WriteFile("entities.csv", "account_id\nA-2\nNEW-9\n");
-  ProgramResult listed_batch = fsd_->Fsctl({"--output=json", "batch-score", "fraud:2",
-                                            "--entities", entities, "--field", "amount=1"});
+  ProgramResult listed_batch = fsd_->Fsctl(
+      {"--output=json", "batch-score", "fraud:2", "--entities", entities, "--field", "amount=1"});
   ASSERT_EQ(listed_batch.exit_code, 0) << listed_batch.err;
   EXPECT_EQ(nlohmann::json::parse(listed_batch.out)["scored"], 2);
-  ProgramResult no_field =
-      fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h"});
+  ProgramResult no_field = fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h"});
   EXPECT_EQ(no_field.exit_code, 1);
   EXPECT_THAT(no_field.err, HasSubstr("amount"));
   EXPECT_THAT(no_field.err, HasSubstr("nothing was written"));
-  ProgramResult both = fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h",
-                                    "--entities", entities});
+  ProgramResult both =
+      fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h", "--entities", entities});
   EXPECT_EQ(both.exit_code, 1);
   ProgramResult all = fsd_->Fsctl({"--output=json", "scores", "list", "--limit", "0"});
   EXPECT_EQ(nlohmann::json::parse(all.out)["scores"].size(), 5u);
@@ -464,10 +467,10 @@ TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
 
 TEST_F(ServingCliTest, APythonClientScoresThroughTheGeneratedStubs) {
   const std::string script = std::string(FSTORE_SOURCE_DIR) + "/examples/python/score.py";
-  ProgramResult r = RunProgram({"/usr/bin/env", std::string("PYTHONPATH=") + PYTHON_STUBS_DIR,
-                                "/usr/bin/python3", script, "--server", fsd_->address(),
-                                "--model", "fraud@Production", "--entity", "account_id=A-1",
-                                "--field", "amount=120.5", "--explain", "fast"});
+  ProgramResult r =
+      RunProgram({"/usr/bin/env", std::string("PYTHONPATH=") + PYTHON_STUBS_DIR, "/usr/bin/python3",
+                  script, "--server", fsd_->address(), "--model", "fraud@Production", "--entity",
+                  "account_id=A-1", "--field", "amount=120.5", "--explain", "fast"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["model"], "fraud");
@@ -478,8 +481,7 @@ TEST_F(ServingCliTest, APythonClientScoresThroughTheGeneratedStubs) {
   ProgramResult cli = fsd_->Fsctl({"--output=json", "score", "fraud@Production", "--entity",
                                    "account_id=A-1", "--field", "amount=120.5"});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
-  EXPECT_DOUBLE_EQ(nlohmann::json::parse(cli.out)["score"].get<double>(),
-                   j["score"].get<double>());
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(cli.out)["score"].get<double>(), j["score"].get<double>());
 
   ProgramResult refused = RunProgram(
       {"/usr/bin/env", std::string("PYTHONPATH=") + PYTHON_STUBS_DIR, "/usr/bin/python3", script,

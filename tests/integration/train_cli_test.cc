@@ -73,9 +73,9 @@ class TrainCliTest : public ::testing::Test {
   }
 
   ProgramResult Train(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"--output=json", "train", "--service", "acct_svc",
-                                     "--labels", labels_, "--model", "fraud", "--folds", "3",
-                                     "--rounds", "30", "--seed", "7"};
+    std::vector<std::string> args = {
+        "--output=json", "train",   "--service", "acct_svc", "--labels", labels_,  "--model",
+        "fraud",         "--folds", "3",         "--rounds", "30",       "--seed", "7"};
     args.insert(args.end(), extra.begin(), extra.end());
     return fsd_->Fsctl(args);
   }
@@ -138,8 +138,8 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
   for (int i = 1; i < 20; ++i) score("A-" + std::to_string(i));
 
   // Every score was logged; drift compares the served inputs with training.
-  ProgramResult drift = fsd_->Fsctl({"--output=json", "drift", "fraud@Production", "--window",
-                                     "1h"});
+  ProgramResult drift =
+      fsd_->Fsctl({"--output=json", "drift", "fraud@Production", "--window", "1h"});
   ASSERT_EQ(drift.exit_code, 0) << drift.err;
   nlohmann::json d = nlohmann::json::parse(drift.out);
   EXPECT_EQ(d["version"], 1);
@@ -154,8 +154,9 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
   // The drift of a Production model is published on /metrics.
   HttpResponse metrics = HttpGet(metrics_port_, "/metrics");
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_THAT(metrics.body,
-              HasSubstr("fstore_feature_drift_psi{model=\"fraud\",version=\"1\",feature=\"acct:n_1h\"}"));
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr("fstore_feature_drift_psi{model=\"fraud\",version=\"1\",feature=\"acct:n_1h\"}"));
   ProgramResult table = fsd_->Fsctl({"drift", "fraud@Production"});
   EXPECT_THAT(table.out, HasSubstr("(prediction)"));
   EXPECT_THAT(table.out, HasSubstr("features drifted"));
@@ -179,26 +180,26 @@ TEST_F(TrainCliTest, ProgressGoesToStderrWithATableOnStdout) {
 }
 
 TEST_F(TrainCliTest, BadInputsAreRefusedNamingTheProblem) {
-  ProgramResult service = fsd_->Fsctl(
-      {"train", "--service", "nosuch", "--labels", labels_, "--model", "fraud"});
+  ProgramResult service =
+      fsd_->Fsctl({"train", "--service", "nosuch", "--labels", labels_, "--model", "fraud"});
   EXPECT_EQ(service.exit_code, 1);
   EXPECT_THAT(service.err, HasSubstr("nosuch"));
-  const std::string no_label = WriteFile("nolabel.csv", "account_id,ts,amount\nA-1," +
-                                                            FormatIsoTime(kT0) + ",5\n");
-  ProgramResult label = fsd_->Fsctl(
-      {"train", "--service", "acct_svc", "--labels", no_label, "--model", "fraud"});
+  const std::string no_label =
+      WriteFile("nolabel.csv", "account_id,ts,amount\nA-1," + FormatIsoTime(kT0) + ",5\n");
+  ProgramResult label =
+      fsd_->Fsctl({"train", "--service", "acct_svc", "--labels", no_label, "--model", "fraud"});
   EXPECT_EQ(label.exit_code, 1);
   EXPECT_THAT(label.err, HasSubstr("no label column 'label'"));
-  const std::string no_field = WriteFile("nofield.csv", "account_id,ts,label\nA-1," +
-                                                            FormatIsoTime(kT0) + ",1\n");
-  ProgramResult field = fsd_->Fsctl(
-      {"train", "--service", "acct_svc", "--labels", no_field, "--model", "fraud"});
+  const std::string no_field =
+      WriteFile("nofield.csv", "account_id,ts,label\nA-1," + FormatIsoTime(kT0) + ",1\n");
+  ProgramResult field =
+      fsd_->Fsctl({"train", "--service", "acct_svc", "--labels", no_field, "--model", "fraud"});
   EXPECT_EQ(field.exit_code, 1);
   EXPECT_THAT(field.err, HasSubstr("request field amount"));
   const std::string bad_label = WriteFile(
       "badlabel.csv", "account_id,ts,amount,label\nA-1," + FormatIsoTime(kT0) + ",5,maybe\n");
-  ProgramResult value = fsd_->Fsctl(
-      {"train", "--service", "acct_svc", "--labels", bad_label, "--model", "fraud"});
+  ProgramResult value =
+      fsd_->Fsctl({"train", "--service", "acct_svc", "--labels", bad_label, "--model", "fraud"});
   EXPECT_EQ(value.exit_code, 1);
   EXPECT_THAT(value.err, HasSubstr("label 'maybe'"));
   ProgramResult folds = fsd_->Fsctl(
@@ -246,7 +247,8 @@ TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) 
   std::ostringstream by_id;
   by_id << "request_id,label\n";
   for (int i = 0; i < 30; ++i) by_id << ids[i] << "," << (i % 10 == 0 ? 1 : 0) << "\n";
-  ProgramResult sent = fsd_->Fsctl({"--output=json", "feedback", WriteFile("ids.csv", by_id.str())});
+  ProgramResult sent =
+      fsd_->Fsctl({"--output=json", "feedback", WriteFile("ids.csv", by_id.str())});
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
   nlohmann::json f = nlohmann::json::parse(sent.out);
   EXPECT_EQ(f["labels"], 30);
@@ -264,8 +266,9 @@ TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) 
   for (int i = 30; i < 40; ++i) {
     by_keys << "A-" << i << "," << FormatIsoTime(NowUs()) << "," << (i % 10 == 0 ? 1 : 0) << "\n";
   }
-  ProgramResult keyed = fsd_->Fsctl({"--output=json", "feedback", WriteFile("keys.csv", by_keys.str()),
-                                     "--match-within", "10m", "--model", "fraud"});
+  ProgramResult keyed =
+      fsd_->Fsctl({"--output=json", "feedback", WriteFile("keys.csv", by_keys.str()),
+                   "--match-within", "10m", "--model", "fraud"});
   ASSERT_EQ(keyed.exit_code, 0) << keyed.err;
   EXPECT_EQ(nlohmann::json::parse(keyed.out)["labelled"], 10);
 
@@ -287,7 +290,8 @@ TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) 
   }));
 
   // An unknown request id fails the whole file, naming it; nothing is kept.
-  const std::string ghost = WriteFile("ghost.csv", "request_id,label\n" + ids[0] + ",0\nghost-1,1\n");
+  const std::string ghost =
+      WriteFile("ghost.csv", "request_id,label\n" + ids[0] + ",0\nghost-1,1\n");
   ProgramResult unknown = fsd_->Fsctl({"feedback", ghost});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("row 2"));
@@ -303,12 +307,13 @@ TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) 
   EXPECT_EQ(s["live"][0]["positives"], 3);
   // Put it back.
   ASSERT_EQ(fsd_->Fsctl({"feedback", WriteFile("back.csv", "request_id,label\n" + ids[0] + ",1\n")})
-                .exit_code, 0);
+                .exit_code,
+            0);
 
   // Retraining on the served vectors and their labels.
-  ProgramResult retrained = fsd_->Fsctl({"--output=json", "train", "--from-feedback",
-                                         "fraud@Production", "--model", "fraud", "--folds", "2",
-                                         "--rounds", "10"});
+  ProgramResult retrained =
+      fsd_->Fsctl({"--output=json", "train", "--from-feedback", "fraud@Production", "--model",
+                   "fraud", "--folds", "2", "--rounds", "10"});
   ASSERT_EQ(retrained.exit_code, 0) << retrained.err;
   nlohmann::json r = nlohmann::json::parse(retrained.out);
   EXPECT_EQ(r["version"], 2);
@@ -316,14 +321,16 @@ TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) 
   EXPECT_EQ(r["snapshot"], "");
   EXPECT_EQ(r["training_source"], "feedback:fraud:1");
   nlohmann::json v2 = nlohmann::json::parse(
-      fsd_->Fsctl({"--output=json", "models", "show", "fraud", "--version", "2"}).out)["versions"][0];
+      fsd_->Fsctl({"--output=json", "models", "show", "fraud", "--version", "2"})
+          .out)["versions"][0];
   EXPECT_EQ(v2["service"], "acct_svc");
   EXPECT_EQ(v2["params"]["training_source"], "feedback:fraud:1");
   EXPECT_EQ(v2["dataset_fingerprint"], r["dataset_fingerprint"]);
 
   // When v2 takes over Production, v1's series leave /metrics.
   ASSERT_EQ(fsd_->Fsctl({"promote", "fraud", "2", "--stage", "Production", "--archive-existing"})
-                .exit_code, 0);
+                .exit_code,
+            0);
   EXPECT_TRUE(MetricsEventually(metrics_port_, [](const std::string& body) {
     return !Contains(body, "fstore_feature_drift_psi{model=\"fraud\",version=\"1\"") &&
            !Contains(body, "fstore_model_labelled_requests{model=\"fraud\",version=\"1\"}");
@@ -331,12 +338,13 @@ TEST_F(TrainCliTest, FeedbackLabelsServedRequestsFeedsLiveMetricsAndRetraining) 
 }
 
 TEST_F(TrainCliTest, BadFeedbackIsRefusedNamingTheProblem) {
-  ProgramResult label = fsd_->Fsctl(
-      {"feedback", WriteFile("maybe.csv", "request_id,label\nr-1,maybe\n")});
+  ProgramResult label =
+      fsd_->Fsctl({"feedback", WriteFile("maybe.csv", "request_id,label\nr-1,maybe\n")});
   EXPECT_EQ(label.exit_code, 1);
   EXPECT_THAT(label.err, HasSubstr("line 2"));
   EXPECT_THAT(label.err, HasSubstr("label 'maybe'"));
-  ProgramResult columns = fsd_->Fsctl({"feedback", WriteFile("cols.csv", "request,label\nr-1,1\n")});
+  ProgramResult columns =
+      fsd_->Fsctl({"feedback", WriteFile("cols.csv", "request,label\nr-1,1\n")});
   EXPECT_EQ(columns.exit_code, 1);
   EXPECT_THAT(columns.err, HasSubstr("request_id"));
   ProgramResult empty = fsd_->Fsctl({"feedback", WriteFile("empty.csv", "request_id,label\n")});
@@ -349,15 +357,17 @@ TEST_F(TrainCliTest, BadFeedbackIsRefusedNamingTheProblem) {
   ProgramResult unknown_model = fsd_->Fsctl({"performance", "nosuch@Production"});
   EXPECT_EQ(unknown_model.exit_code, 1);
   EXPECT_THAT(unknown_model.err, HasSubstr("nosuch"));
-  ProgramResult nothing = fsd_->Fsctl({"train", "--from-feedback", "nosuch@Production", "--model", "m"});
+  ProgramResult nothing =
+      fsd_->Fsctl({"train", "--from-feedback", "nosuch@Production", "--model", "m"});
   EXPECT_EQ(nothing.exit_code, 1);
   EXPECT_THAT(nothing.err, HasSubstr("nosuch"));
   ASSERT_EQ(Train({}).exit_code, 0);
-  ProgramResult unlabelled = fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud"});
+  ProgramResult unlabelled =
+      fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud"});
   EXPECT_EQ(unlabelled.exit_code, 1);
   EXPECT_THAT(unlabelled.err, HasSubstr("no labelled requests"));
-  ProgramResult mixed = fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud",
-                                     "--labels", labels_});
+  ProgramResult mixed =
+      fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud", "--labels", labels_});
   EXPECT_EQ(mixed.exit_code, 1);
   EXPECT_THAT(mixed.err, HasSubstr("--labels does not apply"));
 }
