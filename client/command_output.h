@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_text.h"
 #include "fstore/v1/common.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -18,11 +19,7 @@ void PrintTable(std::ostream& os, const std::vector<std::vector<std::string>>& r
 // What --output=json prints: one document, keys in the order they are set.
 using Json = nlohmann::ordered_json;
 
-// `json` on one line. Doubles print as the shortest text that reads back
-// ("45", "0.1", "1e+20"; nlohmann's dump() would print "45.0"), non-finite
-// ones as null; strings escape '"', '\\' and control characters and pass
-// every other byte through (dump() refuses bytes that are not UTF-8).
-std::string JsonText(const Json& json);
+// JsonText (common/json_text.h) prints these documents on one line.
 
 // A value as JSON (null when unset).
 Json ValueJson(const v1::Value& v);

@@ -9,13 +9,12 @@
 // UTF-8, which the stored form passes through byte for byte. Stored
 // definitions are versioned by the hash of these bytes, so they must never
 // change; definitions_canonical_test.cc pins them.
-#include <charconv>
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/json_text.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
 #include "nlohmann/json.hpp"
@@ -28,104 +27,7 @@ using Json = nlohmann::ordered_json;
 
 constexpr absl::string_view kDefaultEpochUnit = "us";
 
-// RFC 8259 escapes for '"', '\\' and control characters (the short forms
-// where JSON has them, else \u00XX in lower case); every other byte,
-// UTF-8 or not, unchanged.
-void AppendString(absl::string_view s, std::string* out) {
-  out->push_back('"');
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[7];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-          *out += buf;
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-// `value` without whitespace, keys in insertion order.
-void WriteCanonical(const Json& value, std::string* out) {
-  switch (value.type()) {
-    case Json::value_t::object: {
-      out->push_back('{');
-      bool first = true;
-      for (const auto& [key, item] : value.items()) {
-        if (!first) out->push_back(',');
-        first = false;
-        AppendString(key, out);
-        out->push_back(':');
-        WriteCanonical(item, out);
-      }
-      out->push_back('}');
-      return;
-    }
-    case Json::value_t::array: {
-      out->push_back('[');
-      for (size_t i = 0; i < value.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        WriteCanonical(value[i], out);
-      }
-      out->push_back(']');
-      return;
-    }
-    case Json::value_t::string:
-      AppendString(value.get_ref<const std::string&>(), out);
-      return;
-    case Json::value_t::boolean:
-      *out += value.get<bool>() ? "true" : "false";
-      return;
-    case Json::value_t::number_integer:
-      absl::StrAppend(out, value.get<int64_t>());
-      return;
-    case Json::value_t::number_unsigned:
-      absl::StrAppend(out, value.get<uint64_t>());
-      return;
-    case Json::value_t::number_float: {
-      char buf[64];
-      const std::to_chars_result result =
-          std::to_chars(buf, buf + sizeof(buf), value.get<double>());
-      out->append(buf, result.ptr);
-      return;
-    }
-    case Json::value_t::null:
-    case Json::value_t::binary:
-    case Json::value_t::discarded:
-      *out += "null";
-      return;
-  }
-}
-
-std::string Canonical(const Json& value) {
-  std::string out;
-  WriteCanonical(value, &out);
-  return out;
-}
+std::string Canonical(const Json& value) { return JsonText(value); }
 
 template <typename T, typename ToJson>
 Json ArrayOf(const std::vector<T>& items, ToJson to_json) {

@@ -61,7 +61,7 @@ enum class ColumnFamily {
   kModelVersions,  // model versions, stages, aliases
   kArtifacts,      // artifact bytes by sha256
   kAudit,          // stage and alias transition history
-  // serving (today in registry/)
+  // serving/
   kScores,           // batch scoring output
   kServingLog,       // scored requests, for monitoring and feedback
   kServingLogIndex,  // request id -> the time of its serving-log record
