@@ -8,25 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "serving/keys.h"
 #include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
 
 constexpr size_t kUnknownExamples = 10;
-
-std::string ModelPrefix(absl::string_view model) {
-  std::string key;
-  codec::PutComponent(&key, model);
-  return key;
-}
-
-std::string Key(const ServedRequest& r) {
-  std::string key = ModelPrefix(r.model);
-  codec::PutOrderedInt64(&key, r.at);
-  codec::PutComponent(&key, r.request_id);
-  return key;
-}
 
 std::string Encode(const LabelledRequest& l) {
   std::string out;
@@ -142,7 +130,7 @@ absl::StatusOr<FeedbackSummary> FeedbackStore::Record(absl::Span<const FeedbackL
       continue;
     }
     for (ServedRequest& r : *found) {
-      std::string key = Key(r);
+      std::string key = serving_keys::Feedback(r.model, r.at, r.request_id);
       resolved[std::move(key)] = LabelledRequest{std::move(r), l.label, now};
     }
   }
@@ -171,11 +159,8 @@ absl::StatusOr<FeedbackSummary> FeedbackStore::Record(absl::Span<const FeedbackL
 absl::Status FeedbackStore::Scan(
     absl::string_view model, TimestampUs since, TimestampUs until,
     const std::function<absl::Status(const LabelledRequest&)>& sink) const {
-  const std::string prefix = ModelPrefix(model);
-  std::string start = prefix;
-  codec::PutOrderedInt64(&start, since);
-  std::string end = prefix;
-  codec::PutOrderedInt64(&end, until);
+  const std::string start = serving_keys::FeedbackTime(model, since);
+  const std::string end = serving_keys::FeedbackTime(model, until);
   Iterator it = db_->NewIterator(ColumnFamily::kFeedback, ReadOptions{.upper_bound = end});
   for (it.Seek(start); it.Valid(); it.Next()) {
     LabelledRequest l;

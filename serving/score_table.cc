@@ -5,18 +5,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "featurestore/value_codec.h"
+#include "serving/keys.h"
 #include "storage/record_codec.h"
 
 namespace fstore {
 namespace {
-
-std::string Key(const ScoreRecord& r, int64_t row) {
-  std::string key;
-  codec::PutOrderedInt64(&key, r.scored_at);
-  codec::PutComponent(&key, r.batch_id);
-  codec::PutOrderedInt64(&key, row);
-  return key;
-}
 
 std::string Encode(const ScoreRecord& r) {
   std::string out;
@@ -65,7 +58,9 @@ absl::Status ScoreTable::Append(absl::Span<const ScoreRecord> records, int64_t f
           absl::StrCat("score records of one append must share a batch; got ", records[0].batch_id,
                        " and ", r.batch_id));
     }
-    batch.Put(ColumnFamily::kScores, Key(r, first_row + static_cast<int64_t>(i)), Encode(r));
+    batch.Put(ColumnFamily::kScores,
+              serving_keys::Score(r.scored_at, r.batch_id, first_row + static_cast<int64_t>(i)),
+              Encode(r));
   }
   return db_->Write(batch, "writing batch scores", WriteOptions{.sync = sync});
 }

@@ -13,26 +13,11 @@
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "featurestore/value_codec.h"
+#include "serving/keys.h"
 #include "spdlog/spdlog.h"
 #include "storage/record_codec.h"
 
 namespace fstore {
-namespace {
-
-std::string TimeKey(TimestampUs at) {
-  std::string key;
-  codec::PutOrderedInt64(&key, at);
-  return key;
-}
-
-std::string Key(const ServedRequest& r) {
-  std::string key = TimeKey(r.at);
-  codec::PutComponent(&key, r.request_id);
-  return key;
-}
-
-}  // namespace
-
 std::string EncodeServedRequest(const ServedRequest& r) {
   std::string out;
   codec::PutString(&out, r.request_id);
@@ -118,14 +103,17 @@ class ServingLogImpl final : public ServingLog {
     const TimestampUs now = options_.clock();
     const TimestampUs cutoff = now - options_.retention;
     const bool apply_retention = now - last_retention_ >= kRetentionEvery;
-    if (apply_retention) FSTORE_RETURN_IF_ERROR(DeleteIndexEntriesBefore(TimeKey(cutoff), &write));
+    if (apply_retention)
+      FSTORE_RETURN_IF_ERROR(
+          DeleteIndexEntriesBefore(serving_keys::ServingLogTime(cutoff), &write));
     for (const ServedRequest& r : batch) {
-      const std::string key = Key(r);
+      const std::string key = serving_keys::ServingLog(r.at, r.request_id);
       write.Put(cf, key, EncodeServedRequest(r));
       if (r.at >= cutoff) write.Put(index, r.request_id, key);
     }
     if (apply_retention) {
-      write.DeleteRange(cf, TimeKey(std::numeric_limits<int64_t>::min()), TimeKey(cutoff));
+      write.DeleteRange(cf, serving_keys::ServingLogTime(std::numeric_limits<int64_t>::min()),
+                        serving_keys::ServingLogTime(cutoff));
       last_retention_ = now;
     }
     if (write.Count() == 0) return absl::OkStatus();
@@ -137,8 +125,8 @@ class ServingLogImpl final : public ServingLog {
   absl::Status Scan(TimestampUs since, TimestampUs until,
                     const std::function<absl::Status(const ServedRequest&)>& sink) const override {
     Iterator it = db_->NewIterator(ColumnFamily::kServingLog);
-    const std::string end = TimeKey(until);
-    for (it.Seek(TimeKey(since)); it.Valid() && it.key() < end; it.Next()) {
+    const std::string end = serving_keys::ServingLogTime(until);
+    for (it.Seek(serving_keys::ServingLogTime(since)); it.Valid() && it.key() < end; it.Next()) {
       ServedRequest r;
       if (!DecodeServedRequest(it.value(), &r)) {
         return absl::DataLossError(absl::StrCat("undecodable serving log record at key ",
@@ -195,10 +183,8 @@ class ServingLogImpl final : public ServingLog {
     constexpr ColumnFamily index = ColumnFamily::kServingLogIndex;
     Iterator it = db_->NewIterator(ColumnFamily::kServingLog, ReadOptions{.upper_bound = cutoff});
     for (it.SeekToFirst(); it.Valid(); it.Next()) {
-      absl::string_view rest = it.key();
-      int64_t at = 0;
       absl::string_view id;
-      if (!codec::GetOrderedInt64(&rest, &at) || !codec::GetComponent(&rest, &id)) continue;
+      if (!serving_keys::DecodeServingLog(it.key(), &id)) continue;
       FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> pointed, db_->Get(index, id));
       if (pointed == it.key()) write->Delete(index, id);
     }
