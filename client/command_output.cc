@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
+
 namespace fstore::cli {
 
 void PrintTable(std::ostream& os, const std::vector<std::vector<std::string>>& rows) {
