@@ -21,23 +21,6 @@ constexpr int kOptionOutputMargin = 1;
 constexpr int kOptionContributions = 4;
 constexpr int kOptionApproximateContributions = 8;
 
-absl::StatusOr<std::string> SaveToBuffer(BoosterHandle handle, absl::string_view format) {
-  const char* config = nullptr;
-  if (format == "json") {
-    config = R"({"format":"json"})";
-  } else if (format == "ubjson") {
-    config = R"({"format":"ubj"})";
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown model format '", format, "': expected json or ubjson"));
-  }
-  bst_ulong size = 0;
-  const char* data = nullptr;
-  FSTORE_RETURN_IF_ERROR(XgbInternal(XGBoosterSaveModelToBuffer(handle, config, &size, &data),
-                                     "saving XGBoost model"));
-  return std::string(data, size);
-}
-
 using ParamList = std::vector<std::pair<std::string, std::string>>;
 
 // Trains `rounds` rounds on `num_rows` dense rows of `num_features` (NaN is
@@ -79,7 +62,7 @@ absl::StatusOr<std::string> TrainDense(const std::vector<float>& data,
     FSTORE_RETURN_IF_ERROR(XgbInternal(XGBoosterUpdateOneIter(booster.get(), i, train.get()),
                                        absl::StrCat("training round ", i)));
   }
-  return SaveToBuffer(booster.get(), format);
+  return SaveBoosterToBuffer(booster.get(), format);
 }
 
 }  // namespace
@@ -177,7 +160,7 @@ absl::StatusOr<std::vector<float>> XgboostBooster::PredictWithOptions(
 }
 
 absl::StatusOr<std::string> XgboostBooster::Save(absl::string_view format) const {
-  return SaveToBuffer(handle_, format);
+  return SaveBoosterToBuffer(handle_, format);
 }
 
 absl::StatusOr<std::string> TrainBoosterForTesting(int num_features, int rounds, uint64_t seed,

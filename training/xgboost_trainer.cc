@@ -266,22 +266,8 @@ absl::StatusOr<std::vector<float>> XgboostTrainer::Predict(DenseMatrixView matri
 }
 
 absl::StatusOr<std::string> XgboostTrainer::SaveModel(absl::string_view format) const {
-  const char* config = nullptr;
-  if (format == "json") {
-    config = R"({"format":"json"})";
-  } else if (format == "ubjson") {
-    config = R"({"format":"ubj"})";
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown model format '", format, "': expected json or ubjson"));
-  }
   FSTORE_RETURN_IF_ERROR(state_->CheckTrained("save the model"));
-  bst_ulong size = 0;
-  const char* data = nullptr;
-  FSTORE_RETURN_IF_ERROR(
-      XgbInternal(XGBoosterSaveModelToBuffer(state_->booster.get(), config, &size, &data),
-                  "saving the XGBoost model"));
-  return std::string(data, size);
+  return SaveBoosterToBuffer(state_->booster.get(), format);
 }
 
 absl::StatusOr<std::vector<FeatureImportance>> XgboostTrainer::FeatureImportances() const {
