@@ -44,6 +44,8 @@
 #include "grpcpp/client_context.h"
 
 DEFINE_string(server, "127.0.0.1:50051", "fsd address");
+DEFINE_string(tls_ca, "", "CA certificate of a TLS fsd: connect with TLS");
+DEFINE_string(token, "", "bearer token of an fsd that checks tokens (sent with every call)");
 DEFINE_string(mode, "lookup", "ingest, lookup or score");
 DEFINE_string(definitions, "tests/data/txns_features.yaml", "ingest: definitions to apply");
 DEFINE_int64(events, 1000000, "ingest: events to send");
@@ -395,9 +397,15 @@ int Score(FstoreClient& client) {
   auto health = grpc::health::v1::Health::NewStub(client.channel());
   auto serving = v1::Serving::NewStub(client.channel());
   const auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(10); };
+  // Every Score carries the token, as a real client's would.
+  const std::string authorization = "Bearer " + FLAGS_token;
+  const auto authorize = [&](grpc::ClientContext& ctx) {
+    if (!FLAGS_token.empty()) ctx.AddMetadata("authorization", authorization);
+  };
   {
     grpc::ClientContext ctx;
     ctx.set_deadline(deadline());
+    authorize(ctx);
     v1::ScoreResponse first;
     const grpc::Status status = serving->Score(&ctx, requests[0], &first);
     if (!status.ok()) {
@@ -430,12 +438,14 @@ int Score(FstoreClient& client) {
       Merge(score, Measure(clients, FLAGS_seconds, [&](int c, size_t i) {
               grpc::ClientContext ctx;
               ctx.set_deadline(deadline());
+              authorize(ctx);
               v1::ScoreResponse resp;
               return serving->Score(&ctx, requests[(c * 64 + i) % requests.size()], &resp).ok();
             }));
       Merge(refused_stats, Measure(clients, FLAGS_seconds, [&](int, size_t) {
               grpc::ClientContext ctx;
               ctx.set_deadline(deadline());
+              authorize(ctx);
               v1::ScoreResponse resp;
               return serving->Score(&ctx, refused, &resp).error_code() ==
                      grpc::StatusCode::INVALID_ARGUMENT;
@@ -457,7 +467,16 @@ int Score(FstoreClient& client) {
 
 int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
-  fstore::FstoreClient client({FLAGS_server, absl::Seconds(600)});
+  fstore::FstoreClient::Options options;
+  options.server = FLAGS_server;
+  options.timeout = absl::Seconds(600);
+  options.token = FLAGS_token;
+  if (absl::Status tls = fstore::FstoreClient::ReadTlsFiles(FLAGS_tls_ca, "", "", &options);
+      !tls.ok()) {
+    std::cerr << "--tls_ca: " << tls.message() << "\n";
+    return 2;
+  }
+  fstore::FstoreClient client(options);
   if (FLAGS_mode == "ingest") return fstore::Ingest(client);
   if (FLAGS_mode == "lookup") return fstore::Lookup(client);
   if (FLAGS_mode == "score") return fstore::Score(client);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -124,6 +125,52 @@ absl::Status ApplyCommand(Invocation& inv) {
   inv.out << (response->dry_run() ? "dry run: " : "") << changed << " of "
           << response->changes_size() << " definitions "
           << (response->dry_run() ? "would change" : "changed") << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status DefinitionsHistoryCommand(Invocation& inv) {
+  v1::GetDefinitionsHistoryRequest request;
+  if (std::optional<std::string> limit = inv.args.Get("limit")) {
+    int n = 0;
+    if (!absl::SimpleAtoi(*limit, &n) || n < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--limit '", *limit, "' must be a positive number"));
+    }
+    request.set_limit(n);
+  }
+  absl::StatusOr<v1::GetDefinitionsHistoryResponse> history = inv.client().Call(
+      &v1::FeatureStore::Stub::GetDefinitionsHistory, request, "GetDefinitionsHistory");
+  if (!history.ok()) return history.status();
+  auto kind = [](const v1::DefinitionChange& c) {
+    return absl::AsciiStrToLower(v1::DefinitionChange::Kind_Name(c.kind()));
+  };
+  if (inv.json()) {
+    Json j = Json::array();
+    for (const v1::ApplyRecord& r : history->applies()) {
+      Json record = Json::object();
+      record["number"] = r.number();
+      record["at"] = FormatIsoTime(r.applied_at_us());
+      record["by"] = r.actor();
+      Json& changes = record["changes"] = Json::array();
+      for (const v1::DefinitionChange& c : r.changes()) {
+        changes.push_back({{"type", c.object_type()},
+                           {"name", c.name()},
+                           {"change", kind(c)},
+                           {"detail", c.detail()}});
+      }
+      j.push_back(std::move(record));
+    }
+    inv.out << JsonText(j) << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows = {{"APPLY", "AT", "BY", "CHANGE", "TYPE", "NAME"}};
+  for (const v1::ApplyRecord& r : history->applies()) {
+    for (const v1::DefinitionChange& c : r.changes()) {
+      rows.push_back({absl::StrCat(r.number()), FormatIsoTime(r.applied_at_us()), r.actor(),
+                      kind(c), c.object_type(), c.name()});
+    }
+  }
+  PrintTable(inv.out, rows);
   return absl::OkStatus();
 }
 

@@ -16,6 +16,8 @@ namespace fstore::cli {
 
 absl::Status ApplyCommand(Invocation& inv);
 absl::Status DefinitionsListCommand(Invocation& inv);
+// fsctl definitions history [--limit N]: every apply that changed something.
+absl::Status DefinitionsHistoryCommand(Invocation& inv);
 absl::Status IngestCommand(Invocation& inv);
 absl::Status DeadLettersCommand(Invocation& inv);
 absl::Status FeaturesGetCommand(Invocation& inv);

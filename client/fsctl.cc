@@ -43,6 +43,15 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"server", "HOST:PORT", "fsd to talk to. Default: $FSTORE_SERVER, else 127.0.0.1:50051."},
       {"output", "table|json", "table (default) for people; json prints one JSON document."},
       {"timeout", "DURATION", "Deadline of each call, e.g. 30s, 5m. Default: 30s."},
+      {"token", "TOKEN",
+       "Bearer token for an fsd that checks tokens. Default: $FSTORE_TOKEN (safer: a flag "
+       "shows in the process list)."},
+      {"tls-ca", "FILE",
+       "PEM CA certificate that signed fsd's: connect with TLS. Default: $FSTORE_TLS_CA."},
+      {"tls-cert", "FILE",
+       "PEM client certificate, for an fsd that requires one (mutual TLS). Default: "
+       "$FSTORE_TLS_CERT."},
+      {"tls-key", "FILE", "PEM key of --tls-cert. Default: $FSTORE_TLS_KEY."},
       {"help", "", "Show help for fsctl or for the command."},
   };
   return kFlags;
@@ -98,6 +107,16 @@ const std::vector<Command>& Commands() {
        0,
        1,
        DefinitionsListCommand},
+      {{"definitions", "history"},
+       "",
+       "Show every apply that changed definitions: when, by whom, what.",
+       "Each changed object is one row; BY is the caller's principal (its token's\n"
+       "name, or the client certificate's subject).\n\n"
+       "  fsctl definitions history\n  fsctl definitions history --limit 5",
+       {{"limit", "N", "Only the last N applies. Default: all."}},
+       0,
+       0,
+       DefinitionsHistoryCommand},
       {{"ingest"},
        "SOURCE FILE.csv",
        "Stream a CSV file into a source; prints accepted/rejected/duplicates.",
@@ -622,6 +641,19 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
     client_options.server = env;
   }
   if (std::optional<std::string> s = parsed->Get("server")) client_options.server = *s;
+  // A flag wins over its environment variable.
+  auto setting = [&](const char* flag, const char* env) {
+    if (std::optional<std::string> v = parsed->Get(flag)) return *v;
+    const char* value = std::getenv(env);
+    return std::string(value == nullptr ? "" : value);
+  };
+  client_options.token = setting("token", "FSTORE_TOKEN");
+  if (absl::Status tls = FstoreClient::ReadTlsFiles(
+          setting("tls-ca", "FSTORE_TLS_CA"), setting("tls-cert", "FSTORE_TLS_CERT"),
+          setting("tls-key", "FSTORE_TLS_KEY"), &client_options);
+      !tls.ok()) {
+    return UsageError(err, std::string(tls.message()), hint);
+  }
   if (std::optional<std::string> t = parsed->Get("timeout")) {
     absl::StatusOr<DurationUs> d = ParseDuration(*t);
     if (!d.ok() || *d <= 0) {

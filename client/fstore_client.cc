@@ -1,5 +1,7 @@
 #include "client/fstore_client.h"
 
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,12 +21,57 @@ grpc::ChannelArguments ChannelArgs() {
   return args;
 }
 
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const FstoreClient::Options& options) {
+  if (options.tls_ca_pem.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca_pem;
+  ssl.pem_cert_chain = options.tls_cert_pem;
+  ssl.pem_private_key = options.tls_key_pem;
+  return grpc::SslCredentials(ssl);
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the ", what, " ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " ", path, " is not PEM"));
+  }
+  return text.str();
+}
+
 }  // namespace
+
+absl::Status FstoreClient::ReadTlsFiles(const std::string& ca_path, const std::string& cert_path,
+                                        const std::string& key_path, Options* options) {
+  if (cert_path.empty() != key_path.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate and its key go together (--tls-cert with --tls-key)");
+  }
+  if (!cert_path.empty() && ca_path.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs the server's CA too (--tls-ca): it is for TLS");
+  }
+  if (!ca_path.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(ca_path, "TLS CA certificate");
+    if (!ca.ok()) return ca.status();
+    options->tls_ca_pem = *std::move(ca);
+  }
+  if (!cert_path.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem(cert_path, "TLS client certificate");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(key_path, "TLS client key");
+    if (!key.ok()) return key.status();
+    options->tls_cert_pem = *std::move(cert);
+    options->tls_key_pem = *std::move(key);
+  }
+  return absl::OkStatus();
+}
 
 FstoreClient::FstoreClient(Options options)
     : options_(std::move(options)),
-      channel_(grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(),
-                                         ChannelArgs())),
+      channel_(grpc::CreateCustomChannel(options_.server, Credentials(options_), ChannelArgs())),
       health_(grpc::health::v1::Health::NewStub(channel_)),
       feature_store_(v1::FeatureStore::NewStub(channel_)),
       registry_(v1::Registry::NewStub(channel_)),
@@ -33,14 +80,22 @@ FstoreClient::FstoreClient(Options options)
 
 void FstoreClient::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  Authorize(context);
+}
+
+void FstoreClient::Authorize(grpc::ClientContext* context) const {
+  if (!options_.token.empty()) context->AddMetadata("authorization", "Bearer " + options_.token);
 }
 
 absl::Status FstoreClient::CallError(const grpc::Status& status, const char* method) const {
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    return absl::UnavailableError(absl::StrCat("cannot reach fsd at ", options_.server, " (",
-                                               status.error_message(),
-                                               "); is the server running? (--server=HOST:PORT)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach fsd at ", options_.server, " (", status.error_message(),
+                     "); is the server running? (--server=HOST:PORT)",
+                     options_.tls_ca_pem.empty()
+                         ? "; if it serves TLS, give its CA with --tls-ca"
+                         : "; check that --tls-ca signed its certificate and that it serves TLS"));
   }
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::DeadlineExceededError(
@@ -113,6 +168,7 @@ absl::StatusOr<v1::GetHistoricalFeaturesResponse> FstoreClient::GetHistoricalFea
     const v1::HistoricalHeader& header, const std::vector<std::vector<std::string>>& rows,
     size_t chunk_rows, const std::function<absl::Status(const std::string&)>& on_csv) {
   grpc::ClientContext context;
+  Authorize(&context);
   auto stream = feature_store_->GetHistoricalFeatures(&context);
   v1::GetHistoricalFeaturesRequest request;
   *request.mutable_header() = header;
@@ -144,6 +200,7 @@ absl::StatusOr<v1::ExportFeaturesResponse> FstoreClient::ExportFeatures(
     const v1::ExportFeaturesRequest& request,
     const std::function<absl::Status(const std::string&)>& on_csv) {
   grpc::ClientContext context;
+  Authorize(&context);
   auto reader = feature_store_->ExportFeatures(&context, request);
   v1::ExportFeaturesResponse response, last;
   absl::Status sink_status;
@@ -198,6 +255,7 @@ absl::Status FstoreClient::ListScores(
     const v1::ListScoresRequest& request,
     const std::function<absl::Status(const v1::ListScoresResponse&)>& on_page) {
   grpc::ClientContext context;
+  Authorize(&context);
   auto reader = serving_->ListScores(&context, request);
   v1::ListScoresResponse page;
   absl::Status sink_status;
@@ -214,6 +272,7 @@ absl::Status FstoreClient::ListScores(
 absl::StatusOr<v1::FeedbackResponse> FstoreClient::SendFeedback(
     const std::vector<v1::FeedbackRequest>& chunks) {
   grpc::ClientContext context;  // no deadline: a large file takes a while
+  Authorize(&context);
   v1::FeedbackResponse response;
   auto writer = monitoring_->Feedback(&context, &response);
   for (const v1::FeedbackRequest& chunk : chunks) {
@@ -229,6 +288,7 @@ absl::Status FstoreClient::ExportLabelled(
     const v1::ExportLabelledRequest& request,
     const std::function<absl::Status(const v1::ExportLabelledResponse&)>& on_message) {
   grpc::ClientContext context;
+  Authorize(&context);
   auto reader = monitoring_->ExportLabelled(&context, request);
   v1::ExportLabelledResponse message;
   absl::Status sink_status;
@@ -244,6 +304,7 @@ absl::Status FstoreClient::ExportLabelled(
 
 std::unique_ptr<FstoreClient::IngestStream> FstoreClient::StartIngestStream() {
   std::unique_ptr<IngestStream> stream(new IngestStream(this));
+  Authorize(&stream->context_);
   stream->writer_ = feature_store_->IngestStream(&stream->context_, &stream->response_);
   return stream;
 }

@@ -1,7 +1,8 @@
 // FstoreClient: a small C++ client over fsd's gRPC stubs. Every call carries
 // a deadline (Options::timeout) and returns absl::Status[Or]; gRPC errors are
 // converted with their code and message kept, and "server unreachable" names
-// the address.
+// the address. With Options::token every call carries "authorization: Bearer
+// TOKEN"; with a TLS CA the channel is TLS (README, Security).
 //
 // Thread-safety: a FstoreClient may be used from many threads at once.
 #ifndef FSTORE_CLIENT_FSTORE_CLIENT_H_
@@ -31,7 +32,21 @@ class FstoreClient {
     std::string server = "127.0.0.1:50051";
     // Deadline of each call. Default: 30 s.
     absl::Duration timeout = absl::Seconds(30);
+    // Bearer token sent with every call. Default: none.
+    std::string token = "";
+    // PEM of the CA that signed fsd's certificate: connect with TLS.
+    // Default: none (plain text).
+    std::string tls_ca_pem = "";
+    // PEM client certificate and key, for fsd's mutual TLS. Need tls_ca_pem.
+    std::string tls_cert_pem = "";
+    std::string tls_key_pem = "";
   };
+
+  // Reads the PEM files named (empty paths are skipped) into `options`;
+  // NotFound naming a file that cannot be read, InvalidArgument when a
+  // certificate or key is given without the CA, or one without the other.
+  static absl::Status ReadTlsFiles(const std::string& ca_path, const std::string& cert_path,
+                                   const std::string& key_path, Options* options);
 
   explicit FstoreClient(Options options);
 
@@ -88,8 +103,15 @@ class FstoreClient {
   };
   std::unique_ptr<IngestStream> StartIngestStream();
 
-  // Any unary Registry, Serving or Monitoring RPC, e.g.
+  // Any unary FeatureStore, Registry, Serving or Monitoring RPC, e.g.
   //   client.Call(&v1::Registry::Stub::GetModel, request, "GetModel").
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(grpc::Status (v1::FeatureStore::Stub::*method)(grpc::ClientContext*,
+                                                                               const Request&,
+                                                                               Response*),
+                                const Request& request, const char* name) const {
+    return CallUnary(feature_store_.get(), method, request, name);
+  }
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (v1::Registry::Stub::*method)(grpc::ClientContext*,
                                                                            const Request&,
@@ -136,8 +158,10 @@ class FstoreClient {
   const Options& options() const { return options_; }
 
  private:
-  // Fills the deadline of a call's context.
+  // Fills the deadline of a call's context, and its token (Authorize).
   void Prepare(grpc::ClientContext* context) const;
+  // Adds the bearer token, if any, to a call's context.
+  void Authorize(grpc::ClientContext* context) const;
   // One unary call with the deadline set and the status converted.
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> CallUnary(Stub* stub,

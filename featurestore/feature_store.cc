@@ -32,8 +32,12 @@ FeatureStore::FeatureStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 FeatureStore::~FeatureStore() = default;
 
 absl::StatusOr<ApplyResult> FeatureStore::Apply(absl::string_view text, absl::string_view format,
-                                                bool dry_run) {
-  return impl_->Apply(text, format, dry_run);
+                                                bool dry_run, absl::string_view actor) {
+  return impl_->Apply(text, format, dry_run, actor);
+}
+
+absl::StatusOr<std::vector<ApplyRecord>> FeatureStore::DefinitionsHistory(int limit) const {
+  return impl_->DefinitionsHistory(limit);
 }
 
 Definitions FeatureStore::GetDefinitions() const { return impl_->GetDefinitions(); }

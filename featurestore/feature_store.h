@@ -61,6 +61,15 @@ struct ApplyResult {
   bool dry_run = false;
 };
 
+// One apply that changed something: who, when, and what changed (created
+// and updated objects only).
+struct ApplyRecord {
+  uint64_t number = 0;  // 1, 2, ... in apply order
+  TimestampUs applied_at = 0;
+  std::string actor;  // the caller's principal ("" when not told)
+  std::vector<DefinitionChange> changes;
+};
+
 struct IngestSummary {
   int64_t accepted = 0;
   int64_t rejected = 0;
@@ -144,8 +153,13 @@ class FeatureStore {
   // dry_run) stores a definitions file. Applying the same file again
   // reports every object unchanged. Incompatible changes to a source or view
   // whose source has events are FailedPrecondition.
-  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run);
+  // An apply that changes something is recorded (DefinitionsHistory) with
+  // `actor`, the caller's principal, and Options::clock's time.
+  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run,
+                                    absl::string_view actor = "");
   Definitions GetDefinitions() const;
+  // The recorded applies, oldest first; the last `limit` (0: all).
+  absl::StatusOr<std::vector<ApplyRecord>> DefinitionsHistory(int limit) const;
 
   // An ingest of one source: chunks of rows, each committed atomically.
   class IngestWriter {

@@ -2,10 +2,12 @@
 // rebuilding the views whose compiled form changed.
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "featurestore/feature_store_impl.h"
 #include "featurestore/keys.h"
+#include "storage/record_codec.h"
 
 namespace fstore {
 
@@ -32,10 +34,75 @@ absl::Status CheckAppendOnly(const Source& before, const Source& after) {
   return absl::OkStatus();
 }
 
+// An apply record (kMeta "apply_history/"): time, actor, then each change
+// as type, name, kind, detail.
+std::string EncodeApplyRecord(const ApplyRecord& record) {
+  std::string out;
+  codec::RecordWriter w(&out);
+  w.Int(record.applied_at);
+  w.Str(record.actor);
+  w.List(record.changes, [&](const DefinitionChange& c) {
+    w.Str(c.object_type);
+    w.Str(c.name);
+    w.Int(static_cast<int64_t>(c.kind));
+    w.Str(c.detail);
+  });
+  return out;
+}
+
+bool DecodeApplyRecord(absl::string_view value, ApplyRecord* record) {
+  codec::RecordReader r(value);
+  record->applied_at = r.Int();
+  r.Str(&record->actor);
+  const int64_t n = r.Count();
+  for (int64_t i = 0; i < n && !r.failed(); ++i) {
+    DefinitionChange& c = record->changes.emplace_back();
+    r.Str(&c.object_type);
+    r.Str(&c.name);
+    const int64_t kind = r.Int();
+    if (kind < 0 || kind > static_cast<int64_t>(DefinitionChange::Kind::kUnchanged)) return false;
+    c.kind = static_cast<DefinitionChange::Kind>(kind);
+    r.Str(&c.detail);
+  }
+  return r.ok();
+}
+
 }  // namespace
 
+absl::StatusOr<std::vector<ApplyRecord>> FeatureStore::Impl::DefinitionsHistory(int limit) const {
+  std::vector<ApplyRecord> records;
+  Iterator it = db_->NewIterator(ColumnFamily::kMeta);
+  for (it.Seek(keys::kApplyHistoryPrefix);
+       it.Valid() && absl::StartsWith(it.key(), keys::kApplyHistoryPrefix); it.Next()) {
+    ApplyRecord& record = records.emplace_back();
+    if (!keys::DecodeApplyHistory(it.key(), &record.number) ||
+        !DecodeApplyRecord(it.value(), &record)) {
+      return absl::DataLossError("malformed definitions history record");
+    }
+  }
+  FSTORE_RETURN_IF_ERROR(it.status("reading the definitions history"));
+  if (limit > 0 && records.size() > static_cast<size_t>(limit)) {
+    records.erase(records.begin(), records.end() - limit);
+  }
+  return records;
+}
+
+// The number the next apply record takes: one past the last stored.
+absl::StatusOr<uint64_t> FeatureStore::Impl::NextApplyNumber() const {
+  Iterator it = db_->NewIterator(ColumnFamily::kMeta);
+  it.SeekForPrev(codec::PrefixEnd(keys::kApplyHistoryPrefix));
+  uint64_t last = 0;
+  if (it.Valid() && absl::StartsWith(it.key(), keys::kApplyHistoryPrefix) &&
+      !keys::DecodeApplyHistory(it.key(), &last)) {
+    return absl::DataLossError("malformed definitions history key");
+  }
+  FSTORE_RETURN_IF_ERROR(it.status("reading the definitions history"));
+  return last + 1;
+}
+
 absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
-                                                      absl::string_view format, bool dry_run) {
+                                                      absl::string_view format, bool dry_run,
+                                                      absl::string_view actor) {
   FSTORE_ASSIGN_OR_RETURN(Definitions incoming, ParseDefinitions(text, format));
   absl::MutexLock write_lock(&write_mu_);
   const std::shared_ptr<const Catalog> current = catalog();
@@ -101,6 +168,17 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
     record(s, stored.FindService(s.name), "feature_service");
   }
   if (dry_run) return result;
+
+  ApplyRecord applied;
+  for (const DefinitionChange& change : result.changes) {
+    if (change.kind != DefinitionChange::Kind::kUnchanged) applied.changes.push_back(change);
+  }
+  if (!applied.changes.empty()) {
+    FSTORE_ASSIGN_OR_RETURN(const uint64_t number, NextApplyNumber());
+    applied.applied_at = options_.clock();
+    applied.actor = std::string(actor);
+    batch.Put(ColumnFamily::kMeta, keys::ApplyHistory(number), EncodeApplyRecord(applied));
+  }
 
   FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next, BuildCatalog(std::move(merged)));
   FSTORE_RETURN_IF_ERROR(db_->Write(batch, "storing definitions"));

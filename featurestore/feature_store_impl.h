@@ -3,7 +3,7 @@
 //
 //   feature_store.cc               the facade, historical reads
 //   feature_store_recovery.cc      Open: loading state back, rebuilding views
-//   feature_store_apply.cc         Apply
+//   feature_store_apply.cc         Apply, DefinitionsHistory
 //   feature_store_ingest.cc        writers, Commit, reclaiming old state
 //   feature_store_quality.cc       per-source quality records and reports
 //   feature_store_dead_letters.cc  dead letter records and their listing
@@ -58,7 +58,10 @@ class FeatureStore::Impl {
   Impl(Database* db, Options options) : db_(db), options_(std::move(options)) {}
 
   absl::Status Load();
-  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run);
+  absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run,
+                                    absl::string_view actor);
+  absl::StatusOr<std::vector<ApplyRecord>> DefinitionsHistory(int limit) const;
+  absl::StatusOr<uint64_t> NextApplyNumber() const;
   Definitions GetDefinitions() const {
     absl::ReaderMutexLock lock(&mu_);
     return catalog_->definitions;

@@ -272,6 +272,35 @@ TEST_F(FeatureStoreTest, ApplyingTheSameFileTwiceChangesNothing) {
   EXPECT_EQ(again->changes.size(), 5u);  // 2 entities, a source, a view, a service
 }
 
+TEST_F(FeatureStoreTest, AppliesThatChangeSomethingAreRecordedWithTheirActor) {
+  // SetUp applied kDefinitions without an actor: record 1.
+  ASSERT_TRUE(store_->Apply(kDefinitions, "yaml", false, "alice").ok());  // no change
+  ASSERT_TRUE(
+      store_->Apply("entities: [{name: merchant, join_key: merchant_id}]", "yaml", true, "bob")
+          .ok());
+  ASSERT_TRUE(
+      store_->Apply("entities: [{name: merchant, join_key: merchant_id}]", "yaml", false, "carol")
+          .ok());
+  Reopen();
+  absl::StatusOr<std::vector<ApplyRecord>> history = store_->DefinitionsHistory(0);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->size(), 2u);  // the no-op and the dry run left no record
+  EXPECT_EQ((*history)[0].number, 1u);
+  EXPECT_EQ((*history)[0].changes.size(), 5u);
+  const ApplyRecord& last = (*history)[1];
+  EXPECT_EQ(last.number, 2u);
+  EXPECT_EQ(last.actor, "carol");
+  EXPECT_GT(last.applied_at, 0);
+  ASSERT_EQ(last.changes.size(), 1u);
+  EXPECT_EQ(last.changes[0].object_type, "entity");
+  EXPECT_EQ(last.changes[0].name, "merchant");
+  EXPECT_EQ(last.changes[0].kind, DefinitionChange::Kind::kCreated);
+  absl::StatusOr<std::vector<ApplyRecord>> only_last = store_->DefinitionsHistory(1);
+  ASSERT_TRUE(only_last.ok());
+  ASSERT_EQ(only_last->size(), 1u);
+  EXPECT_EQ((*only_last)[0].actor, "carol");
+}
+
 TEST_F(FeatureStoreTest, DryRunReportsButStoresNothing) {
   auto dry = store_->Apply("entities: [{name: merchant, join_key: merchant_id}]", "yaml", true);
   ASSERT_TRUE(dry.ok()) << dry.status();

@@ -1,6 +1,7 @@
 #include "featurestore/keys.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "storage/record_codec.h"
 
 namespace fstore::keys {
@@ -23,6 +24,17 @@ std::string DeadLetterCount(absl::string_view source) {
 }
 
 std::string ViewBuilt(absl::string_view view) { return absl::StrCat("view_built/", view); }
+
+std::string ApplyHistory(uint64_t number) {
+  std::string key = kApplyHistoryPrefix;
+  codec::PutOrderedUint64(&key, number);
+  return key;
+}
+
+bool DecodeApplyHistory(absl::string_view key, uint64_t* number) {
+  if (!absl::ConsumePrefix(&key, kApplyHistoryPrefix)) return false;
+  return codec::GetOrderedUint64(&key, number) && key.empty();
+}
 
 std::string ViewReclaimed(absl::string_view view) { return absl::StrCat("view_reclaimed/", view); }
 

@@ -5,6 +5,7 @@
 //                   "dead_letters/" source                -> counter
 //                   "view_built/" view                    -> content hash
 //                   "view_reclaimed/" view                -> ordered(time)
+//                   "apply_history/" ordered(number)      -> apply record
 //   kDefinitions    kind "/" name                         -> canonical JSON
 //   kEvents         component(source) ordered(seq)        -> event
 //   kEventIds       component(source) component(id)       -> counter (seq)
@@ -37,6 +38,10 @@ std::string SourceEventsCount(absl::string_view source);
 std::string DeadLetterCount(absl::string_view source);
 std::string ViewBuilt(absl::string_view view);
 std::string ViewReclaimed(absl::string_view view);
+// One apply's record; numbers count from 1 in apply order.
+inline constexpr char kApplyHistoryPrefix[] = "apply_history/";
+std::string ApplyHistory(uint64_t number);
+bool DecodeApplyHistory(absl::string_view key, uint64_t* number);
 // Counter values.
 std::string EncodeCounter(uint64_t v);
 bool DecodeCounter(absl::string_view value, uint64_t* v);

@@ -44,6 +44,10 @@ absl::Status WriteRows(const v1::IngestRequest& request, FeatureStore::IngestWri
   return absl::OkStatus();
 }
 
+int64_t RowCount(const v1::IngestRequest& request) {
+  return int64_t{request.rows_size()} + request.text_rows_size();
+}
+
 // Counts in `metrics` (when set) the rows an ingest committed since the
 // summary `counted` was taken, and advances `counted`.
 void CountIngested(FsdMetrics* metrics, const std::string& source, const IngestSummary& now,
@@ -71,11 +75,11 @@ absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> StartIngest(
 
 }  // namespace
 
-grpc::Status FeatureStoreService::ApplyDefinitions(grpc::ServerContext*,
+grpc::Status FeatureStoreService::ApplyDefinitions(grpc::ServerContext* context,
                                                    const v1::ApplyDefinitionsRequest* request,
                                                    v1::ApplyDefinitionsResponse* response) {
-  absl::StatusOr<ApplyResult> result =
-      store_->Apply(request->content(), request->format(), request->dry_run());
+  absl::StatusOr<ApplyResult> result = store_->Apply(
+      request->content(), request->format(), request->dry_run(), access_->CallerOf(*context).name);
   if (!result.ok()) return ToGrpcStatus(result.status());
   for (const DefinitionChange& c : result->changes) ToProto(c, response->add_changes());
   response->set_dry_run(result->dry_run);
@@ -94,8 +98,20 @@ grpc::Status FeatureStoreService::ListDefinitions(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status FeatureStoreService::GetDefinitionsHistory(
+    grpc::ServerContext*, const v1::GetDefinitionsHistoryRequest* request,
+    v1::GetDefinitionsHistoryResponse* response) {
+  absl::StatusOr<std::vector<ApplyRecord>> history = store_->DefinitionsHistory(request->limit());
+  if (!history.ok()) return ToGrpcStatus(history.status());
+  for (const ApplyRecord& record : *history) ToProto(record, response->add_applies());
+  return grpc::Status::OK;
+}
+
 grpc::Status FeatureStoreService::Ingest(grpc::ServerContext*, const v1::IngestRequest* request,
                                          v1::IngestResponse* response) {
+  if (absl::Status rows = access_->CheckRows(RowCount(*request), "ingest message"); !rows.ok()) {
+    return ToGrpcStatus(rows);
+  }
   absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> writer =
       StartIngest(store_, *request);
   if (!writer.ok()) return ToGrpcStatus(writer.status());
@@ -109,9 +125,12 @@ grpc::Status FeatureStoreService::Ingest(grpc::ServerContext*, const v1::IngestR
   return grpc::Status::OK;
 }
 
-grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext*,
+grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext* context,
                                                grpc::ServerReader<v1::IngestRequest>* reader,
                                                v1::IngestResponse* response) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.FeatureStore/IngestStream");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   v1::IngestRequest request;
   if (!reader->Read(&request)) {
     return ToGrpcStatus(absl::InvalidArgumentError("the ingest stream carried no message"));
@@ -128,7 +147,8 @@ grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext*,
           absl::StrCat("one ingest stream feeds one source: started with ", source, ", then got ",
                        request.source())));
     }
-    const absl::Status s = WriteRows(request, writer->get(), &text, &typed);
+    absl::Status s = access_->CheckRows(RowCount(request), "ingest message");
+    if (s.ok()) s = WriteRows(request, writer->get(), &text, &typed);
     CountIngested(metrics_, source, (*writer)->summary(), &counted);
     if (!s.ok()) {
       // Chunks before this one are committed; say how far the stream got.
@@ -214,9 +234,12 @@ grpc::Status FeatureStoreService::DeleteSnapshot(grpc::ServerContext*,
 }
 
 grpc::Status FeatureStoreService::GetHistoricalFeatures(
-    grpc::ServerContext*,
+    grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::GetHistoricalFeaturesResponse, v1::GetHistoricalFeaturesRequest>*
         stream) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.FeatureStore/GetHistoricalFeatures");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   v1::GetHistoricalFeaturesRequest request;
   if (!stream->Read(&request) || !request.has_header()) {
     return ToGrpcStatus(
@@ -231,6 +254,9 @@ grpc::Status FeatureStoreService::GetHistoricalFeatures(
   rows.columns.assign(header.columns().begin(), header.columns().end());
   if (!header.timestamp_column().empty()) rows.timestamp_column = header.timestamp_column();
   do {
+    if (absl::Status n = access_->CheckRows(request.rows_size(), "entity rows message"); !n.ok()) {
+      return ToGrpcStatus(n);
+    }
     for (const v1::Row& row : request.rows()) {
       std::vector<std::string>& cells = rows.rows.emplace_back();
       for (const v1::Value& v : row.values()) cells.push_back(ValueToText(FromProto(v)));
@@ -259,8 +285,11 @@ grpc::Status FeatureStoreService::GetHistoricalFeatures(
 }
 
 grpc::Status FeatureStoreService::ExportFeatures(
-    grpc::ServerContext*, const v1::ExportFeaturesRequest* request,
+    grpc::ServerContext* context, const v1::ExportFeaturesRequest* request,
     grpc::ServerWriter<v1::ExportFeaturesResponse>* writer) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.FeatureStore/ExportFeatures");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   absl::StatusOr<FeatureSelector> selector = FromProto(request->selector());
   if (!selector.ok()) return ToGrpcStatus(selector.status());
   v1::ExportFeaturesResponse response;

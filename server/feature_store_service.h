@@ -1,13 +1,15 @@
 // FeatureStoreService: the fstore.v1.FeatureStore gRPC service. Thin: each
 // RPC converts the request (proto_convert), calls the FeatureStore, converts
 // the status (grpc_status) and the reply; ingests count their rows in the
-// metrics (when given). Stateless beyond its pointers; safe for concurrent
-// calls.
+// metrics (when given). Applies name their caller (server/access_control.h);
+// streams hold a per-caller slot and messages are bounded in rows.
+// Stateless beyond its pointers; safe for concurrent calls.
 #ifndef FSTORE_SERVER_FEATURE_STORE_SERVICE_H_
 #define FSTORE_SERVER_FEATURE_STORE_SERVICE_H_
 
 #include "featurestore/feature_store.h"
 #include "fstore/v1/feature_store.grpc.pb.h"
+#include "server/access_control.h"
 
 namespace fstore {
 
@@ -15,9 +17,9 @@ class FsdMetrics;
 
 class FeatureStoreService final : public v1::FeatureStore::Service {
  public:
-  // `store` and `metrics` (nullptr: none) must outlive the service.
-  explicit FeatureStoreService(FeatureStore* store, FsdMetrics* metrics = nullptr)
-      : store_(store), metrics_(metrics) {}
+  // `store`, `access` and `metrics` (nullptr: none) must outlive the service.
+  FeatureStoreService(FeatureStore* store, AccessControl* access, FsdMetrics* metrics = nullptr)
+      : store_(store), access_(access), metrics_(metrics) {}
 
   grpc::Status ApplyDefinitions(grpc::ServerContext* context,
                                 const v1::ApplyDefinitionsRequest* request,
@@ -25,6 +27,9 @@ class FeatureStoreService final : public v1::FeatureStore::Service {
   grpc::Status ListDefinitions(grpc::ServerContext* context,
                                const v1::ListDefinitionsRequest* request,
                                v1::ListDefinitionsResponse* response) override;
+  grpc::Status GetDefinitionsHistory(grpc::ServerContext* context,
+                                     const v1::GetDefinitionsHistoryRequest* request,
+                                     v1::GetDefinitionsHistoryResponse* response) override;
   grpc::Status Ingest(grpc::ServerContext* context, const v1::IngestRequest* request,
                       v1::IngestResponse* response) override;
   grpc::Status IngestStream(grpc::ServerContext* context,
@@ -57,6 +62,7 @@ class FeatureStoreService final : public v1::FeatureStore::Service {
 
  private:
   FeatureStore* const store_;
+  AccessControl* const access_;
   FsdMetrics* const metrics_;
 };
 

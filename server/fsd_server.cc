@@ -1,7 +1,10 @@
 #include "server/fsd_server.h"
 
+#include <fstream>
+#include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -16,6 +19,7 @@
 #include "server/monitoring_service.h"
 #include "server/periodic_task.h"
 #include "server/registry_service.h"
+#include "server/rpc_roles.h"
 #include "server/serving_service.h"
 #include "spdlog/spdlog.h"
 
@@ -23,11 +27,12 @@ namespace fstore {
 
 // The registered services.
 struct FsdServer::Services {
-  Services(FeatureStore* store, ModelRegistry* models, ServingCore* core, FsdMetrics* metrics)
-      : feature_store(store, metrics),
-        registry(models, store),
-        serving(core),
-        monitoring(core, metrics) {}
+  Services(FeatureStore* store, ModelRegistry* models, ServingCore* core, FsdMetrics* metrics,
+           AccessControl* access)
+      : feature_store(store, access, metrics),
+        registry(models, store, access),
+        serving(core, access),
+        monitoring(core, access, metrics) {}
   FeatureStoreService feature_store;
   RegistryService registry;
   ServingService serving;
@@ -36,16 +41,75 @@ struct FsdServer::Services {
 
 namespace {
 
-constexpr int kMaxMessageBytes = 64 << 20;
+bool IsLoopback(absl::string_view host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
-constexpr const char* kServiceNames[] = {"fstore.v1.FeatureStore", "fstore.v1.Registry",
-                                         "fstore.v1.Serving", "fstore.v1.Monitoring"};
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", flag, " ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, " is not a PEM file"));
+  }
+  return text.str();
+}
+
+// What fsd's port speaks: TLS with a certificate; else plain text that
+// only loopback peers may reach (gRPC's local credentials), unless
+// --insecure opened another address.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const FsdOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (!options.tls_client_ca.empty() && options.tls_cert.empty()) {
+    return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+  }
+  if (options.tls_cert.empty()) {
+    if (IsLoopback(options.listen)) return grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                    : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  FSTORE_ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key, "--tls_key"));
+  FSTORE_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert, "--tls_cert"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca.empty()) {
+    FSTORE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca, "--tls_client_ca"));
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Refuses to expose an unauthenticated or plain-text server beyond this
+// machine unless told to.
+absl::Status CheckExposure(const FsdOptions& options) {
+  const bool tls = !options.tls_cert.empty();
+  const bool authenticated = !options.access.tokens_path.empty() || !options.tls_client_ca.empty();
+  if (IsLoopback(options.listen)) return absl::OkStatus();
+  if (!tls && (!options.access.tokens_path.empty() || !options.access.rate_limits.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen ", options.listen,
+        " without TLS: bearer tokens (--auth_tokens) and per-caller limits (--rate_limits) need "
+        "TLS off loopback, or tokens would cross the network in plain text; give --tls_cert and "
+        "--tls_key"));
+  }
+  if ((tls && authenticated) || options.insecure) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--listen ", options.listen, " would serve other machines ",
+      tls ? "without authentication" : "in plain text without authentication",
+      ": anyone who reaches it could read every feature, apply definitions and promote models. "
+      "Give --tls_cert and --tls_key with --auth_tokens (or --tls_client_ca), or --insecure to "
+      "accept the risk"));
+}
 
 void SetHealth(grpc::Server* server, bool serving) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   if (health == nullptr) return;
   health->SetServingStatus(serving);  // "" and every registered service
-  for (const char* name : kServiceNames) health->SetServingStatus(name, serving);
+  for (const char* name : kFsdServiceNames) health->SetServingStatus(name, serving);
 }
 
 }  // namespace
@@ -67,6 +131,13 @@ absl::Status FsdServer::Start() {
     return absl::InvalidArgumentError(absl::StrCat("--metrics_port ", options_.metrics_port,
                                                    " is not a TCP port (0-65535) or -1 (off)"));
   }
+  if (options_.max_message_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_message_bytes ", options_.max_message_bytes, " must be at least 1024"));
+  }
+  FSTORE_RETURN_IF_ERROR(CheckExposure(options_));
+  FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                          Credentials(options_));
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
   FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
   FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
@@ -76,10 +147,19 @@ absl::Status FsdServer::Start() {
       ServingCore::Start(database_.get(), feature_store_.get(), registry_.get(), serving_options);
   if (options_.metrics_port >= 0) {
     FSTORE_ASSIGN_OR_RETURN(metrics_, FsdMetrics::Create(feature_store_.get(), registry_.get(),
-                                                         FsdRpcMethods(kServiceNames)));
+                                                         FsdRpcMethods(kFsdServiceNames)));
   }
+  AccessControl::Options access = options_.access;
+  if (metrics_ != nullptr) {
+    access.on_denied = [metrics = metrics_.get()](absl::string_view method,
+                                                  absl::string_view reason) {
+      metrics->RecordDenied(method, reason);
+    };
+  }
+  FSTORE_ASSIGN_OR_RETURN(access_, AccessControl::Create(std::move(access)));
+  if (access_->checks_calls()) credentials->SetAuthMetadataProcessor(access_->NewAuthProcessor());
   services_ = std::make_unique<Services>(feature_store_.get(), registry_.get(), serving_.get(),
-                                         metrics_.get());
+                                         metrics_.get(), access_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -88,7 +168,7 @@ absl::Status FsdServer::Start() {
                                                ? absl::StrCat("[", options_.listen, "]")
                                                : options_.listen,
                                            ":", options_.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port_);
+  builder.AddListeningPort(address, credentials, &bound_port_);
   // Without this a second fsd could bind the same port and share traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("fsd");
@@ -99,8 +179,8 @@ absl::Status FsdServer::Start() {
   builder.SetResourceQuota(quota);
   // Ingest chunks and definitions files may be large; clients keep each
   // message under a few MiB, this leaves room for one oversized row.
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
   builder.RegisterService(&services_->feature_store);
   builder.RegisterService(&services_->registry);
   builder.RegisterService(&services_->serving);
@@ -129,9 +209,18 @@ absl::Status FsdServer::Start() {
     http.port = options_.metrics_port;
     http.name = "metrics";
     http_ = std::make_unique<HttpServer>(http);
-    http_->Handle("GET", "/metrics", [metrics = metrics_.get()](const HttpServer::Request&) {
-      return HttpServer::Response{200, std::string(kPrometheusTextContentType), metrics->Render()};
-    });
+    http_->Handle("GET", "/metrics",
+                  [metrics = metrics_.get(),
+                   token = options_.metrics_token](const HttpServer::Request& request) {
+                    if (!token.empty() && request.authorization != absl::StrCat("Bearer ", token)) {
+                      return HttpServer::Response{
+                          401, "text/plain; charset=utf-8",
+                          "/metrics needs \"Authorization: Bearer TOKEN\" with fsd's "
+                          "--metrics_token_file token\n"};
+                    }
+                    return HttpServer::Response{200, std::string(kPrometheusTextContentType),
+                                                metrics->Render()};
+                  });
     if (absl::Status started = http_->Start(); !started.ok()) {
       http_.reset();
       Shutdown();
@@ -151,9 +240,18 @@ absl::Status FsdServer::Start() {
     }
   }
   SetHealth(server_.get(), true);
-  spdlog::info("fsd serving on {}:{} with data directory {}", options_.listen, bound_port_,
-               options_.data_dir);
+  spdlog::info("fsd serving on {}:{} ({}{}) with data directory {}", options_.listen, bound_port_,
+               options_.tls_cert.empty()
+                   ? (IsLoopback(options_.listen) ? "plain text, loopback peers only"
+                                                  : "plain text, --insecure")
+                   : (options_.tls_client_ca.empty() ? "TLS" : "mutual TLS"),
+               access_->tokens_enabled() ? ", bearer tokens required" : "", options_.data_dir);
   return absl::OkStatus();
+}
+
+absl::Status FsdServer::ReloadTokens() {
+  if (access_ == nullptr) return absl::FailedPreconditionError("fsd is not running");
+  return access_->Reload();
 }
 
 int FsdServer::metrics_bound_port() const { return http_ != nullptr ? http_->bound_port() : 0; }
@@ -170,6 +268,7 @@ void FsdServer::Shutdown() {
   server_->Wait();
   server_.reset();
   services_.reset();
+  access_.reset();
   metrics_.reset();
   serving_.reset();  // the serving log writes what is still queued
   registry_.reset();

@@ -13,6 +13,15 @@
 // bound, and every monitor_interval recomputes Production models' drift and
 // live metrics into them (MonitoringService::RefreshMetrics) on a background thread.
 //
+// Access (README "Security"): with tls_cert/tls_key fsd serves TLS only
+// (with tls_client_ca, clients must present a certificate that CA signed);
+// without TLS it accepts loopback peers only. Start() refuses a listen
+// address other than loopback unless the server is both encrypted and
+// authenticated (TLS with auth_tokens or tls_client_ca), or `insecure` is
+// set. With auth_tokens every call but the health check needs a bearer
+// token whose principal holds the role server/rpc_roles.h names; see
+// server/access_control.h. ReloadTokens() re-reads the token file.
+//
 // Shutdown() stops the metrics endpoint, marks health NOT_SERVING, lets in-flight calls finish
 // until the grace period ends (then cancels them), and flushes and closes the store.
 //
@@ -29,6 +38,7 @@
 #include "featurestore/feature_store.h"
 #include "grpcpp/server.h"
 #include "registry/model_registry.h"
+#include "server/access_control.h"
 #include "serving/serving_core.h"
 #include "storage/database.h"
 
@@ -60,6 +70,24 @@ struct FsdOptions {
   // With metrics on, how often Production models' drift and live metrics
   // are recomputed into the gauges; zero: only when asked. Default: 60 s.
   absl::Duration monitor_interval = absl::Seconds(60);
+  // When set, a scrape of /metrics must carry "Authorization: Bearer T"
+  // with this token. Default: none.
+  std::string metrics_token;
+  // PEM files of the server's certificate chain and private key: serve TLS
+  // only. Default: none (plain text, loopback peers only).
+  std::string tls_cert;
+  std::string tls_key;
+  // PEM file of the CA that signs client certificates: mutual TLS, a client
+  // without such a certificate cannot connect; the certificate's subject
+  // names the caller. Needs tls_cert. Default: none.
+  std::string tls_client_ca;
+  // Allows a non-loopback listen without TLS and authentication. Default: false.
+  bool insecure = false;
+  // Tokens, rate limits, streams and rows per caller (auth_tokens is
+  // AccessControl::Options::tokens_path).
+  AccessControl::Options access;
+  // Largest message received or sent. Default: 64 MiB.
+  int max_message_bytes = 64 << 20;
 };
 
 class FsdServer {
@@ -74,6 +102,8 @@ class FsdServer {
   int bound_port() const { return bound_port_; }
   // The metrics port bound; 0 when metrics are off.
   int metrics_bound_port() const;
+  // Re-reads the token file (SIGHUP); the old table stays on error.
+  absl::Status ReloadTokens();
   void Shutdown();
 
  private:
@@ -86,6 +116,7 @@ class FsdServer {
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ServingCore> serving_;
   std::unique_ptr<FsdMetrics> metrics_;  // null when metrics are off
+  std::unique_ptr<AccessControl> access_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;       // /metrics; null when metrics are off

@@ -192,7 +192,7 @@ void HttpServer::Dispatch(const httplib::Request& req, httplib::Response* res) c
   if (route == routes_.end()) return;  // not reached: Reject answered 404
   const auto handler = route->second.find(req.method == "HEAD" ? "GET" : req.method);
   if (handler == route->second.end()) return;  // not reached: Reject answered 405
-  Request request{req.method, req.path, {}, req.body};
+  Request request{req.method, req.path, {}, req.body, req.get_header_value("Authorization")};
   for (const auto& [name, value] : req.params) request.params.emplace(name, value);
   Response response = handler->second(request);
   res->status = response.status;

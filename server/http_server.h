@@ -84,6 +84,7 @@ class HttpServer {
     // Query parameters; the first value of a repeated name.
     std::map<std::string, std::string> params;
     std::string body;
+    std::string authorization;  // the Authorization header; "" when absent
   };
   struct Response {
     int status = 200;

@@ -4,12 +4,20 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <string>
+#include <utility>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/time_util.h"
 #include "gflags/gflags.h"
 #include "server/fsd_server.h"
+#include "server/roles.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -47,8 +55,65 @@ DEFINE_string(monitor_interval, "60s",
               "when fsctl drift or feedback asks.");
 DEFINE_int32(shutdown_grace_ms, 10000,
              "On SIGINT/SIGTERM, how long in-flight calls may take to finish.");
+DEFINE_string(tls_cert, "",
+              "PEM certificate chain of the server: serve TLS only (with --tls_key). "
+              "Without TLS, fsd accepts loopback peers only.");
+DEFINE_string(tls_key, "", "PEM private key of --tls_cert.");
+DEFINE_string(tls_client_ca, "",
+              "PEM CA certificate that signs client certificates: mutual TLS; a client "
+              "without a certificate it signed cannot connect, and the certificate's "
+              "subject names the caller in audit records.");
+DEFINE_string(auth_tokens, "",
+              "Token file: one line per token, 'SHA256-OF-TOKEN PRINCIPAL ROLES' (roles "
+              "reader, scorer, ingester, modeler, admin, comma-separated). Every call but "
+              "the health check then needs 'authorization: Bearer TOKEN' whose principal "
+              "holds the call's role (README, Security). Re-read on SIGHUP.");
+DEFINE_bool(insecure, false,
+            "Allow --listen on a non-loopback address without TLS and authentication: "
+            "anyone who reaches the port may then read and change everything.");
+DEFINE_string(rate_limits, "",
+              "Calls per second one principal may make with each role, e.g. "
+              "'scorer=5000,reader=100'; a burst of one second's worth is allowed. "
+              "Refused calls get RESOURCE_EXHAUSTED. Default: unlimited.");
+DEFINE_int32(max_streams_per_principal, 64,
+             "Streams (ingest, score, watch, export, ...) one principal may hold open at "
+             "once; 0 = unlimited.");
+DEFINE_int64(max_rows_per_message, 100000,
+             "Rows one ingest, entity-rows or feedback message may carry.");
+DEFINE_int32(max_message_bytes, 64 << 20, "Largest gRPC message received or sent, in bytes.");
+DEFINE_string(metrics_token_file, "",
+              "File holding a token that every /metrics scrape must send as "
+              "'Authorization: Bearer TOKEN' (Prometheus: authorization.credentials_file).");
 
 namespace {
+
+// Parses --rate_limits ("scorer=5000,reader=100").
+absl::StatusOr<std::map<fstore::Role, double>> ParseRateLimits(absl::string_view text) {
+  std::map<fstore::Role, double> limits;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, '=');
+    absl::StatusOr<fstore::Role> role = fstore::ParseRole(absl::StripAsciiWhitespace(kv.first));
+    double rate = 0;
+    if (!role.ok()) return role.status();
+    if (!absl::SimpleAtod(absl::StripAsciiWhitespace(kv.second), &rate) || !(rate > 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", item, "': the rate must be a positive number of calls per second (ROLE=N)"));
+    }
+    limits[*role] = rate;
+  }
+  return limits;
+}
+
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    return absl::NotFoundError(absl::StrCat("cannot read a token from ", path));
+  }
+  token = std::string(absl::StripAsciiWhitespace(token));
+  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no token"));
+  return token;
+}
 
 // Writes `port` then renames, so a reader never sees a partial number.
 bool WritePortFile(const std::string& path, int port) {
@@ -68,8 +133,13 @@ int main(int argc, char** argv) {
       "and server reflection.\n"
       "With --metrics_port, also serves Prometheus metrics over HTTP at /metrics.\n"
       "Stops cleanly on SIGINT or SIGTERM: in-flight calls finish, the store\n"
-      "is flushed and closed. Exit status: 0 after a clean stop, 1 when the\n"
-      "server cannot start (the message says why).");
+      "is flushed and closed; SIGHUP re-reads --auth_tokens.\n\n"
+      "Security (README, Security): without TLS fsd serves loopback peers only.\n"
+      "  fsd --tls_cert=server.pem --tls_key=server.key --auth_tokens=tokens \\\n"
+      "      --listen=0.0.0.0\n"
+      "serves TLS and requires a bearer token with the call's role.\n\n"
+      "Exit status: 0 after a clean stop, 1 when the server cannot start (the\n"
+      "message says why), 2 for a bad flag.");
   gflags::SetVersionString("0.1.0");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   // Debian's abseil is built without NDEBUG: every absl::Mutex acquisition
@@ -82,7 +152,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(FLAGS_log_level));
   if (argc > 1) {
     spdlog::critical("unexpected argument '{}'; see fsd --help", argv[1]);
-    return 1;
+    return 2;
   }
 
   // Block the stop signals in every thread; the main thread waits for them.
@@ -90,6 +160,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   fstore::FsdOptions options;
@@ -100,11 +171,33 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::Milliseconds(FLAGS_shutdown_grace_ms);
   options.metrics_listen = FLAGS_metrics_listen;
   options.metrics_port = FLAGS_metrics_port;
+  options.tls_cert = FLAGS_tls_cert;
+  options.tls_key = FLAGS_tls_key;
+  options.tls_client_ca = FLAGS_tls_client_ca;
+  options.insecure = FLAGS_insecure;
+  options.max_message_bytes = FLAGS_max_message_bytes;
+  options.access.tokens_path = FLAGS_auth_tokens;
+  options.access.max_streams_per_principal = FLAGS_max_streams_per_principal;
+  options.access.max_rows_per_message = FLAGS_max_rows_per_message;
+  absl::StatusOr<std::map<fstore::Role, double>> rate_limits = ParseRateLimits(FLAGS_rate_limits);
+  if (!rate_limits.ok()) {
+    spdlog::critical("--rate_limits: {}", std::string(rate_limits.status().message()));
+    return 2;
+  }
+  options.access.rate_limits = *std::move(rate_limits);
+  if (!FLAGS_metrics_token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadToken(FLAGS_metrics_token_file);
+    if (!token.ok()) {
+      spdlog::critical("--metrics_token_file: {}", std::string(token.status().message()));
+      return 2;
+    }
+    options.metrics_token = *std::move(token);
+  }
   absl::StatusOr<fstore::DurationUs> retention = fstore::ParseDuration(FLAGS_serving_log_retention);
   if (!retention.ok() || *retention <= 0) {
     spdlog::critical("--serving_log_retention '{}' must be a positive duration such as 7d",
                      FLAGS_serving_log_retention);
-    return 1;
+    return 2;
   }
   options.serving_log_retention = *retention;
   if (FLAGS_monitor_interval != "0") {
@@ -112,7 +205,7 @@ int main(int argc, char** argv) {
     if (!interval.ok() || *interval <= 0) {
       spdlog::critical("--monitor_interval '{}' must be a positive duration such as 60s, or 0",
                        FLAGS_monitor_interval);
-      return 1;
+      return 2;
     }
     options.monitor_interval = absl::Microseconds(*interval);
   } else {
@@ -121,7 +214,7 @@ int main(int argc, char** argv) {
   fstore::FsdServer server(options);
   if (absl::Status started = server.Start(); !started.ok()) {
     spdlog::critical("fsd cannot start: {}", std::string(started.message()));
-    return 1;
+    return started.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   // The metrics port first: a reader waiting for --port_file then finds both.
   if (!FLAGS_metrics_port_file.empty() &&
@@ -135,7 +228,11 @@ int main(int argc, char** argv) {
   }
 
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
+    if (absl::Status reloaded = server.ReloadTokens(); !reloaded.ok()) {
+      spdlog::error("SIGHUP: keeping the previous tokens: {}", std::string(reloaded.message()));
+    }
+  }
   spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
   server.Shutdown();
   return 0;

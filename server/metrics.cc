@@ -3,8 +3,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
+#include "server/rpc_roles.h"
 
 namespace fstore {
 namespace {
@@ -56,6 +58,13 @@ absl::StatusOr<std::unique_ptr<FsdMetrics>> FsdMetrics::Create(
   std::unique_ptr<FsdMetrics> m(new FsdMetrics());
   MetricsRegistry& r = m->registry_;
   FSTORE_ASSIGN_OR_RETURN(m->rpc_, RpcMetrics::Create(&r, rpc_methods));
+  FSTORE_ASSIGN_OR_RETURN(
+      m->denied_,
+      r.AddCounter("fstore_rpc_denied_total",
+                   "Calls refused by access control, by method and reason: unauthenticated (no "
+                   "or unknown token), permission_denied (role missing), rate_limited or "
+                   "stream_limit.",
+                   {"method", "reason"}));
   FSTORE_ASSIGN_OR_RETURN(
       m->ingest_rows_,
       r.AddCounter("fstore_ingest_rows_total",
@@ -117,6 +126,12 @@ void FsdMetrics::RetainVersions(
   for (GaugeFamily<2>* family : {labelled_, live_auc_, live_precision_}) {
     family->RetainIf([&](const GaugeFamily<2>::Labels& l) { return keep(l[0], l[1]); });
   }
+}
+
+void FsdMetrics::RecordDenied(absl::string_view method, absl::string_view reason) {
+  std::string label = "other";
+  if (FindRpcRule(method) != nullptr) label = std::string(absl::StripPrefix(method, "/"));
+  denied_->WithLabels({label, std::string(reason)})->Increment();
 }
 
 void FsdMetrics::RecordIngest(absl::string_view source, int64_t accepted, int64_t rejected,

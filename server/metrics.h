@@ -3,6 +3,11 @@
 //   fstore_rpc_requests_total{method}          RPCs; see metrics_rpc.h
 //   fstore_rpc_errors_total{method,code}
 //   fstore_rpc_latency_seconds{method}         (histogram)
+//   fstore_rpc_denied_total{method,reason}   calls refused by access control
+//                                              (server/access_control.h);
+//                                              reason: unauthenticated,
+//                                              permission_denied, rate_limited
+//                                              or stream_limit
 //   fstore_ingest_rows_total{source,result}    rows ingested; result is
 //                                              accepted, rejected or duplicate
 //   fstore_online_entities{view}               entities holding online state,
@@ -64,6 +69,10 @@ class FsdMetrics {
 
   RpcMetrics& rpc() { return *rpc_; }
 
+  // Counts one call to `method` ("/fstore.v1.Serving/Score"; a method fsd
+  // does not serve counts as "other") refused for `reason`.
+  void RecordDenied(absl::string_view method, absl::string_view reason);
+
   // Adds rows one ingest of `source` committed.
   void RecordIngest(absl::string_view source, int64_t accepted, int64_t rejected,
                     int64_t duplicates);
@@ -91,6 +100,7 @@ class FsdMetrics {
   MetricsRegistry registry_;
   std::unique_ptr<RpcMetrics> rpc_;
   CounterFamily<2>* ingest_rows_ = nullptr;
+  CounterFamily<2>* denied_ = nullptr;
   GaugeFamily<3>* drift_psi_ = nullptr;
   GaugeFamily<2>* labelled_ = nullptr;
   GaugeFamily<2>* live_auc_ = nullptr;

@@ -41,7 +41,10 @@ class RpcMetricsTest : public ::testing::Test {
     auto metrics = RpcMetrics::Create(&registry_, FsdRpcMethods(services));
     ASSERT_TRUE(metrics.ok()) << metrics.status();
     metrics_ = std::move(*metrics);
-    service_ = std::make_unique<FeatureStoreService>(store_.get());
+    auto access = AccessControl::Create(AccessControl::Options());
+    ASSERT_TRUE(access.ok()) << access.status();
+    access_ = std::move(*access);
+    service_ = std::make_unique<FeatureStoreService>(store_.get(), access_.get());
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -79,6 +82,7 @@ class RpcMetricsTest : public ::testing::Test {
   std::unique_ptr<FeatureStore> store_;
   MetricsRegistry registry_;
   std::unique_ptr<RpcMetrics> metrics_;
+  std::unique_ptr<AccessControl> access_;
   std::unique_ptr<FeatureStoreService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::FeatureStore::Stub> stub_;

@@ -37,14 +37,20 @@ grpc::Status MonitoringService::GetDrift(grpc::ServerContext*, const v1::GetDrif
   return grpc::Status::OK;
 }
 
-grpc::Status MonitoringService::Feedback(grpc::ServerContext*,
+grpc::Status MonitoringService::Feedback(grpc::ServerContext* context,
                                          grpc::ServerReader<v1::FeedbackRequest>* reader,
                                          v1::FeedbackResponse* response) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.Monitoring/Feedback");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   std::vector<FeedbackLabel> labels;
   FeedbackStore::RecordOptions options;
   v1::FeedbackRequest request;
   for (bool first = true; reader->Read(&request); first = false) {
     if (first) options = RecordOptionsFromProto(request);
+    if (absl::Status n = access_->CheckRows(request.labels_size(), "feedback message"); !n.ok()) {
+      return ToGrpcStatus(n);
+    }
     for (const v1::FeedbackLabel& label : request.labels()) {
       labels.push_back(FromProto(label, static_cast<int64_t>(labels.size()) + 1));
     }
@@ -71,6 +77,9 @@ grpc::Status MonitoringService::GetLiveMetrics(grpc::ServerContext*,
 grpc::Status MonitoringService::ExportLabelled(
     grpc::ServerContext* context, const v1::ExportLabelledRequest* request,
     grpc::ServerWriter<v1::ExportLabelledResponse>* writer) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.Monitoring/ExportLabelled");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   v1::ExportLabelledResponse message;
   absl::Status status = core_->ExportLabelled(
       request->model_ref(), request->window_us(),

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "fstore/v1/monitoring.grpc.pb.h"
+#include "server/access_control.h"
 #include "server/metrics.h"
 #include "serving/serving_core.h"
 
@@ -26,8 +27,9 @@ namespace fstore {
 
 class MonitoringService final : public v1::Monitoring::Service {
  public:
-  // Both must outlive the service; `metrics` may be null (metrics off).
-  MonitoringService(ServingCore* core, FsdMetrics* metrics) : core_(core), metrics_(metrics) {}
+  // All must outlive the service; `metrics` may be null (metrics off).
+  MonitoringService(ServingCore* core, AccessControl* access, FsdMetrics* metrics)
+      : core_(core), access_(access), metrics_(metrics) {}
 
   grpc::Status GetDrift(grpc::ServerContext* context, const v1::GetDriftRequest* request,
                         v1::GetDriftResponse* response) override;
@@ -49,6 +51,7 @@ class MonitoringService final : public v1::Monitoring::Service {
   void PublishDrift(const ModelVersion& version, const DriftReport& report);
 
   ServingCore* const core_;
+  AccessControl* const access_;
   FsdMetrics* const metrics_;
 };
 

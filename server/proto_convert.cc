@@ -163,6 +163,13 @@ void ToProto(const DefinitionChange& change, v1::DefinitionChange* out) {
   }
 }
 
+void ToProto(const ApplyRecord& record, v1::ApplyRecord* out) {
+  out->set_number(record.number);
+  out->set_applied_at_us(record.applied_at);
+  out->set_actor(record.actor);
+  for (const DefinitionChange& c : record.changes) ToProto(c, out->add_changes());
+}
+
 void ToProto(const Rejection& rejection, v1::Rejection* out) {
   out->set_row_number(rejection.row_number);
   out->set_column(rejection.column);

@@ -29,6 +29,7 @@ void ToProto(const Definitions& definitions, v1::Definitions* out);
 void ToProto(const Definitions& selected, const Definitions& all, v1::Definitions* out);
 
 void ToProto(const DefinitionChange& change, v1::DefinitionChange* out);
+void ToProto(const ApplyRecord& record, v1::ApplyRecord* out);
 void ToProto(const Rejection& rejection, v1::Rejection* out);
 void ToProto(const IngestSummary& summary, v1::IngestResponse* out);
 void ToProto(const DeadLetterPage& page, v1::ListDeadLettersResponse* out);

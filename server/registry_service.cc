@@ -10,14 +10,13 @@
 #include "absl/time/time.h"
 #include "registry/feature_binding.h"
 #include "registry/model_ref.h"
+#include "registry/stage.h"
 #include "server/grpc_status.h"
 #include "server/registry_convert.h"
 
 namespace fstore {
 namespace {
 
-// Until fsd authenticates callers, every change is made by "local".
-constexpr absl::string_view kActor = "local";
 constexpr size_t kArtifactChunkBytes = 1 << 20;
 constexpr int64_t kMaxArtifactBytes = int64_t{1} << 30;
 // A watcher this far behind is cut off rather than buffering without bound.
@@ -51,9 +50,12 @@ grpc::Status RegistryService::ListModels(grpc::ServerContext*, const v1::ListMod
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryService::UploadArtifact(grpc::ServerContext*,
+grpc::Status RegistryService::UploadArtifact(grpc::ServerContext* context,
                                              grpc::ServerReader<v1::UploadArtifactRequest>* reader,
                                              v1::UploadArtifactResponse* response) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.Registry/UploadArtifact");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   std::string bytes;
   v1::UploadArtifactRequest chunk;
   while (reader->Read(&chunk)) {
@@ -71,8 +73,11 @@ grpc::Status RegistryService::UploadArtifact(grpc::ServerContext*,
 }
 
 grpc::Status RegistryService::DownloadArtifact(
-    grpc::ServerContext*, const v1::DownloadArtifactRequest* request,
+    grpc::ServerContext* context, const v1::DownloadArtifactRequest* request,
     grpc::ServerWriter<v1::DownloadArtifactResponse>* writer) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.Registry/DownloadArtifact");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   absl::StatusOr<ModelRef> ref = ParseModelRef(request->model_ref());
   if (!ref.ok()) return ToGrpcStatus(ref.status());
   absl::StatusOr<ModelVersion> version = registry_->Resolve(*ref);
@@ -87,7 +92,7 @@ grpc::Status RegistryService::DownloadArtifact(
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryService::CreateModelVersion(grpc::ServerContext*,
+grpc::Status RegistryService::CreateModelVersion(grpc::ServerContext* context,
                                                  const v1::CreateModelVersionRequest* request,
                                                  v1::ModelVersion* response) {
   if (request->feature_service().empty()) {
@@ -100,7 +105,7 @@ grpc::Status RegistryService::CreateModelVersion(grpc::ServerContext*,
       BindFeatureService(store_->GetDefinitions(), request->feature_service());
   if (!binding.ok()) return ToGrpcStatus(binding.status());
   create.binding = *std::move(binding);
-  create.created_by = std::string(kActor);
+  create.created_by = access_->CallerOf(*context).name;
   return Reply(registry_->CreateVersion(create), response);
 }
 
@@ -122,10 +127,11 @@ grpc::Status RegistryService::ListModelVersions(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryService::DeleteModelVersion(grpc::ServerContext*,
+grpc::Status RegistryService::DeleteModelVersion(grpc::ServerContext* context,
                                                  const v1::DeleteModelVersionRequest* request,
                                                  v1::DeleteModelVersionResponse*) {
-  return ToGrpcStatus(registry_->DeleteVersion(request->model(), request->version(), kActor));
+  return ToGrpcStatus(registry_->DeleteVersion(request->model(), request->version(),
+                                               access_->CallerOf(*context).name));
 }
 
 grpc::Status RegistryService::ResolveModelRef(grpc::ServerContext*,
@@ -136,27 +142,72 @@ grpc::Status RegistryService::ResolveModelRef(grpc::ServerContext*,
   return Reply(registry_->Resolve(*ref), response);
 }
 
-grpc::Status RegistryService::TransitionStage(grpc::ServerContext*,
+grpc::Status RegistryService::TransitionStage(grpc::ServerContext* context,
                                               const v1::TransitionStageRequest* request,
                                               v1::ModelVersion* response) {
   absl::StatusOr<StageTransitionRequest> transition = FromProto(*request);
   if (!transition.ok()) return ToGrpcStatus(transition.status());
-  transition->actor = std::string(kActor);
+  absl::StatusOr<ModelVersion> current =
+      registry_->GetVersion(request->model(), request->version());
+  if (!current.ok()) return ToGrpcStatus(current.status());
+  if (transition->stage == Stage::kProduction || current->stage == Stage::kProduction) {
+    const absl::Status allowed = access_->Require(
+        *context, "/fstore.v1.Registry/TransitionStage", Role::kAdmin,
+        absl::StrCat("move ", request->model(), " version ", request->version(), " from ",
+                     StageName(current->stage), " to ", StageName(transition->stage)));
+    if (!allowed.ok()) return ToGrpcStatus(allowed);
+  }
+  transition->actor = access_->CallerOf(*context).name;
   return Reply(registry_->TransitionStage(*transition), response);
 }
 
-grpc::Status RegistryService::SetAlias(grpc::ServerContext*, const v1::SetAliasRequest* request,
+absl::Status RegistryService::CheckAliasChange(const grpc::ServerContext& context,
+                                               absl::string_view method, const std::string& model,
+                                               const std::string& alias, int64_t version) const {
+  bool production = false;
+  ModelRef ref;
+  ref.model = model;
+  ref.kind = ModelRef::Kind::kAlias;
+  ref.alias = alias;
+  if (absl::StatusOr<ModelVersion> now = registry_->Resolve(ref); now.ok()) {
+    production = now->stage == Stage::kProduction;
+  }
+  if (version != 0) {
+    if (absl::StatusOr<ModelVersion> next = registry_->GetVersion(model, version); next.ok()) {
+      production = production || next->stage == Stage::kProduction;
+    }
+  }
+  if (!production) return absl::OkStatus();
+  return access_->Require(context, method, Role::kAdmin,
+                          absl::StrCat(version != 0 ? "set" : "delete", " alias ", model, "@",
+                                       alias, ", which reaches a Production version"));
+}
+
+grpc::Status RegistryService::SetAlias(grpc::ServerContext* context,
+                                       const v1::SetAliasRequest* request,
                                        v1::ModelVersion* response) {
-  absl::Status set =
-      registry_->SetAlias(request->model(), request->alias(), request->version(), kActor);
+  if (absl::Status allowed =
+          CheckAliasChange(*context, "/fstore.v1.Registry/SetAlias", request->model(),
+                           request->alias(), request->version());
+      !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  absl::Status set = registry_->SetAlias(request->model(), request->alias(), request->version(),
+                                         access_->CallerOf(*context).name);
   if (!set.ok()) return ToGrpcStatus(set);
   return Reply(registry_->GetVersion(request->model(), request->version()), response);
 }
 
-grpc::Status RegistryService::DeleteAlias(grpc::ServerContext*,
+grpc::Status RegistryService::DeleteAlias(grpc::ServerContext* context,
                                           const v1::DeleteAliasRequest* request,
                                           v1::DeleteAliasResponse*) {
-  return ToGrpcStatus(registry_->DeleteAlias(request->model(), request->alias(), kActor));
+  if (absl::Status allowed = CheckAliasChange(*context, "/fstore.v1.Registry/DeleteAlias",
+                                              request->model(), request->alias(), 0);
+      !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  return ToGrpcStatus(
+      registry_->DeleteAlias(request->model(), request->alias(), access_->CallerOf(*context).name));
 }
 
 grpc::Status RegistryService::GetModelHistory(grpc::ServerContext*,
@@ -182,6 +233,9 @@ grpc::Status RegistryService::WatchModels(grpc::ServerContext* context,
   if (stopping_.load()) {
     return ToGrpcStatus(absl::UnavailableError("fsd is shutting down"));
   }
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.Registry/WatchModels");
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   if (!request->model().empty()) {
     absl::StatusOr<RegisteredModel> model = registry_->GetModel(request->model());
     if (!model.ok()) return ToGrpcStatus(model.status());

@@ -8,7 +8,9 @@
 //     content version;
 //   - WatchModels streams the registry's change notifications until the
 //     client cancels or the server shuts down.
-// The actor of every change is "local" until fsd has authentication.
+// Every change records its caller's principal (server/access_control.h);
+// moving a version to or from Production, and setting or deleting an alias
+// that reaches a Production version, need the admin role (server/rpc_roles.h).
 // Safe for concurrent calls.
 #ifndef FSTORE_SERVER_REGISTRY_SERVICE_H_
 #define FSTORE_SERVER_REGISTRY_SERVICE_H_
@@ -18,14 +20,15 @@
 #include "featurestore/feature_store.h"
 #include "fstore/v1/registry.grpc.pb.h"
 #include "registry/model_registry.h"
+#include "server/access_control.h"
 
 namespace fstore {
 
 class RegistryService final : public v1::Registry::Service {
  public:
-  // Both must outlive the service.
-  RegistryService(ModelRegistry* registry, FeatureStore* store)
-      : registry_(registry), store_(store) {}
+  // All must outlive the service.
+  RegistryService(ModelRegistry* registry, FeatureStore* store, AccessControl* access)
+      : registry_(registry), store_(store), access_(access) {}
 
   grpc::Status CreateModel(grpc::ServerContext* context, const v1::CreateModelRequest* request,
                            v1::Model* response) override;
@@ -64,6 +67,12 @@ class RegistryService final : public v1::Registry::Service {
   grpc::Status GetModelHistory(grpc::ServerContext* context,
                                const v1::GetModelHistoryRequest* request,
                                v1::GetModelHistoryResponse* response) override;
+  // PermissionDenied unless the caller may change alias `alias` of `model`
+  // to `version` (0: delete it): admin when either end is in Production.
+  absl::Status CheckAliasChange(const grpc::ServerContext& context, absl::string_view method,
+                                const std::string& model, const std::string& alias,
+                                int64_t version) const;
+
   grpc::Status WatchModels(grpc::ServerContext* context, const v1::WatchModelsRequest* request,
                            grpc::ServerWriter<v1::ModelEvent>* writer) override;
 
@@ -74,6 +83,7 @@ class RegistryService final : public v1::Registry::Service {
  private:
   ModelRegistry* const registry_;
   FeatureStore* const store_;
+  AccessControl* const access_;
   std::atomic<bool> stopping_{false};
 };
 

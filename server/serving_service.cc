@@ -76,7 +76,16 @@ class ServingService::LongCallThreads {
 class ServingService::ScoreStreamReactor final
     : public grpc::ServerBidiReactor<v1::ScoreRequest, v1::ScoreResponse> {
  public:
-  explicit ScoreStreamReactor(ServingService* service) : service_(service) { StartRead(&request_); }
+  // Refuses the stream at once when `slot` is an error (too many streams).
+  ScoreStreamReactor(ServingService* service, absl::StatusOr<AccessControl::StreamSlot> slot)
+      : service_(service) {
+    if (!slot.ok()) {
+      Finish(ToGrpcStatus(slot.status()));
+      return;
+    }
+    slot_ = *std::move(slot);
+    StartRead(&request_);
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client finished sending, or went away
@@ -107,6 +116,7 @@ class ServingService::ScoreStreamReactor final
 
  private:
   ServingService* const service_;
+  AccessControl::StreamSlot slot_;
   v1::ScoreRequest request_;
   v1::ScoreResponse response_;
   int64_t received_ = 0;
@@ -120,8 +130,9 @@ class ServingService::ScoreStreamReactor final
 class ServingService::ListScoresReactor final
     : public grpc::ServerWriteReactor<v1::ListScoresResponse> {
  public:
-  ListScoresReactor(const ServingCore* core, const v1::ListScoresRequest* request)
-      : core_(core), request_(request) {}
+  ListScoresReactor(const ServingCore* core, const v1::ListScoresRequest* request,
+                    AccessControl::StreamSlot slot)
+      : core_(core), request_(request), slot_(std::move(slot)) {}
 
   void Run() {
     constexpr int kPerMessage = 1000;
@@ -175,14 +186,17 @@ class ServingService::ListScoresReactor final
 
   const ServingCore* const core_;
   const v1::ListScoresRequest* const request_;  // gRPC's, valid until OnDone
+  const AccessControl::StreamSlot slot_;
   v1::ListScoresResponse pages_[2];
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool gone_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-ServingService::ServingService(ServingCore* core)
-    : core_(core), long_calls_(std::make_unique<LongCallThreads>(kLongCallThreads)) {}
+ServingService::ServingService(ServingCore* core, AccessControl* access)
+    : core_(core),
+      access_(access),
+      long_calls_(std::make_unique<LongCallThreads>(kLongCallThreads)) {}
 
 ServingService::~ServingService() = default;
 
@@ -203,8 +217,9 @@ grpc::ServerUnaryReactor* ServingService::Score(grpc::CallbackServerContext* con
 }
 
 grpc::ServerBidiReactor<v1::ScoreRequest, v1::ScoreResponse>* ServingService::ScoreStream(
-    grpc::CallbackServerContext*) {
-  return new ScoreStreamReactor(this);
+    grpc::CallbackServerContext* context) {
+  return new ScoreStreamReactor(this,
+                                access_->AcquireStream(*context, "/fstore.v1.Serving/ScoreStream"));
 }
 
 grpc::ServerUnaryReactor* ServingService::BatchScore(grpc::CallbackServerContext* context,
@@ -226,8 +241,15 @@ grpc::ServerUnaryReactor* ServingService::BatchScore(grpc::CallbackServerContext
 }
 
 grpc::ServerWriteReactor<v1::ListScoresResponse>* ServingService::ListScores(
-    grpc::CallbackServerContext*, const v1::ListScoresRequest* request) {
-  auto* reactor = new ListScoresReactor(core_, request);
+    grpc::CallbackServerContext* context, const v1::ListScoresRequest* request) {
+  absl::StatusOr<AccessControl::StreamSlot> slot =
+      access_->AcquireStream(*context, "/fstore.v1.Serving/ListScores");
+  if (!slot.ok()) {
+    auto* refused = new ListScoresReactor(core_, request, AccessControl::StreamSlot());
+    refused->Finish(ToGrpcStatus(slot.status()));
+    return refused;
+  }
+  auto* reactor = new ListScoresReactor(core_, request, *std::move(slot));
   long_calls_->Run([reactor] { reactor->Run(); });
   return reactor;
 }

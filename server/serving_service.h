@@ -27,14 +27,15 @@
 
 #include "absl/status/status.h"
 #include "fstore/v1/serving.grpc.pb.h"
+#include "server/access_control.h"
 #include "serving/serving_core.h"
 
 namespace fstore {
 
 class ServingService : public v1::Serving::CallbackService {
  public:
-  // `core` must outlive the service.
-  explicit ServingService(ServingCore* core);
+  // `core` and `access` must outlive the service.
+  ServingService(ServingCore* core, AccessControl* access);
   // Waits for the long-call threads to finish what they hold.
   ~ServingService() override;
 
@@ -61,6 +62,7 @@ class ServingService : public v1::Serving::CallbackService {
   absl::Status ScoreOne(const v1::ScoreRequest& request, v1::ScoreResponse* response);
 
   ServingCore* const core_;
+  AccessControl* const access_;
   const std::unique_ptr<LongCallThreads> long_calls_;
 };
 

@@ -22,7 +22,7 @@
 # then stops the server and prints a summary (also written as JSON).
 #
 # Usage: bash examples/fraud/demo.sh [--rows N] [--seed S] [--out DIR]
-#                                    [--summary-json FILE] [--keep]
+#                                    [--summary-json FILE] [--keep] [--secure]
 # BUILD (default: build, relative to the repository root) holds the binaries.
 # Needs /usr/bin/python3 with numpy and pandas (generate.py) and python3-grpcio
 # (latency.py), all from deploy/install-deps.sh.
@@ -46,6 +46,10 @@ Flags:
                         Default: a new /tmp/fstore-fraud-demo-out-XXXXXX.
   --summary-json FILE   Also write the machine-readable summary here.
   --keep                Leave fsd running (and its data) for exploration.
+  --secure              Run it all over TLS with bearer tokens (README, Security):
+                        make a CA and a server certificate with openssl, give the
+                        demo an admin token, and check that a call without a token
+                        and a reader's promotion are refused.
   -h, --help            This help.
 
 Environment: BUILD, the build directory (default: build).
@@ -55,6 +59,7 @@ EOF
 ROWS=200000
 SEED=7
 KEEP=0
+SECURE=0
 OUT=""
 SUMMARY_JSON=""
 while [ $# -gt 0 ]; do
@@ -68,6 +73,7 @@ while [ $# -gt 0 ]; do
     --summary-json) SUMMARY_JSON=${2:?--summary-json needs a value}; shift 2 ;;
     --summary-json=*) SUMMARY_JSON=${1#*=}; shift ;;
     --keep) KEEP=1; shift ;;
+    --secure) SECURE=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -194,8 +200,31 @@ steps record-json --state "$state" --key generate --file "$OUT/data/summary.json
 
 # -- 2 -------------------------------------------------------------------------
 step start "Start fsd on a free port with a temporary data directory"
-show fsd --data_dir="$work/db" --port=0 --port_file="$work/port"
-"$FSD" --data_dir="$work/db" --port=0 --port_file="$work/port" >"$work/fsd.log" 2>&1 &
+secure_flags=()
+if [ "$SECURE" = 1 ]; then
+  # A CA, a certificate for 127.0.0.1 that it signs, and two tokens (the
+  # token file holds only their SHA-256).
+  tls="$work/tls"
+  mkdir -p "$tls"
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$tls/ca.key" -out "$tls/ca.pem" -days 1 \
+    -subj "/CN=fstore demo CA" 2>/dev/null
+  openssl req "${ec[@]}" -keyout "$tls/server.key" -out "$tls/server.csr" -subj "/CN=localhost" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+    -out "$tls/server.pem" -days 1 -extfile "$tls/server.ext" 2>/dev/null
+  admin_token=$(openssl rand -hex 24)
+  reader_token=$(openssl rand -hex 24)
+  {
+    echo "$(printf %s "$admin_token" | sha256sum | cut -d' ' -f1) demo-admin admin"
+    echo "$(printf %s "$reader_token" | sha256sum | cut -d' ' -f1) demo-reader reader"
+  } >"$tls/tokens"
+  secure_flags=(--tls_cert="$tls/server.pem" --tls_key="$tls/server.key" --auth_tokens="$tls/tokens")
+  export FSTORE_TLS_CA="$tls/ca.pem" FSTORE_TOKEN="$admin_token"
+fi
+show fsd --data_dir="$work/db" --port=0 --port_file="$work/port" "${secure_flags[@]}"
+"$FSD" --data_dir="$work/db" --port=0 --port_file="$work/port" "${secure_flags[@]}" \
+  >"$work/fsd.log" 2>&1 &
 fsd_pid=$!
 for _ in $(seq 1 300); do
   [ -s "$work/port" ] && break
@@ -205,6 +234,14 @@ done
 [ -s "$work/port" ] || { echo "fsd did not start within 30s" >&2; exit 1; }
 export FSTORE_SERVER="127.0.0.1:$(cat "$work/port")"
 run health
+if [ "$SECURE" = 1 ]; then
+  echo "TLS on; FSTORE_TLS_CA=$FSTORE_TLS_CA, FSTORE_TOKEN holds demo-admin's token"
+  if FSTORE_TOKEN="" "$FSCTL" models list >"$work/denied.txt" 2>&1; then
+    echo "demo.sh: a call without a token was allowed" >&2; exit 1
+  fi
+  grep -q "needs a bearer token" "$work/denied.txt" || { cat "$work/denied.txt" >&2; exit 1; }
+  echo "a call without a token: refused ($(head -c 120 "$work/denied.txt"))"
+fi
 
 # -- 3 -------------------------------------------------------------------------
 step apply "Apply the definitions: 2 entities, 6 sources, 9 views, the fraud_v1 service"
@@ -262,6 +299,13 @@ steps record-model --state "$state" --models-json "$work/model.json" --version "
 step promote "Promote version $version: Staging, then Production through a metric gate"
 auc=$(json_get "$work/model.json" "'%.4f' % [v for v in d['versions'] if v['version'] == $version][0]['metrics']['auc']")
 run promote "$MODEL" "$version" --stage Staging --comment "${FOLDS}-fold CV AUC $auc at snapshot $SNAPSHOT"
+if [ "$SECURE" = 1 ]; then
+  echo "A reader may look but not promote:"
+  if FSTORE_TOKEN="$reader_token" run promote "$MODEL" "$version" --stage Production; then
+    echo "demo.sh: a reader's promotion should have been refused" >&2
+    exit 1
+  fi
+fi
 echo "A bar the model does not reach is refused, and nothing changes:"
 if run promote "$MODEL" "$version" --stage Production --require "pr_auc>=0.99"; then
   echo "demo.sh: the promotion should have been refused" >&2

@@ -18,6 +18,7 @@ Needs the stubs the build generates (build/python on PYTHONPATH):
 
 import argparse
 import csv
+import os
 import json
 import sys
 import time
@@ -48,11 +49,24 @@ def timed(fn, requests, warmup):
     return out
 
 
+def open_channel(server, tls_ca):
+    """A channel to fsd: TLS when given the CA that signed fsd's certificate
+    (--tls-ca or $FSTORE_TLS_CA), else plain text (loopback only)."""
+    if not tls_ca:
+        return grpc.insecure_channel(server)
+    with open(tls_ca, "rb") as f:
+        return grpc.secure_channel(server, grpc.ssl_channel_credentials(root_certificates=f.read()))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--server", required=True)
+    p.add_argument("--tls-ca", default=os.environ.get("FSTORE_TLS_CA", ""),
+                   help="CA certificate of a TLS fsd (default: $FSTORE_TLS_CA)")
+    p.add_argument("--token", default=os.environ.get("FSTORE_TOKEN", ""),
+                   help="bearer token of an fsd that checks tokens (default: $FSTORE_TOKEN)")
     p.add_argument("--model", required=True, help="NAME@STAGE, NAME@ALIAS or NAME:VERSION")
     p.add_argument("--entities", required=True, help="CSV with account_id and device_id columns")
     p.add_argument("--calls", type=int, default=500, help="measured calls per kind (default 500)")
@@ -78,7 +92,8 @@ def main():
         r.request_fields["type_code"].CopyFrom(common_pb2.Value(int64_value=a.type_code))
         return r
 
-    with grpc.insecure_channel(a.server) as channel:
+    md = [("authorization", f"Bearer {a.token}")] if a.token else None
+    with open_channel(a.server, a.tls_ca) as channel:
         score = serving_pb2_grpc.ServingStub(channel).Score
         # grpc.health.v1.Health/Check with an empty request (service ""), sent
         # as raw bytes: Debian's grpcio comes without the health stubs.
@@ -86,9 +101,9 @@ def main():
                                     request_serializer=lambda b: b,
                                     response_deserializer=lambda b: b)
         try:
-            plain = timed(lambda r: score(r, timeout=10),
+            plain = timed(lambda r: score(r, timeout=10, metadata=md),
                           [request(i, serving_pb2.EXPLAIN_NONE) for i in range(n)], a.warmup)
-            fast = timed(lambda r: score(r, timeout=10),
+            fast = timed(lambda r: score(r, timeout=10, metadata=md),
                          [request(i, serving_pb2.EXPLAIN_FAST) for i in range(n)], a.warmup)
             health = timed(lambda r: check(r, timeout=10),
                            [b""] * n, a.warmup)

@@ -15,6 +15,7 @@ It prints the response as JSON. Exit status: 0 scored, 1 the server refused
 
 import argparse
 import json
+import os
 import sys
 
 import grpc
@@ -45,9 +46,22 @@ def key_value(text):
     return key, value
 
 
+def open_channel(server, tls_ca):
+    """A channel to fsd: TLS when given the CA that signed fsd's certificate
+    (--tls-ca or $FSTORE_TLS_CA), else plain text (loopback only)."""
+    if not tls_ca:
+        return grpc.insecure_channel(server)
+    with open(tls_ca, "rb") as f:
+        return grpc.secure_channel(server, grpc.ssl_channel_credentials(root_certificates=f.read()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="127.0.0.1:50051", help="fsd address")
+    parser.add_argument("--tls-ca", default=os.environ.get("FSTORE_TLS_CA", ""),
+                        help="CA certificate of a TLS fsd (default: $FSTORE_TLS_CA)")
+    parser.add_argument("--token", default=os.environ.get("FSTORE_TOKEN", ""),
+                        help="bearer token of an fsd that checks tokens (default: $FSTORE_TOKEN)")
     parser.add_argument("--model", required=True, help="NAME@STAGE, NAME@ALIAS or NAME:VERSION")
     parser.add_argument("--entity", type=key_value, action="append", default=[],
                         help="join key, e.g. account_id=A-1 (repeat)")
@@ -65,10 +79,11 @@ def main():
     request.explain = {"none": serving_pb2.EXPLAIN_NONE, "fast": serving_pb2.EXPLAIN_FAST,
                        "exact": serving_pb2.EXPLAIN_EXACT}[args.explain]
 
-    with grpc.insecure_channel(args.server) as channel:
+    metadata = [("authorization", f"Bearer {args.token}")] if args.token else None
+    with open_channel(args.server, args.tls_ca) as channel:
         stub = serving_pb2_grpc.ServingStub(channel)
         try:
-            response = stub.Score(request, timeout=args.timeout)
+            response = stub.Score(request, timeout=args.timeout, metadata=metadata)
         except grpc.RpcError as error:
             print(f"score.py: {error.code().name}: {error.details()}", file=sys.stderr)
             return 1

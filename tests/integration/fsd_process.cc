@@ -114,6 +114,7 @@ std::unique_ptr<FsdProcess> FsdProcess::Start(const Options& options, std::strin
     p->data_dir_ = options.data_dir;
   }
   p->log_path_ = p->work_dir_->path() + "/fsd.log";
+  p->fsctl_flags_ = options.fsctl_flags;
   const std::string port_file = p->work_dir_->path() + "/port";
   std::vector<std::string> argv = {FSD_PATH, "--data_dir=" + p->data_dir_,
                                    "--port=" + std::to_string(options.port), "--listen=127.0.0.1",
@@ -136,7 +137,10 @@ std::unique_ptr<FsdProcess> FsdProcess::Start(const Options& options, std::strin
     const std::string port = ReadFile(port_file);
     if (!port.empty()) {
       p->port_ = std::stoi(port);
-      FstoreClient client({p->address(), absl::Seconds(2)});
+      FstoreClient::Options client_options = options.client;
+      client_options.server = p->address();
+      client_options.timeout = absl::Seconds(2);
+      FstoreClient client(client_options);
       absl::StatusOr<std::string> health = client.Health();
       if (health.ok() && *health == "SERVING") {
         // fsd writes the metrics port before the gRPC port waited for here.
@@ -179,6 +183,7 @@ std::string FsdProcess::Log() const { return ReadFile(log_path_); }
 ProgramResult FsdProcess::Fsctl(const std::vector<std::string>& args,
                                 const std::string& input) const {
   std::vector<std::string> full = {"--server=" + address()};
+  full.insert(full.end(), fsctl_flags_.begin(), fsctl_flags_.end());
   full.insert(full.end(), args.begin(), args.end());
   return RunFsctl(full, input);
 }

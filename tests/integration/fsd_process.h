@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "client/fstore_client.h"
+
 namespace fstore::testing {
 
 // A fresh directory under $TMPDIR, removed on destruction.
@@ -45,6 +47,11 @@ class FsdProcess {
     std::vector<std::string> extra_flags;
     // Serve Prometheus metrics on a free loopback port (metrics_port()).
     bool metrics = false;
+    // How the harness's health check connects (TLS CA, client certificate;
+    // `server` is ignored) when fsd serves TLS.
+    FstoreClient::Options client = {};
+    // Flags Fsctl() adds to every fsctl run (--tls-ca, --token, ...).
+    std::vector<std::string> fsctl_flags = {};
   };
 
   // Starts fsd and waits (up to 30 s) until it answers health checks.
@@ -81,6 +88,7 @@ class FsdProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   int metrics_port_ = 0;
+  std::vector<std::string> fsctl_flags_;
 };
 
 // Runs fsctl with `args` (no --server added).

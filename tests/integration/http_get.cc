@@ -12,7 +12,7 @@
 
 namespace fstore::testing {
 
-HttpResponse HttpGet(int port, const std::string& target) {
+HttpResponse HttpGet(int port, const std::string& target, const std::string& headers) {
   HttpResponse r;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -26,7 +26,7 @@ HttpResponse HttpGet(int port, const std::string& target) {
   timeval timeout{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   const std::string request =
-      absl::StrCat("GET ", target, " HTTP/1.0\r\nHost: 127.0.0.1:", port, "\r\n\r\n");
+      absl::StrCat("GET ", target, " HTTP/1.0\r\nHost: 127.0.0.1:", port, "\r\n", headers, "\r\n");
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string raw;
   char buffer[8192];

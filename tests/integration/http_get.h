@@ -13,7 +13,8 @@ struct HttpResponse {
 };
 
 // GET http://127.0.0.1:port/target; gives up after 5 s without data.
-HttpResponse HttpGet(int port, const std::string& target);
+// `headers` are extra header lines, each ending in "\r\n".
+HttpResponse HttpGet(int port, const std::string& target, const std::string& headers = "");
 
 }  // namespace fstore::testing
 
