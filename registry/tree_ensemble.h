@@ -1,5 +1,5 @@
 // TreeEnsemble: an XGBoost tree ensemble flattened for serving (docs/design.md §4,
-// §6). XGBoost's predictor costs 110-250 us per call; a TreeEnsemble walks
+// §5). XGBoost's predictor costs 110-250 us per call; a TreeEnsemble walks
 // contiguous node arrays instead and returns what XGBoost 1.7 returns for the
 // same model and row: trees are summed in float, in model order, onto the
 // base margin, and the link is XGBoost's float sigmoid.

@@ -87,7 +87,7 @@ TEST_F(RegistryCliTest, RegisterRecordsTheBindingArtifactAndMetrics) {
   EXPECT_EQ(v["artifact_sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(v["service_version"].get<std::string>().size(), 16u);
   EXPECT_DOUBLE_EQ(v["metrics"]["auc"].get<double>(), 0.93);
-  EXPECT_EQ(v["created_by"], "local");
+  EXPECT_EQ(v["created_by"], "anonymous");  // no tokens: callers are anonymous
 
   ASSERT_EQ(Register(Model("m2.ubj", kServiceInputs, 2, "ubjson")).exit_code, 0);
   nlohmann::json shown = Show();
@@ -155,7 +155,7 @@ TEST_F(RegistryCliTest, PromotionsArchiveExistingAndGatesRefuseWithTheValue) {
   ProgramResult history = fsd_->Fsctl({"models", "history", "fraud"});
   EXPECT_THAT(history.out, HasSubstr("better recall"));
   EXPECT_THAT(history.out, HasSubstr("Production"));
-  EXPECT_THAT(history.out, HasSubstr("local"));
+  EXPECT_THAT(history.out, HasSubstr("anonymous"));
 }
 
 TEST_F(RegistryCliTest, AModelGateIsCheckedOnEveryProductionPromotion) {
