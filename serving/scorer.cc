@@ -7,6 +7,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "featurestore/model_input.h"
@@ -122,6 +123,25 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
   return wrong("an unknown value");
 }
 
+// InvalidArgument naming the first field of `request` that the version's
+// feature service does not declare, and listing those it does: a typo would
+// otherwise be ignored silently.
+absl::Status CheckRequestFieldsKnown(const ScoreRequest& request, const ModelVersion& version) {
+  const std::vector<RequestField>& declared = version.binding.request_fields;
+  for (const auto& [name, value] : request.request_fields) {
+    const bool known = std::any_of(declared.begin(), declared.end(),
+                                   [&](const RequestField& f) { return f.name == name; });
+    if (known) continue;
+    std::vector<std::string> names;
+    for (const RequestField& f : declared) names.push_back(f.name);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown request field '", name, "': ", version.model, ":", version.version,
+        " (feature service ", version.binding.service, ") takes ",
+        names.empty() ? "no request fields" : "the request fields " + absl::StrJoin(names, ", ")));
+  }
+  return absl::OkStatus();
+}
+
 class ScorerImpl final : public Scorer {
  public:
   ScorerImpl(ModelRegistry* registry, const FeatureStore* store, const Options& options)
@@ -156,6 +176,7 @@ class ScorerImpl final : public Scorer {
     result.at = request.at == 0 ? NowUs() : request.at;
 
     // Request fields first: a bad request fails before any read.
+    FSTORE_RETURN_IF_ERROR(CheckRequestFieldsKnown(request, version));
     std::vector<float>& fields = scratch.fields;
     fields.resize(model->request_fields.size());
     for (size_t i = 0; i < model->request_fields.size(); ++i) {

@@ -223,6 +223,10 @@ TEST_F(ScorerTest, BadRequestsAreRefusedNamingTheValue) {
   ScoreRequest inf_field = Request();
   inf_field.request_fields["amount"] = Value(HUGE_VAL);
   expect(inf_field, absl::StatusCode::kInvalidArgument, "finite");
+  ScoreRequest typo = Request();
+  typo.request_fields["typo"] = Value(int64_t{3});
+  expect(typo, absl::StatusCode::kInvalidArgument, "unknown request field 'typo'");
+  expect(typo, absl::StatusCode::kInvalidArgument, "request fields amount");
   // An integer for a DOUBLE field is a number like any other.
   ScoreRequest int_field = Request();
   int_field.request_fields["amount"] = Value(int64_t{120});

@@ -175,6 +175,11 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
       score({"fraud@Production", "--entity", "account_id=A-1", "--field", "amount=nan"});
   EXPECT_EQ(nan.exit_code, 1);
   EXPECT_THAT(nan.err, HasSubstr("finite"));
+  ProgramResult typo = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
+                              "amount=1", "--field", "typo=3"});
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.err, HasSubstr("unknown request field 'typo'"));
+  EXPECT_THAT(typo.err, HasSubstr("request fields amount"));
   ProgramResult explain = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
                                  "amount=1", "--explain", "why"});
   EXPECT_EQ(explain.exit_code, 1);
