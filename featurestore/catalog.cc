@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/record_codec.h"
@@ -77,6 +78,13 @@ std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values
   return key;
 }
 
+absl::Status CheckEntityKeyValue(absl::string_view name, absl::string_view value) {
+  if (!absl::StripAsciiWhitespace(value).empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "entity key '", name, "' is ", value.empty() ? "empty" : "blank (only whitespace)",
+      "; give the entity's ", name));
+}
+
 absl::StatusOr<std::string> EntityKeyFromNames(const CompiledView& view,
                                                const std::map<std::string, std::string>& entity) {
   std::string key;
@@ -86,6 +94,7 @@ absl::StatusOr<std::string> EntityKeyFromNames(const CompiledView& view,
       return absl::InvalidArgumentError(
           absl::StrCat("entity key '", name, "' is required by feature view ", view.def->name));
     }
+    FSTORE_RETURN_IF_ERROR(CheckEntityKeyValue(name, e->second));
     if (view.key_names.size() == 1) return e->second;
     codec::PutComponent(&key, e->second);
   }

@@ -116,6 +116,34 @@ TEST_F(FeatureStoreTest, UnknownEntityGetsEmptyAggregatesAndNulls) {
   EXPECT_TRUE(IsNull(f["last_amt"]));
 }
 
+TEST_F(FeatureStoreTest, EmptyOrBlankEntityKeysAreRefusedNamingTheKey) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  const FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
+  auto prepared = store_->PrepareSelection(selector);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  for (const std::string key : {"", " ", " \t "}) {
+    SCOPED_TRACE("key '" + key + "'");
+    auto online = store_->GetOnlineFeatures(selector, {{"account_id", key}}, kT0 + 1);
+    EXPECT_EQ(online.status().code(), absl::StatusCode::kInvalidArgument) << online.status();
+    EXPECT_THAT(std::string(online.status().message()), HasSubstr("entity key 'account_id'"));
+    OnlineFeatures out;
+    absl::Status read = store_->GetOnlineFeatures(**prepared, {{"account_id", key}}, kT0 + 1, &out);
+    EXPECT_EQ(read.code(), absl::StatusCode::kInvalidArgument) << read;
+    EXPECT_THAT(std::string(read.message()), HasSubstr("entity key 'account_id'"));
+
+    EntityRows rows;
+    rows.columns = {"account_id", "ts"};
+    rows.rows = {{"A", FormatIsoTime(kT0 + 1)}, {key, FormatIsoTime(kT0 + 1)}};
+    auto historical = store_->GetHistoricalFeatures(
+        selector, rows, "", [](absl::string_view) { return absl::OkStatus(); });
+    EXPECT_EQ(historical.status().code(), absl::StatusCode::kInvalidArgument)
+        << historical.status();
+    EXPECT_THAT(std::string(historical.status().message()),
+                HasSubstr("entity row 2: entity key 'account_id'"));
+  }
+  EXPECT_EQ(Features("A", kT0 + 1)["n_1h"], Value(int64_t{1}));
+}
+
 TEST_F(FeatureStoreTest, LateEventLandsInItsWindow) {
   Ingest({Txn("t2", "A", kT0 + 30 * kMinute, 20)});
   Ingest({Txn("t1", "A", kT0, 10)});  // arrives later, happened earlier

@@ -177,6 +177,9 @@ class ScorerImpl final : public Scorer {
 
     // Request fields first: a bad request fails before any read.
     FSTORE_RETURN_IF_ERROR(CheckRequestFieldsKnown(request, version));
+    for (const auto& [key, value] : request.entity) {
+      FSTORE_RETURN_IF_ERROR(CheckEntityKeyValue(key, value));
+    }
     std::vector<float>& fields = scratch.fields;
     fields.resize(model->request_fields.size());
     for (size_t i = 0; i < model->request_fields.size(); ++i) {

@@ -211,6 +211,10 @@ TEST_F(ScorerTest, BadRequestsAreRefusedNamingTheValue) {
   ScoreRequest no_key = Request();
   no_key.entity = {{"device_id", "D-1"}};
   expect(no_key, absl::StatusCode::kInvalidArgument, "account_id");
+  for (const std::string blank : {"", "  "}) {
+    expect(Request("fraud@Production", blank), absl::StatusCode::kInvalidArgument,
+           "entity key 'account_id'");
+  }
   ScoreRequest no_field = Request();
   no_field.request_fields.clear();
   expect(no_field, absl::StatusCode::kInvalidArgument, "amount");

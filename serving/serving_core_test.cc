@@ -151,6 +151,25 @@ TEST_F(ServingCoreTest, BatchScoreNeedsEntitiesOrALookbackButNotBoth) {
   EXPECT_THAT(std::string(core_->BatchScore(request).status().message()), HasSubstr("not both"));
 }
 
+TEST_F(ServingCoreTest, BatchScoreRefusesABlankEntityKeyAndWritesNothing) {
+  BatchScoreRequest request;
+  request.model_ref = "fraud:1";
+  request.request_fields = {{"amount", Value(1.0)}};
+  request.entities = {{{"account_id", "A-1"}}, {{"account_id", " "}}};
+  absl::StatusOr<BatchScoreSummary> summary = core_->BatchScore(request);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument) << summary.status();
+  EXPECT_THAT(std::string(summary.status().message()), HasSubstr("entity key 'account_id'"));
+  int64_t written = 0;
+  ASSERT_TRUE(core_
+                  ->ListScores({},
+                               [&](const ScoreRecord&) {
+                                 ++written;
+                                 return absl::OkStatus();
+                               })
+                  .ok());
+  EXPECT_EQ(written, 0);
+}
+
 TEST_F(ServingCoreTest, NegativeWindowsAndEmptyFeedbackAreRefused) {
   EXPECT_EQ(core_->Drift("fraud:1", -1).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(core_->LiveMetricsOf("fraud:1", -1).status().code(),

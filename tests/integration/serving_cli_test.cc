@@ -164,6 +164,11 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
   ProgramResult no_key = score({"fraud@Production", "--field", "amount=1"});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("account_id"));
+  for (const std::string blank : {"account_id=", "account_id=  "}) {
+    ProgramResult r = score({"fraud@Production", "--entity", blank, "--field", "amount=1"});
+    EXPECT_EQ(r.exit_code, 1) << blank;
+    EXPECT_THAT(r.err, HasSubstr("entity key 'account_id'")) << blank;
+  }
   ProgramResult no_field = score({"fraud@Production", "--entity", "account_id=A-1"});
   EXPECT_EQ(no_field.exit_code, 1);
   EXPECT_THAT(no_field.err, HasSubstr("amount"));
