@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
+#include "registry/feature_binding.h"
 #include "registry/keys.h"
 #include "registry/xgboost_booster.h"
 #include "spdlog/spdlog.h"
@@ -719,6 +720,12 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersion(const CreateVersio
         absl::StrCat("artifact ", short_sha, " has ", booster->NumFeatures(),
                      " features but feature service ", request.binding.service, " binds ", bound));
   }
+  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> names, booster->FeatureNames());
+  absl::Status names_match = CheckInputNames(names, request.binding);
+  if (!names_match.ok()) {
+    return absl::Status(names_match.code(),
+                        absl::StrCat("artifact ", short_sha, ": ", names_match.message()));
+  }
   FSTORE_ASSIGN_OR_RETURN(const std::string format, DetectModelFormat(bytes));
 
   absl::StatusOr<ModelVersion> created;
@@ -727,6 +734,12 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersion(const CreateVersio
     created = CreateVersionLocked(request, static_cast<int64_t>(bytes.size()), format);
   }
   notifier_->Drain();
+  if (created.ok() && names.empty()) {
+    created->warnings.push_back(absl::StrCat(
+        "artifact ", short_sha, " carries no feature names, so only its input count (", bound,
+        ") could be checked against feature service ", request.binding.service,
+        "; its inputs must be, in order: ", absl::StrJoin(request.binding.feature_names, ", ")));
+  }
   return created;
 }
 
