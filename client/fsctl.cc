@@ -355,12 +355,14 @@ const std::vector<Command>& Commands() {
        "the join keys the model's features need, as seen on one event) or reads\n"
        "them from --entities, scores each with features as of now, and writes\n"
        "fraud_score, risk_bucket, model version and time to the scores table\n"
-       "under a new batch id. Request fields take the --field values.\n\n"
+       "under a new batch id. Request fields take the --field values, unless\n"
+       "an --entities row gives its own (a column named for the field).\n\n"
        "  fsctl batch-score fraud@Production --lookback 24h --field amount=0\n"
        "  fsctl batch-score fraud:3 --entities accounts.csv --field amount=0",
        {{"lookback", "DURATION", "Entities with events in the last DURATION. Default: 1h."},
-        {"entities", "FILE.csv", "Or score these entities (a header of join keys)."},
-        {"field", "KEY=VALUE", "A request field's value for every entity.", true}},
+        {"entities", "FILE.csv",
+         "Or score these entities (a header of join keys and request fields)."},
+        {"field", "KEY=VALUE", "A request field's default for every entity.", true}},
        1,
        1,
        BatchScoreCommand},

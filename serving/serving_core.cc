@@ -109,6 +109,15 @@ absl::StatusOr<BatchScoreSummary> ServingCore::BatchScore(const BatchScoreReques
   } else if (spec.entities.empty()) {
     return absl::InvalidArgumentError(
         "batch scoring needs a lookback window (lookback_us > 0) or a list of entities");
+  } else {
+    // Listed entities may carry their own request fields.
+    absl::StatusOr<std::vector<std::string>> keys =
+        JoinKeysOf(spec.version.binding, store_->GetDefinitions());
+    if (!keys.ok()) return keys.status();
+    absl::StatusOr<std::vector<std::map<std::string, Value>>> fields =
+        SplitEntityColumns(spec.version.binding, *keys, &spec.entities);
+    if (!fields.ok()) return fields.status();
+    spec.entity_fields = *std::move(fields);
   }
   spec.on_scored = [this](const ScoreRequest& scored, const ScoreResult& result,
                           const std::string& batch_id) {

@@ -475,6 +475,41 @@ TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
   EXPECT_EQ(nlohmann::json::parse(all.out)["scores"].size(), 5u);
 }
 
+TEST_F(ServingCliTest, BatchScoreEntitiesFileColumnsAreKeysOrTheRowsOwnRequestFields) {
+  const std::string entities =
+      WriteFile("amounts.csv", "account_id,amount\nA-1,250\nA-2,\nB-9,0.5\n");
+  ProgramResult batch = fsd_->Fsctl(
+      {"--output=json", "batch-score", "fraud:1", "--entities", entities, "--field", "amount=1"});
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  const std::string batch_id = nlohmann::json::parse(batch.out)["batch_id"];
+  ProgramResult listed =
+      fsd_->Fsctl({"--output=json", "scores", "list", "--batch", batch_id, "--limit", "0"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  nlohmann::json scores = nlohmann::json::parse(listed.out)["scores"];
+  ASSERT_EQ(scores.size(), 3u);
+  const char* amounts[] = {"250", "1", "0.5"};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    // Stored under the join key alone, scored with the row's own amount (the
+    // --field value only where the row has none).
+    EXPECT_EQ(scores[i]["entity"].size(), 1u) << scores[i];
+    const std::string account = scores[i]["entity"]["account_id"];
+    ProgramResult single = fsd_->Fsctl(
+        {"--output=json", "score", "fraud:1", "--entity", "account_id=" + account, "--field",
+         std::string("amount=") + amounts[i], "--at", scores[i]["scored_at"]});
+    ASSERT_EQ(single.exit_code, 0) << single.err;
+    EXPECT_NEAR(scores[i]["fraud_score"].get<double>(),
+                nlohmann::json::parse(single.out)["score"].get<double>(), 1e-6);
+  }
+  const std::string extra = WriteFile("extra.csv", "account_id,amount,type_code\nA-1,5,2\n");
+  ProgramResult refused =
+      fsd_->Fsctl({"batch-score", "fraud:1", "--entities", extra, "--field", "amount=1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("column 'type_code'"));
+  EXPECT_THAT(refused.err,
+              HasSubstr("neither a join key (account_id) nor a request field (amount)"));
+}
+
 TEST_F(ServingCliTest, APythonClientScoresThroughTheGeneratedStubs) {
   const std::string script = std::string(FSTORE_SOURCE_DIR) + "/examples/python/score.py";
   ProgramResult r =
