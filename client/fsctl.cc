@@ -397,11 +397,13 @@ const std::vector<Command>& Commands() {
        "registered: per feature the PSI over the training histogram's bins and\n"
        "the Kolmogorov-Smirnov statistic with its p-value, missing rates, and\n"
        "the same for the predictions. Flags: drift at PSI >= 0.2 (or KS p <\n"
-       "0.01 with D >= 0.1), warn at PSI >= 0.1. The window may not reach past\n"
-       "the serving log's retention.\n\n"
+       "0.01 with D >= 0.1), warn at PSI >= 0.1. A feature with fewer served\n"
+       "values than --min-values is insufficient_data, not assessed. The\n"
+       "window may not reach past the serving log's retention.\n\n"
        "  fsctl drift fraud@Production --window 24h\n"
        "  fsctl --output=json drift fraud:3 --window 1h",
-       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}},
+       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."},
+        {"min-values", "N", "Served values a feature needs to be assessed. Default: 100."}},
        1,
        1,
        DriftCommand},

@@ -135,14 +135,17 @@ absl::Status ServingCore::ListScores(
   return scores_.Scan(filter, sink);
 }
 
-absl::StatusOr<VersionDrift> ServingCore::Drift(absl::string_view model_ref, DurationUs window) {
+absl::StatusOr<VersionDrift> ServingCore::Drift(absl::string_view model_ref, DurationUs window,
+                                                int64_t min_serving_values) {
   FSTORE_ASSIGN_OR_RETURN(const auto span, Window(window, kDefaultDriftWindow));
+  DriftThresholds thresholds;
+  if (min_serving_values != 0) thresholds.min_serving_values = min_serving_values;
   VersionDrift drift;
   FSTORE_ASSIGN_OR_RETURN(drift.version, scorer_->ResolveVersion(model_ref));
   // Everything served so far is in the log before the report reads it.
   FSTORE_RETURN_IF_ERROR(log_->Flush());
-  FSTORE_ASSIGN_OR_RETURN(drift.report,
-                          ComputeDriftReport(*log_, drift.version, span.first, span.second));
+  FSTORE_ASSIGN_OR_RETURN(
+      drift.report, ComputeDriftReport(*log_, drift.version, span.first, span.second, thresholds));
   return drift;
 }
 

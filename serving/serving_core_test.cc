@@ -238,8 +238,26 @@ TEST_F(ServingCoreTest, BatchScoreRefusesABlankEntityKeyAndWritesNothing) {
   EXPECT_EQ(written, 0);
 }
 
+TEST_F(ServingCoreTest, DriftReportsFeaturesItCannotAssessAndItsMinimum) {
+  ASSERT_TRUE(core_->Score(Request("A-1"), "").ok());
+  absl::StatusOr<VersionDrift> drift = core_->Drift("fraud:1", 0);
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  EXPECT_EQ(drift->report.requests, 1);
+  EXPECT_EQ(drift->report.min_serving_values, 100);
+  ASSERT_EQ(drift->report.features.size(), 5u);
+  // The version records no training statistics: nothing to compare with.
+  for (const FeatureDrift& d : drift->report.features) {
+    EXPECT_EQ(d.status, "no_training_stats") << d.feature;
+    EXPECT_EQ(d.serving_count, 1) << d.feature;
+  }
+  drift = core_->Drift("fraud:1", 0, 1);
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  EXPECT_EQ(drift->report.min_serving_values, 1);
+}
+
 TEST_F(ServingCoreTest, NegativeWindowsAndEmptyFeedbackAreRefused) {
   EXPECT_EQ(core_->Drift("fraud:1", -1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(core_->Drift("fraud:1", 0, -5).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(core_->LiveMetricsOf("fraud:1", -1).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(core_->Feedback({}, {}).status().code(), absl::StatusCode::kInvalidArgument);
