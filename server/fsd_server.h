@@ -60,6 +60,9 @@ struct FsdOptions {
   // With metrics on, how often Production models' drift and live metrics
   // are recomputed into the gauges; zero: only when asked. Default: 60 s.
   absl::Duration monitor_interval = absl::Seconds(60);
+  // Events timestamped further than this after now are dead letters (rule
+  // "future"; FeatureStore::Options::max_future_skew). Default: 1 day.
+  DurationUs max_future_skew = 86400 * kMicrosPerSecond;
 };
 
 class FsdServer {
