@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 
 namespace fstore {
 
@@ -22,8 +23,8 @@ absl::StatusOr<FeatureBinding> BindFeatureService(const Definitions& definitions
                                                   absl::string_view service) {
   const FeatureService* found = definitions.FindService(service);
   if (found == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown feature service '", service,
-                                            "' (fsctl definitions list shows the services)"));
+    return absl::NotFoundError(absl::StrCat("unknown feature service ", QuotedValue(service),
+                                            " (fsctl definitions list shows the services)"));
   }
   return BindFeatureService(*found);
 }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "registry/feature_binding.h"
 #include "registry/keys.h"
@@ -241,7 +242,7 @@ void RefreshAliases(ModelEntry* entry) {
 }
 
 absl::Status ModelNotFound(absl::string_view model) {
-  return absl::NotFoundError(absl::StrCat("model ", model, " not found"));
+  return absl::NotFoundError(absl::StrCat("model ", ShortenedValue(model), " not found"));
 }
 
 absl::Status VersionNotFound(const ModelEntry& entry, int64_t version) {
@@ -266,7 +267,7 @@ absl::Status ValidateSha256(absl::string_view sha) {
                    });
   if (hex) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("artifact sha256 '", sha, "' is not 64 lower-case hex digits"));
+      absl::StrCat("artifact sha256 ", QuotedValue(sha), " is not 64 lower-case hex digits"));
 }
 
 absl::Status ValidateBinding(const FeatureBinding& binding) {
@@ -345,8 +346,8 @@ absl::Status ValidateVersionRequest(const CreateVersionRequest& request) {
 absl::Status ValidateAliasName(absl::string_view alias) {
   FSTORE_RETURN_IF_ERROR(ValidateRegistryName(alias, "alias"));
   if (ParseStage(alias).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("alias '", alias, "' is a stage name: MODEL@", alias, " would be ambiguous"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alias ", QuotedValue(alias), " is a stage name: MODEL@", alias, " would be ambiguous"));
   }
   return absl::OkStatus();
 }

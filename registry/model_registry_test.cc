@@ -404,6 +404,19 @@ TEST_F(ModelRegistryTest, BoosterFeatureNamesMustMatchTheBindingInOrder) {
   EXPECT_TRUE(registry_->GetVersion("fraud", unnamed->version)->warnings.empty());
 }
 
+TEST_F(ModelRegistryTest, AnUnknownHugeModelNameIsQuotedInPart) {
+  const std::string huge(1 << 20, 'm');
+  absl::Status s = registry_->GetModel(huge).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_LT(s.message().size(), 1000u);
+  EXPECT_THAT(Message(s), HasSubstr("(1048576 bytes) not found"));
+  CreateVersionRequest request = Request("fraud");
+  request.model = huge;
+  absl::Status create = registry_->CreateVersion(request).status();
+  EXPECT_EQ(create.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(create.message().size(), 1000u);
+}
+
 TEST_F(ModelRegistryTest, MalformedBindingsAreRefused) {
   CreateVersionRequest request = Request("fraud");
   request.binding.request_fields.push_back({"device_age", ColumnType::kInt64});

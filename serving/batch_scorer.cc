@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 
 namespace fstore {
@@ -62,18 +63,18 @@ absl::StatusOr<std::vector<std::map<std::string, Value>>> SplitEntityColumns(
       if (field == binding.request_fields.end()) {
         std::vector<std::string> names;
         for (const RequestField& f : binding.request_fields) names.push_back(f.name);
-        return absl::InvalidArgumentError(
-            absl::StrCat("column '", it->first, "' of the entities is neither a join key (",
-                         absl::StrJoin(join_keys, ", "), ") nor a request field (",
-                         names.empty() ? "none" : absl::StrJoin(names, ", "),
-                         ") of feature service ", binding.service));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "column ", QuotedValue(it->first), " of the entities is neither a join key (",
+            absl::StrJoin(join_keys, ", "), ") nor a request field (",
+            names.empty() ? "none" : absl::StrJoin(names, ", "), ") of feature service ",
+            binding.service));
       }
       if (!it->second.empty()) {
         std::optional<Value> value = ParseFieldText(field->type, it->second);
         if (!value.has_value()) {
           return absl::InvalidArgumentError(
               absl::StrCat("entity ", i + 1, ": request field ", field->name, " is ",
-                           ColumnTypeName(field->type), ", got '", it->second, "'"));
+                           ColumnTypeName(field->type), ", got ", QuotedValue(it->second)));
         }
         fields[i].emplace(field->name, *std::move(value));
       }
@@ -115,10 +116,10 @@ absl::StatusOr<BatchScoreSummary> RunBatchScore(const Scorer& scorer, ScoreTable
     }
     absl::StatusOr<ScoreResult> result = scorer.ScoreVersion(version, request);
     if (!result.ok()) {
-      return absl::Status(
-          result.status().code(),
-          absl::StrCat("batch scoring stopped at entity ", EntityText(spec.entities[i]),
-                       " (nothing was written): ", result.status().message()));
+      return absl::Status(result.status().code(),
+                          absl::StrCat("batch scoring stopped at entity ",
+                                       ShortenedValue(EntityText(spec.entities[i])),
+                                       " (nothing was written): ", result.status().message()));
     }
     if (spec.on_scored) spec.on_scored(request, *result, summary.batch_id);
     ScoreRecord& r = records.emplace_back();

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "serving/keys.h"
 #include "storage/record_codec.h"
@@ -54,8 +55,8 @@ absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const Feedback
   if (!label.request_id.empty()) {
     FSTORE_ASSIGN_OR_RETURN(ServedRequest r, log_->Find(label.request_id));
     if (!label.model.empty() && r.model != label.model) {
-      return absl::NotFoundError(absl::StrCat("request id '", label.request_id, "' was scored by ",
-                                              r.model, ", not ", label.model));
+      return absl::NotFoundError(absl::StrCat("request id ", QuotedValue(label.request_id),
+                                              " was scored by ", r.model, ", not ", label.model));
     }
     return std::vector<ServedRequest>{std::move(r)};
   }

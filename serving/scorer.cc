@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/model_input.h"
 #include "registry/model_ref.h"
@@ -113,7 +114,7 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
       return ModelInput(v);
     }
     case 3:
-      return wrong(absl::StrCat("the string '", std::get<std::string>(v), "'"));
+      return wrong(absl::StrCat("the string ", QuotedValue(std::get<std::string>(v))));
     case 4:
       if (field.type != ColumnType::kBool) {
         return wrong(std::get<bool>(v) ? "true" : "false");
@@ -135,7 +136,7 @@ absl::Status CheckRequestFieldsKnown(const ScoreRequest& request, const ModelVer
     std::vector<std::string> names;
     for (const RequestField& f : declared) names.push_back(f.name);
     return absl::InvalidArgumentError(absl::StrCat(
-        "unknown request field '", name, "': ", version.model, ":", version.version,
+        "unknown request field ", QuotedValue(name), ": ", version.model, ":", version.version,
         " (feature service ", version.binding.service, ") takes ",
         names.empty() ? "no request fields" : "the request fields " + absl::StrJoin(names, ", ")));
   }

@@ -231,6 +231,17 @@ TEST_F(RegistryCliTest, AliasesHistoryAsOfATimeAndDeletes) {
 
 TEST_F(RegistryCliTest, UnknownModelVersionStageAndRefsAreNamed) {
   ASSERT_EQ(Register(Model("a.json")).exit_code, 0);
+  // A huge name is quoted in part, with its length, not echoed whole.
+  const std::string huge(100000, 'm');
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"models", "show", huge},
+        std::vector<std::string>{"score", huge + "@Production", "--entity", "account_id=A"},
+        std::vector<std::string>{"promote", huge, "1", "--stage", "Staging"}}) {
+    ProgramResult r = fsd_->Fsctl(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_LT(r.err.size(), 1000u) << args[0] << ": " << r.err.substr(0, 400);
+    EXPECT_THAT(r.err, HasSubstr(" bytes)")) << args[0];
+  }
   ProgramResult model = fsd_->Fsctl({"promote", "nosuch", "1", "--stage", "Staging"});
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_THAT(model.err, HasSubstr("nosuch"));
