@@ -374,12 +374,14 @@ const std::vector<Command>& Commands() {
        "the join keys the model's features need, as seen on one event) or reads\n"
        "them from --entities, scores each with features as of now, and writes\n"
        "fraud_score, risk_bucket, model version and time to the scores table\n"
-       "under a new batch id. Request fields take the --field values.\n\n"
+       "under a new batch id. Request fields take the --field values, unless\n"
+       "an --entities row gives its own (a column named for the field).\n\n"
        "  fsctl batch-score fraud@Production --lookback 24h --field amount=0\n"
        "  fsctl batch-score fraud:3 --entities accounts.csv --field amount=0",
        {{"lookback", "DURATION", "Entities with events in the last DURATION. Default: 1h."},
-        {"entities", "FILE.csv", "Or score these entities (a header of join keys)."},
-        {"field", "KEY=VALUE", "A request field's value for every entity.", true}},
+        {"entities", "FILE.csv",
+         "Or score these entities (a header of join keys and request fields)."},
+        {"field", "KEY=VALUE", "A request field's default for every entity.", true}},
        1,
        1,
        BatchScoreCommand},
@@ -414,11 +416,13 @@ const std::vector<Command>& Commands() {
        "registered: per feature the PSI over the training histogram's bins and\n"
        "the Kolmogorov-Smirnov statistic with its p-value, missing rates, and\n"
        "the same for the predictions. Flags: drift at PSI >= 0.2 (or KS p <\n"
-       "0.01 with D >= 0.1), warn at PSI >= 0.1. The window may not reach past\n"
-       "the serving log's retention.\n\n"
+       "0.01 with D >= 0.1), warn at PSI >= 0.1. A feature with fewer served\n"
+       "values than --min-values is insufficient_data, not assessed. The\n"
+       "window may not reach past the serving log's retention.\n\n"
        "  fsctl drift fraud@Production --window 24h\n"
        "  fsctl --output=json drift fraud:3 --window 1h",
-       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."}},
+       {{"window", "DURATION", "Serving traffic to compare. Default: 24h."},
+        {"min-values", "N", "Served values a feature needs to be assessed. Default: 100."}},
        1,
        1,
        DriftCommand},

@@ -1,11 +1,14 @@
 #include "client/monitoring_commands.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "client/command_output.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
@@ -28,7 +31,9 @@ Json DriftJson(const v1::FeatureDrift& d) {
 
 std::vector<std::string> DriftRow(const v1::FeatureDrift& d) {
   return {d.feature(),
-          d.status(),
+          d.status() == "insufficient_data"
+              ? absl::StrCat("insufficient_data (", d.serving_count() - d.serving_missing(), ")")
+              : d.status(),
           absl::StrFormat("%.4f", d.psi()),
           absl::StrFormat("%.4f", d.ks_d()),
           absl::StrFormat("%.3g", d.ks_p_value()),
@@ -44,11 +49,27 @@ absl::Status DriftCommand(Invocation& inv) {
   FSTORE_ASSIGN_OR_RETURN(const std::optional<DurationUs> window,
                           PositiveDurationFlag(inv.args, "window", "24h"));
   if (window) request.set_window_us(*window);
+  if (std::optional<std::string> min = inv.args.Get("min-values")) {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(*min, &n) || n < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--min-values '", *min, "' must be a whole number of at least 1"));
+    }
+    request.set_min_serving_values(n);
+  }
   absl::StatusOr<v1::GetDriftResponse> r =
       inv.client().Call(&v1::Monitoring::Stub::GetDrift, request, "GetDrift");
   if (!r.ok()) return r.status();
-  int drifted = 0;
-  for (const v1::FeatureDrift& d : r->features()) drifted += d.status() == "drift";
+  int drifted = 0, assessed = 0;
+  std::map<std::string, int> not_assessed;  // by status
+  for (const v1::FeatureDrift& d : r->features()) {
+    drifted += d.status() == "drift";
+    if (d.status() == "ok" || d.status() == "warn" || d.status() == "drift") {
+      ++assessed;
+    } else {
+      ++not_assessed[d.status()];
+    }
+  }
   if (inv.json()) {
     Json j;
     j["model"] = r->model();
@@ -57,6 +78,9 @@ absl::Status DriftCommand(Invocation& inv) {
     j["until"] = FormatIsoTime(r->until_us());
     j["requests"] = r->requests();
     j["drifted_features"] = drifted;
+    j["assessed_features"] = assessed;
+    j["not_assessed_features"] = r->features_size() - assessed;
+    j["min_serving_values"] = r->min_serving_values();
     j["features"] = Json::array();
     for (const v1::FeatureDrift& d : r->features()) j["features"].push_back(DriftJson(d));
     if (r->has_prediction()) j["prediction"] = DriftJson(r->prediction());
@@ -75,9 +99,26 @@ absl::Status DriftCommand(Invocation& inv) {
     rows.push_back(row);
   }
   PrintTable(inv.out, rows);
-  inv.out << "\n"
-          << drifted << " of " << r->features_size()
-          << " features drifted (PSI >= 0.2, or KS p < 0.01 with D >= 0.1)\n";
+  inv.out << "\n" << drifted << " of " << assessed << " assessed features drifted";
+  if (assessed > 0) inv.out << " (PSI >= 0.2, or KS p < 0.01 with D >= 0.1)";
+  inv.out << "\n";
+  if (!not_assessed.empty()) {
+    std::vector<std::string> why;
+    for (const auto& [status, n] : not_assessed) {
+      if (status == "insufficient_data") {
+        why.push_back(absl::StrCat(n, " with fewer than ", r->min_serving_values(),
+                                   " served values (--min-values)"));
+      } else if (status == "no_data") {
+        why.push_back(absl::StrCat(n, " with no served values"));
+      } else if (status == "no_training_stats") {
+        why.push_back(absl::StrCat(n, " without training statistics"));
+      } else {
+        why.push_back(absl::StrCat(n, " ", status));
+      }
+    }
+    inv.out << r->features_size() - assessed << " of " << r->features_size()
+            << " features could not be assessed: " << absl::StrJoin(why, ", ") << "\n";
+  }
   return absl::OkStatus();
 }
 

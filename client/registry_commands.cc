@@ -120,6 +120,10 @@ Json VersionJson(const v1::ModelVersion& v) {
   j["created_by"] = v.created_by();
   j["created_at"] = FormatIsoTime(v.created_at_us());
   j["updated_at"] = FormatIsoTime(v.updated_at_us());
+  if (v.warnings_size() > 0) {
+    Json& warnings_json = j["warnings"] = Json::array();
+    for (const std::string& w : v.warnings()) warnings_json.push_back(w);
+  }
   return j;
 }
 
@@ -198,6 +202,7 @@ absl::Status RegisterCommand(Invocation& inv) {
   absl::StatusOr<v1::ModelVersion> version =
       inv.client().Call(&v1::Registry::Stub::CreateModelVersion, request, "CreateModelVersion");
   if (!version.ok()) return version.status();
+  for (const std::string& warning : version->warnings()) inv.err << "warning: " << warning << "\n";
   if (inv.json()) {
     PrintVersionJson(inv, *version);
   } else {

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "storage/record_codec.h"
 
@@ -77,15 +79,23 @@ std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values
   return key;
 }
 
+absl::Status CheckEntityKeyValue(absl::string_view name, absl::string_view value) {
+  if (!absl::StripAsciiWhitespace(value).empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "entity key ", QuotedValue(name), " is ", value.empty() ? "empty" : "blank (only whitespace)",
+      "; give the entity's ", name));
+}
+
 absl::StatusOr<std::string> EntityKeyFromNames(const CompiledView& view,
                                                const std::map<std::string, std::string>& entity) {
   std::string key;
   for (const std::string& name : view.key_names) {
     auto e = entity.find(name);
     if (e == entity.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("entity key '", name, "' is required by feature view ", view.def->name));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "entity key ", QuotedValue(name), " is required by feature view ", view.def->name));
     }
+    FSTORE_RETURN_IF_ERROR(CheckEntityKeyValue(name, e->second));
     if (view.key_names.size() == 1) return e->second;
     codec::PutComponent(&key, e->second);
   }
@@ -100,12 +110,13 @@ absl::StatusOr<std::vector<SelectedFeature>> SelectFeatures(const Catalog& catal
                               absl::string_view context) -> absl::Status {
     auto v = catalog.views.find(view_name);
     if (v == catalog.views.end()) {
-      return absl::NotFoundError(absl::StrCat(context, "unknown feature view '", view_name, "'"));
+      return absl::NotFoundError(
+          absl::StrCat(context, "unknown feature view ", QuotedValue(view_name)));
     }
     auto f = v->second.feature_index.find(feature);
     if (f == v->second.feature_index.end()) {
       return absl::NotFoundError(
-          absl::StrCat(context, "view ", view_name, " has no feature '", feature, "'"));
+          absl::StrCat(context, "view ", view_name, " has no feature ", QuotedValue(feature)));
     }
     items.push_back({&v->second, f->second, v->second.def->features[f->second].name});
     return absl::OkStatus();
@@ -114,7 +125,7 @@ absl::StatusOr<std::vector<SelectedFeature>> SelectFeatures(const Catalog& catal
     const size_t colon = ref.find(':');
     if (colon == absl::string_view::npos) {
       return absl::InvalidArgumentError(
-          absl::StrCat(context, "feature ref '", ref, "' is not VIEW:FEATURE"));
+          absl::StrCat(context, "feature ref ", QuotedValue(ref), " is not VIEW:FEATURE"));
     }
     return add_view_feature(ref.substr(0, colon), ref.substr(colon + 1), context);
   };
@@ -122,7 +133,8 @@ absl::StatusOr<std::vector<SelectedFeature>> SelectFeatures(const Catalog& catal
     case FeatureSelector::Kind::kView: {
       auto v = catalog.views.find(selector.name);
       if (v == catalog.views.end()) {
-        return absl::NotFoundError(absl::StrCat("unknown feature view '", selector.name, "'"));
+        return absl::NotFoundError(
+            absl::StrCat("unknown feature view ", QuotedValue(selector.name)));
       }
       for (size_t i = 0; i < v->second.def->features.size(); ++i) {
         items.push_back({&v->second, i, v->second.def->features[i].name});
@@ -132,7 +144,8 @@ absl::StatusOr<std::vector<SelectedFeature>> SelectFeatures(const Catalog& catal
     case FeatureSelector::Kind::kService: {
       const FeatureService* service = catalog.definitions.FindService(selector.name);
       if (service == nullptr) {
-        return absl::NotFoundError(absl::StrCat("unknown feature service '", selector.name, "'"));
+        return absl::NotFoundError(
+            absl::StrCat("unknown feature service ", QuotedValue(selector.name)));
       }
       for (const std::string& ref : service->features) {
         FSTORE_RETURN_IF_ERROR(add_ref(ref, absl::StrCat("service ", service->name, ": ")));

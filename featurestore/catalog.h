@@ -13,7 +13,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "featurestore/definitions.h"
 #include "featurestore/entity_timeline.h"
@@ -61,8 +63,14 @@ absl::StatusOr<std::shared_ptr<const Catalog>> BuildCatalog(Definitions definiti
 // the join key's text, or length-prefixed texts for a composite key.
 std::string EntityKeyOf(const CompiledView& view, absl::Span<const Value> values);
 
+// InvalidArgument naming the join key `name` when `value` is empty or only
+// whitespace: no event carries such a key, so reading it would answer for
+// an entity that cannot exist.
+absl::Status CheckEntityKeyValue(absl::string_view name, absl::string_view value);
+
 // The same key from join-key values by name; InvalidArgument naming the
-// first join key the view needs that `entity` lacks.
+// first join key the view needs that `entity` lacks or holds blank
+// (CheckEntityKeyValue).
 absl::StatusOr<std::string> EntityKeyFromNames(const CompiledView& view,
                                                const std::map<std::string, std::string>& entity);
 

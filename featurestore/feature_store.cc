@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/active_entities.h"
 #include "featurestore/feature_store_impl.h"
@@ -16,7 +17,7 @@ absl::Status UnknownSourceError(const Catalog& catalog, absl::string_view source
   std::vector<std::string> names;
   for (const Source& s : catalog.definitions.sources) names.push_back(s.name);
   return absl::NotFoundError(
-      absl::StrCat("unknown source '", source, "'",
+      absl::StrCat("unknown source ", QuotedValue(source),
                    names.empty() ? " (no sources are defined; run fsctl apply first)"
                                  : absl::StrCat(" (defined: ", absl::StrJoin(names, ", "), ")")));
 }

@@ -17,8 +17,11 @@
 // written through to kOnline and rebuilt from it on Open. A view applied
 // after its source already has events is backfilled from the event log.
 // Window state older than a view's horizon (its longest window or TTL, plus
-// Options::retention_grace) before the view's newest event is reclaimed;
-// online reads that would need reclaimed state fail with OutOfRange.
+// Options::retention_grace) before the view's newest event (or the clock's
+// now, when that is earlier) is reclaimed; online reads that would need
+// reclaimed state fail with OutOfRange. Events more than
+// Options::max_future_skew after now are rejected at ingest (rule
+// "future"), so no single event moves what other entities can read.
 //
 // Thread-safety: safe for concurrent use. Ingest and Apply are serialized;
 // reads run concurrently with each other and wait only while an ingest
@@ -133,6 +136,10 @@ class FeatureStore {
     RowValidator::Options validation;
     // Window state kept beyond a view's horizon. Default: 1 day.
     DurationUs retention_grace = 86400 * kMicrosPerSecond;
+    // Rows whose event time is more than this after the clock's now (at
+    // ingest) are rejected as dead letters, rule "future". >= 0.
+    // Default: 1 day.
+    DurationUs max_future_skew = 86400 * kMicrosPerSecond;
     // Data-quality records older than this (by ingest time) are deleted as
     // ingest moves on to a new minute. Default: 90 days.
     DurationUs quality_retention = 90 * 86400 * kMicrosPerSecond;

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/feature_store_impl.h"
 #include "featurestore/keys.h"
@@ -53,12 +54,12 @@ absl::StatusOr<int64_t> FeatureStore::Impl::CountOf(const std::string& key) cons
 absl::StatusOr<DeadLetterPage> FeatureStore::Impl::ListDeadLetters(
     absl::string_view source, int page_size, absl::string_view page_token) const {
   if (catalog()->definitions.FindSource(source) == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown source '", source, "'"));
+    return absl::NotFoundError(absl::StrCat("unknown source ", QuotedValue(source)));
   }
   if (page_size <= 0) page_size = 100;
   uint64_t start = 0;
   if (!page_token.empty() && !absl::SimpleAtoi(page_token, &start)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid page token '", page_token, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("invalid page token ", QuotedValue(page_token)));
   }
   DeadLetterPage page;
   FSTORE_ASSIGN_OR_RETURN(page.total, CountOf(keys::DeadLetterCount(source)));

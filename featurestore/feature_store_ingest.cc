@@ -3,6 +3,7 @@
 // quality record) as one WriteBatch, then publishes it to readers and reclaims
 // state past the views' horizons.
 #include <algorithm>
+#include <limits>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
@@ -43,11 +44,13 @@ class IngestWriterImpl : public FeatureStore::IngestWriter {
   absl::Status WriteText(absl::Span<const std::vector<std::string>> rows,
                          int64_t first_row_number) override {
     std::vector<FeatureStore::Impl::PendingRow>& pending = Prepare(rows.size(), first_row_number);
+    const TimestampUs latest = LatestAccepted();
     std::vector<absl::string_view> cells;
     for (size_t i = 0; i < rows.size(); ++i) {
       FeatureStore::Impl::PendingRow& p = pending[i];
       cells.assign(rows[i].begin(), rows[i].end());
-      p.rejected = !validator_.ValidateText(cells, p.row_number, &p.row, &p.rejection);
+      p.rejected = !validator_.ValidateText(cells, p.row_number, &p.row, &p.rejection) ||
+                   InFuture(p, latest);
       if (p.rejected) {
         p.raw.clear();
         for (const std::string& c : rows[i]) p.raw.push_back(EscapeForText(c));
@@ -59,9 +62,11 @@ class IngestWriterImpl : public FeatureStore::IngestWriter {
   absl::Status WriteValues(absl::Span<const std::vector<Value>> rows,
                            int64_t first_row_number) override {
     std::vector<FeatureStore::Impl::PendingRow>& pending = Prepare(rows.size(), first_row_number);
+    const TimestampUs latest = LatestAccepted();
     for (size_t i = 0; i < rows.size(); ++i) {
       FeatureStore::Impl::PendingRow& p = pending[i];
-      p.rejected = !validator_.ValidateValues(rows[i], p.row_number, &p.row, &p.rejection);
+      p.rejected = !validator_.ValidateValues(rows[i], p.row_number, &p.row, &p.rejection) ||
+                   InFuture(p, latest);
       if (p.rejected) {
         p.raw.clear();
         for (const Value& v : rows[i]) p.raw.push_back(EscapeForText(ValueToText(v)));
@@ -73,6 +78,32 @@ class IngestWriterImpl : public FeatureStore::IngestWriter {
   const IngestSummary& summary() const override { return summary_; }
 
  private:
+  // The latest event time accepted now: the clock plus the allowed skew.
+  TimestampUs LatestAccepted() const {
+    const FeatureStore::Options& options = store_->options();
+    const TimestampUs now = options.clock();
+    constexpr TimestampUs kMaxTime = std::numeric_limits<TimestampUs>::max();
+    return now > kMaxTime - options.max_future_skew ? kMaxTime : now + options.max_future_skew;
+  }
+
+  // Rejects a validated row whose event time is after `latest` (rule
+  // "future"): one event from the far future would otherwise be the view's
+  // newest and decide what every entity can read.
+  bool InFuture(FeatureStore::Impl::PendingRow& p, TimestampUs latest) const {
+    if (p.row.ts <= latest) return false;
+    const Source& source = validator_.source();
+    Rejection& r = p.rejection;
+    r.row_number = p.row_number;
+    r.column = source.timestamp_column;
+    r.value = FormatIsoTime(p.row.ts);
+    r.rule = "future";
+    r.reason = absl::StrCat(
+        source.name, " row ", p.row_number, ": column ", r.column, ": ", r.value, " is more than ",
+        FormatDuration(store_->options().max_future_skew), " after the time of ingest (",
+        FormatIsoTime(latest - store_->options().max_future_skew), ")");
+    return true;
+  }
+
   std::vector<FeatureStore::Impl::PendingRow>& Prepare(size_t n, int64_t first_row_number) {
     if (first_row_number > 0) next_row_number_ = first_row_number;
     pending_.resize(n);
@@ -250,7 +281,10 @@ void FeatureStore::Impl::Reclaim(ViewState& state, const std::vector<std::string
                                  WriteBatch* deletes) {
   const DurationUs horizon = state.compiled->horizon;
   if (horizon < 0 || state.newest == kMinTime) return;
-  const TimestampUs cutoff = state.newest - horizon - options_.retention_grace;
+  // Measured from the newest event, but never from beyond the clock: what
+  // every entity can read does not move with one event's time.
+  const TimestampUs cutoff =
+      std::min(state.newest, options_.clock()) - horizon - options_.retention_grace;
   const std::string& view = state.compiled->def->name;
   bool reclaimed = false;
   for (const std::string& entity : entities) {

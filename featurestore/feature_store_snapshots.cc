@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/feature_store_impl.h"
 #include "featurestore/keys.h"
@@ -36,8 +37,8 @@ absl::Status ValidateSnapshotName(absl::string_view name) {
                 c == '_' || c == '-' || c == '.');
   }
   if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("snapshot name '", name, "' must be 1-128 letters, digits, '_', '-' or '.'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "snapshot name ", QuotedValue(name), " must be 1-128 letters, digits, '_', '-' or '.'"));
   }
   return absl::OkStatus();
 }
@@ -75,7 +76,8 @@ absl::StatusOr<Snapshot> FeatureStore::Impl::GetSnapshot(absl::string_view name)
   FSTORE_ASSIGN_OR_RETURN(std::optional<std::string> value,
                           db_->Get(ColumnFamily::kSnapshots, name));
   if (!value.has_value()) {
-    return absl::NotFoundError(absl::StrCat("unknown snapshot '", name, "' (fsctl snapshot list)"));
+    return absl::NotFoundError(
+        absl::StrCat("unknown snapshot ", QuotedValue(name), " (fsctl snapshot list)"));
   }
   return DecodeSnapshot(name, *value);
 }

@@ -116,6 +116,88 @@ TEST_F(FeatureStoreTest, UnknownEntityGetsEmptyAggregatesAndNulls) {
   EXPECT_TRUE(IsNull(f["last_amt"]));
 }
 
+TEST_F(FeatureStoreTest, EmptyOrBlankEntityKeysAreRefusedNamingTheKey) {
+  Ingest({Txn("t1", "A", kT0, 10)});
+  const FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
+  auto prepared = store_->PrepareSelection(selector);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  for (const std::string key : {"", " ", " \t "}) {
+    SCOPED_TRACE("key '" + key + "'");
+    auto online = store_->GetOnlineFeatures(selector, {{"account_id", key}}, kT0 + 1);
+    EXPECT_EQ(online.status().code(), absl::StatusCode::kInvalidArgument) << online.status();
+    EXPECT_THAT(std::string(online.status().message()), HasSubstr("entity key 'account_id'"));
+    OnlineFeatures out;
+    absl::Status read = store_->GetOnlineFeatures(**prepared, {{"account_id", key}}, kT0 + 1, &out);
+    EXPECT_EQ(read.code(), absl::StatusCode::kInvalidArgument) << read;
+    EXPECT_THAT(std::string(read.message()), HasSubstr("entity key 'account_id'"));
+
+    EntityRows rows;
+    rows.columns = {"account_id", "ts"};
+    rows.rows = {{"A", FormatIsoTime(kT0 + 1)}, {key, FormatIsoTime(kT0 + 1)}};
+    auto historical = store_->GetHistoricalFeatures(
+        selector, rows, "", [](absl::string_view) { return absl::OkStatus(); });
+    EXPECT_EQ(historical.status().code(), absl::StatusCode::kInvalidArgument)
+        << historical.status();
+    EXPECT_THAT(std::string(historical.status().message()),
+                HasSubstr("entity row 2: entity key 'account_id'"));
+  }
+  EXPECT_EQ(Features("A", kT0 + 1)["n_1h"], Value(int64_t{1}));
+}
+
+TEST_F(FeatureStoreTest, EventsFurtherInTheFutureThanTheSkewAreDeadLetters) {
+  const TimestampUs now = NowUs();
+  IngestSummary s = Ingest({Txn("t1", "A", now - kHour, 10),
+                            Txn("t2", "X", now - 2 * kHour, 5),
+                            {"t3", "X", "D-1", "2100-01-01T00:00:00Z", "7", "PAY"},
+                            {"t4", "X", "D-1", "9223372036854775807", "7", "PAY"},
+                            Txn("t5", "X", now + kHour, 3)});  // within the skew
+  EXPECT_EQ(s.accepted, 3);
+  EXPECT_EQ(s.rejected, 2);
+  ASSERT_EQ(s.rejections.size(), 2u);
+  EXPECT_EQ(s.rejections[0].rule, "future");
+  EXPECT_EQ(s.rejections[0].column, "ts");
+  EXPECT_EQ(s.rejections[0].row_number, 3);
+  EXPECT_THAT(s.rejections[0].reason,
+              HasSubstr("txns row 3: column ts: 2100-01-01T00:00:00Z is more than 1d after"));
+  EXPECT_EQ(s.rejections[1].rule, "future");
+  // Every other entity still reads, before and after a restart.
+  for (int restart = 0; restart < 2; ++restart) {
+    SCOPED_TRACE(restart);
+    EXPECT_EQ(Features("A", now)["n_1h"], Value(int64_t{1}));
+    EXPECT_EQ(Features("X", now + 2 * kHour)["n_1h"], Value(int64_t{1}));
+    auto dead = store_->ListDeadLetters("txns", 0, "");
+    ASSERT_TRUE(dead.ok()) << dead.status();
+    ASSERT_EQ(dead->dead_letters.size(), 2u);
+    EXPECT_EQ(dead->dead_letters[0].rejection.rule, "future");
+    EXPECT_EQ(dead->dead_letters[0].raw_values[3], "2100-01-01T00:00:00Z");
+    Reopen();
+  }
+}
+
+TEST_F(FeatureStoreTest, AFarFutureEventAcceptedUnderALargeSkewMovesNoOneElsesReads) {
+  FeatureStore::Options options;
+  options.max_future_skew = 200LL * 365 * 24 * kHour;
+  auto reopen = [&] {
+    store_.reset();
+    ASSERT_TRUE(temp_->Reopen().ok());
+    auto store = FeatureStore::Open(temp_->db(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  };
+  reopen();
+  const TimestampUs now = NowUs();
+  Ingest({Txn("t1", "A", now - kHour, 10), Txn("t2", "X", now - 2 * kHour, 5)});
+  // X's state older than the horizon before 2100 is reclaimed, but what is
+  // kept for everyone is measured from the clock, not from 2100.
+  EXPECT_EQ(Ingest({{"t3", "X", "D-1", "2100-01-01T00:00:00Z", "7", "PAY"}}).accepted, 1);
+  for (int restart = 0; restart < 2; ++restart) {
+    SCOPED_TRACE(restart);
+    EXPECT_EQ(Features("A", now)["n_1h"], Value(int64_t{1}));
+    EXPECT_EQ(Features("A", now)["last_amt"], Value(10.0));
+    reopen();
+  }
+}
+
 TEST_F(FeatureStoreTest, LateEventLandsInItsWindow) {
   Ingest({Txn("t2", "A", kT0 + 30 * kMinute, 20)});
   Ingest({Txn("t1", "A", kT0, 10)});  // arrives later, happened earlier

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 
 namespace fstore {
 
@@ -20,7 +21,8 @@ float ModelInput(const Value& value) {
 absl::StatusOr<ColumnType> FeatureValueType(const Definitions& definitions, absl::string_view ref) {
   const size_t colon = ref.find(':');
   if (colon == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("feature '", ref, "' is not view:feature"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("feature ", QuotedValue(ref), " is not view:feature"));
   }
   const absl::string_view view_name = ref.substr(0, colon);
   const absl::string_view feature_name = ref.substr(colon + 1);

@@ -303,10 +303,11 @@ absl::Status CollectEvents(const Database& db, uint64_t high_water_mark, bool ad
   return absl::OkStatus();
 }
 
-// Checks every row's cell count and parses its time, by chunks of rows on
-// `threads` threads; the error is that of the first bad row.
-absl::Status ParseTimes(const EntityRows& input, int ts_column, int threads,
-                        std::vector<TimestampUs>* times) {
+// Checks every row's cell count and its keys (`key_columns`: none blank)
+// and parses its time, by chunks of rows on `threads` threads; the error is
+// that of the first bad row.
+absl::Status ParseTimes(const EntityRows& input, int ts_column, const std::vector<int>& key_columns,
+                        int threads, std::vector<TimestampUs>* times) {
   const size_t n = input.rows.size();
   std::vector<absl::Status> errors((n + kChunkRows - 1) / kChunkRows);
   ParallelFor(threads, errors.size(), [&](size_t chunk, int) {
@@ -317,6 +318,14 @@ absl::Status ParseTimes(const EntityRows& input, int ts_column, int threads,
                                                                 row.size(), " cells but there are ",
                                                                 input.columns.size(), " columns"));
         return;
+      }
+      for (int c : key_columns) {
+        absl::Status key = CheckEntityKeyValue(input.columns[c], row[c]);
+        if (!key.ok()) {
+          errors[chunk] =
+              absl::InvalidArgumentError(absl::StrCat("entity row ", r + 1, ": ", key.message()));
+          return;
+        }
       }
       absl::StatusOr<TimestampUs> t = ParseRowTime(row[ts_column], r + 1, input.timestamp_column);
       if (!t.ok()) {
@@ -408,7 +417,15 @@ absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
   }
   const int threads = BatchThreads(options.threads, n + high_water_mark);
   std::vector<TimestampUs> times(n);
-  FSTORE_RETURN_IF_ERROR(ParseTimes(input, ts_column, threads, &times));
+  std::vector<int> key_columns;
+  for (const KeyGroup& group : groups) {
+    for (int c : group.key_columns) {
+      if (std::find(key_columns.begin(), key_columns.end(), c) == key_columns.end()) {
+        key_columns.push_back(c);
+      }
+    }
+  }
+  FSTORE_RETURN_IF_ERROR(ParseTimes(input, ts_column, key_columns, threads, &times));
   // Each row's entity per group, and the rows by entity: on one thread,
   // while the others start scanning.
   auto prepare = [&] {

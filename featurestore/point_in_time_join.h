@@ -57,7 +57,7 @@ struct JoinOptions {
 // in the rows are ISO-8601 UTC or integer microseconds. InvalidArgument
 // naming the column or the row (1-based among data rows) and the value when
 // a key or timestamp column is missing, a row has the wrong number of cells,
-// or a timestamp does not parse.
+// a row's join key is empty or blank, or a timestamp does not parse.
 absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
                                           const std::vector<SelectedFeature>& features,
                                           uint64_t high_water_mark, const EntityRows& input,

@@ -11,6 +11,8 @@
 //   not_null      a required column (or an entity key) is empty
 //   min, max      a number (or timestamp) is out of the column's bounds
 //   allowed       a STRING is not one of the column's allowed values
+// (FeatureStore adds "future": an event time too far after the time of
+// ingest, FeatureStore::Options::max_future_skew.)
 // An empty text cell is null.
 //
 // Thread-safety: Validate is const and may run concurrently.

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 
 namespace fstore {
 
@@ -22,8 +23,8 @@ absl::StatusOr<FeatureBinding> BindFeatureService(const Definitions& definitions
                                                   absl::string_view service) {
   const FeatureService* found = definitions.FindService(service);
   if (found == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown feature service '", service,
-                                            "' (fsctl definitions list shows the services)"));
+    return absl::NotFoundError(absl::StrCat("unknown feature service ", QuotedValue(service),
+                                            " (fsctl definitions list shows the services)"));
   }
   return BindFeatureService(*found);
 }
@@ -51,6 +52,30 @@ absl::StatusOr<std::vector<std::string>> JoinKeysOf(const FeatureBinding& bindin
     }
   }
   return std::vector<std::string>(keys.begin(), keys.end());
+}
+
+absl::Status CheckInputNames(const std::vector<std::string>& names, const FeatureBinding& binding) {
+  if (names.empty()) return absl::OkStatus();
+  const std::vector<std::string>& expected = binding.feature_names;
+  if (names.size() != expected.size()) {
+    return absl::FailedPreconditionError(absl::StrCat("the model names ", names.size(),
+                                                      " inputs but feature service ",
+                                                      binding.service, " binds ", expected.size()));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& want = expected[i];
+    if (names[i] == want) continue;
+    const size_t colon = want.find(':');
+    if (colon != std::string::npos &&
+        names[i] == absl::StrCat(want.substr(0, colon), "__", want.substr(colon + 1))) {
+      continue;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the model's inputs do not match feature service ", binding.service, ": input ", i, " is '",
+        names[i], "' but the service binds '", want,
+        "' there (a model must be trained on the service's features in the service's order)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace fstore

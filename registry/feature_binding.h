@@ -30,6 +30,15 @@ absl::StatusOr<FeatureBinding> BindFeatureService(const Definitions& definitions
 absl::StatusOr<std::vector<std::string>> JoinKeysOf(const FeatureBinding& binding,
                                                     const Definitions& definitions);
 
+// Checks the input names a model carries (an XGBoost booster's
+// feature_names) against the binding, position by position: input i must be
+// binding.feature_names[i], spelled "view:feature" or "view__feature" (the
+// historical-retrieval column name); request fields by their name.
+// FailedPrecondition naming the first differing position (its index, the
+// name expected and the name found), or the counts when they differ.
+// `names` empty (a model without names) is accepted: the caller warns.
+absl::Status CheckInputNames(const std::vector<std::string>& names, const FeatureBinding& binding);
+
 }  // namespace fstore
 
 #endif  // FSTORE_REGISTRY_FEATURE_BINDING_H_

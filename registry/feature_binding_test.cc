@@ -1,9 +1,12 @@
 #include "registry/feature_binding.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace fstore {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(FeatureBindingTest, FeaturesInServiceOrderThenRequestFields) {
   FeatureService service;
@@ -69,6 +72,19 @@ TEST(JoinKeysOfTest, KeysOfEveryViewSortedAndUnique) {
   absl::StatusOr<std::vector<std::string>> missing = JoinKeysOf(b, d);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(missing.status().message().find("gone"), absl::string_view::npos);
+}
+
+TEST(FeatureBindingTest, InputNamesMustBeTheBindingsInOrderInEitherSpelling) {
+  FeatureBinding binding;
+  binding.service = "svc";
+  binding.feature_names = {"a:x", "a:y", "amount"};
+  EXPECT_TRUE(CheckInputNames({}, binding).ok());
+  EXPECT_TRUE(CheckInputNames({"a__x", "a:y", "amount"}, binding).ok());
+  EXPECT_THAT(std::string(CheckInputNames({"a:x", "a:y"}, binding).message()),
+              HasSubstr("names 2 inputs but feature service svc binds 3"));
+  EXPECT_THAT(std::string(CheckInputNames({"a:x", "a__x", "amount"}, binding).message()),
+              HasSubstr("input 1 is 'a__x' but the service binds 'a:y'"));
+  EXPECT_FALSE(CheckInputNames({"a:x", "a:y", "a__amount"}, binding).ok());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 
 namespace fstore {
@@ -10,7 +11,7 @@ namespace {
 
 absl::Status BadRef(absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid model reference '", text, "': ", why,
+      absl::StrCat("invalid model reference ", QuotedValue(text), ": ", why,
                    " (expected NAME@STAGE, NAME@ALIAS or NAME:VERSION)"));
 }
 
@@ -29,14 +30,14 @@ absl::Status ValidateRegistryName(absl::string_view name, absl::string_view what
   }
   for (char c : name) {
     if (!IsNameChar(c)) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " '", name, "' has the character '",
-                                                     std::string(1, c),
+      return absl::InvalidArgumentError(absl::StrCat(what, " ", QuotedValue(name),
+                                                     " has the character '", std::string(1, c),
                                                      "': use letters, digits, '_', '-' and '.'"));
     }
   }
   if (name[0] == '_' || name[0] == '-' || name[0] == '.') {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, " '", name, "' must start with a letter or digit"));
+        absl::StrCat(what, " ", QuotedValue(name), " must start with a letter or digit"));
   }
   return absl::OkStatus();
 }
@@ -71,7 +72,8 @@ absl::StatusOr<ModelRef> ParseModelRef(absl::string_view text) {
   }
   if (colon != absl::string_view::npos) {
     if (!absl::SimpleAtoi(rest, &ref.version) || ref.version < 1) {
-      return BadRef(text, absl::StrCat("version '", rest, "' is not a positive integer"));
+      return BadRef(text,
+                    absl::StrCat("version ", QuotedValue(rest), " is not a positive integer"));
     }
     ref.kind = ModelRef::Kind::kVersion;
     return ref;

@@ -62,5 +62,18 @@ TEST(ValidateRegistryNameTest, AllowsCommonNamesOnly) {
   EXPECT_FALSE(ValidateRegistryName("a/b", "model name").ok());
 }
 
+TEST(ModelRefTest, AHugeRefIsQuotedInPartWithItsLength) {
+  const std::string huge(1 << 20, 'm');
+  for (const std::string& text : {huge + "@Production", huge + ":x", huge + "!@Staging"}) {
+    absl::Status s = ParseModelRef(text).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_LT(s.message().size(), 1000u) << s.message().substr(0, 300);
+    EXPECT_THAT(std::string(s.message()), HasSubstr("bytes)"));
+  }
+  absl::Status stage = ParseStage(huge).status();
+  EXPECT_LT(stage.message().size(), 1000u);
+  EXPECT_THAT(std::string(stage.message()), HasSubstr("(1048576 bytes)"));
+}
+
 }  // namespace
 }  // namespace fstore

@@ -15,7 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
+#include "registry/feature_binding.h"
 #include "registry/keys.h"
 #include "registry/xgboost_booster.h"
 #include "spdlog/spdlog.h"
@@ -240,7 +242,7 @@ void RefreshAliases(ModelEntry* entry) {
 }
 
 absl::Status ModelNotFound(absl::string_view model) {
-  return absl::NotFoundError(absl::StrCat("model ", model, " not found"));
+  return absl::NotFoundError(absl::StrCat("model ", ShortenedValue(model), " not found"));
 }
 
 absl::Status VersionNotFound(const ModelEntry& entry, int64_t version) {
@@ -265,7 +267,7 @@ absl::Status ValidateSha256(absl::string_view sha) {
                    });
   if (hex) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("artifact sha256 '", sha, "' is not 64 lower-case hex digits"));
+      absl::StrCat("artifact sha256 ", QuotedValue(sha), " is not 64 lower-case hex digits"));
 }
 
 absl::Status ValidateBinding(const FeatureBinding& binding) {
@@ -344,8 +346,8 @@ absl::Status ValidateVersionRequest(const CreateVersionRequest& request) {
 absl::Status ValidateAliasName(absl::string_view alias) {
   FSTORE_RETURN_IF_ERROR(ValidateRegistryName(alias, "alias"));
   if (ParseStage(alias).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("alias '", alias, "' is a stage name: MODEL@", alias, " would be ambiguous"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alias ", QuotedValue(alias), " is a stage name: MODEL@", alias, " would be ambiguous"));
   }
   return absl::OkStatus();
 }
@@ -719,6 +721,12 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersion(const CreateVersio
         absl::StrCat("artifact ", short_sha, " has ", booster->NumFeatures(),
                      " features but feature service ", request.binding.service, " binds ", bound));
   }
+  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> names, booster->FeatureNames());
+  absl::Status names_match = CheckInputNames(names, request.binding);
+  if (!names_match.ok()) {
+    return absl::Status(names_match.code(),
+                        absl::StrCat("artifact ", short_sha, ": ", names_match.message()));
+  }
   FSTORE_ASSIGN_OR_RETURN(const std::string format, DetectModelFormat(bytes));
 
   absl::StatusOr<ModelVersion> created;
@@ -727,6 +735,12 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersion(const CreateVersio
     created = CreateVersionLocked(request, static_cast<int64_t>(bytes.size()), format);
   }
   notifier_->Drain();
+  if (created.ok() && names.empty()) {
+    created->warnings.push_back(absl::StrCat(
+        "artifact ", short_sha, " carries no feature names, so only its input count (", bound,
+        ") could be checked against feature service ", request.binding.service,
+        "; its inputs must be, in order: ", absl::StrJoin(request.binding.feature_names, ", ")));
+  }
   return created;
 }
 

@@ -129,6 +129,9 @@ struct ModelVersion {
   std::string created_by;
   TimestampUs created_at = 0;
   TimestampUs updated_at = 0;  // the last stage change
+  // Set only on what CreateVersion returns, never stored: what registration
+  // noticed but accepted (an artifact without feature names).
+  std::vector<std::string> warnings;
 };
 
 // One audited change. `kind` is one of the kTransition* names below.
@@ -261,7 +264,11 @@ class ModelRegistry {
   //   - XGBoost loads it (InvalidArgument naming XGBoost's reason);
   //   - the booster's feature count equals binding.feature_names.size():
   //     FailedPrecondition ("artifact ... has 12 features but feature
-  //     service fraud_v1 binds 14").
+  //     service fraud_v1 binds 14");
+  //   - when the booster carries feature names, they are the binding's in
+  //     order (CheckInputNames): FailedPrecondition naming the first
+  //     differing position. A booster without names is accepted with a
+  //     warning in the returned version's `warnings`.
   virtual absl::StatusOr<ModelVersion> CreateVersion(const CreateVersionRequest& request) = 0;
   // NotFound naming the model and version (deleted versions included).
   virtual absl::StatusOr<ModelVersion> GetVersion(absl::string_view model,

@@ -359,6 +359,64 @@ TEST_F(ModelRegistryTest, FeatureCountMismatchIsRefused) {
               HasSubstr("has 3 features but feature service fraud_v1 binds 5"));
 }
 
+// ModelBytes(names.size()) with `names` stored as the booster's
+// feature_names.
+std::string NamedModelBytes(const std::vector<std::string>& names) {
+  std::string json = ModelBytes(static_cast<int>(names.size()));
+  const std::string empty = R"("feature_names":[])";
+  const size_t at = json.find(empty);
+  EXPECT_NE(at, std::string::npos) << "no empty feature_names in the model JSON";
+  if (at == std::string::npos) return json;
+  std::string quoted;
+  for (const std::string& name : names)
+    absl::StrAppend(&quoted, quoted.empty() ? "" : ",", "\"", name, "\"");
+  return json.replace(at, empty.size(), absl::StrCat(R"("feature_names":[)", quoted, "]"));
+}
+
+TEST_F(ModelRegistryTest, BoosterFeatureNamesMustMatchTheBindingInOrder) {
+  CreateVersionRequest request = Request("fraud");
+  request.binding.feature_names = {"acct:n_1h", "acct:amt_sum_24h", "dev:n_1h", "amount"};
+  auto with_names = [&](const std::vector<std::string>& names) {
+    request.artifact_sha256 = *registry_->PutArtifact(NamedModelBytes(names));
+    return registry_->CreateVersion(request);
+  };
+  // Both spellings of a view's feature are the same input.
+  auto same = with_names({"acct:n_1h", "acct__amt_sum_24h", "dev__n_1h", "amount"});
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_TRUE(same->warnings.empty());
+
+  auto swapped = with_names({"acct:n_1h", "dev:n_1h", "acct:amt_sum_24h", "amount"});
+  EXPECT_EQ(swapped.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Message(swapped.status()),
+              HasSubstr("input 1 is 'dev:n_1h' but the service binds 'acct:amt_sum_24h'"));
+  auto renamed = with_names({"acct:n_1h", "acct:amt_sum_24h", "dev:n_1h", "amt"});
+  EXPECT_EQ(renamed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Message(renamed.status()), HasSubstr("input 3 is 'amt'"));
+
+  // Without names only the count can be checked: accepted, with a warning.
+  request.artifact_sha256 = PutModelArtifact(4);
+  auto unnamed = registry_->CreateVersion(request);
+  ASSERT_TRUE(unnamed.ok()) << unnamed.status();
+  ASSERT_EQ(unnamed->warnings.size(), 1u);
+  EXPECT_THAT(unnamed->warnings[0], HasSubstr("carries no feature names"));
+  EXPECT_THAT(unnamed->warnings[0], HasSubstr("acct:n_1h, acct:amt_sum_24h, dev:n_1h, amount"));
+  // A warning is a reply, not part of the version.
+  EXPECT_TRUE(registry_->GetVersion("fraud", unnamed->version)->warnings.empty());
+}
+
+TEST_F(ModelRegistryTest, AnUnknownHugeModelNameIsQuotedInPart) {
+  const std::string huge(1 << 20, 'm');
+  absl::Status s = registry_->GetModel(huge).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_LT(s.message().size(), 1000u);
+  EXPECT_THAT(Message(s), HasSubstr("(1048576 bytes) not found"));
+  CreateVersionRequest request = Request("fraud");
+  request.model = huge;
+  absl::Status create = registry_->CreateVersion(request).status();
+  EXPECT_EQ(create.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(create.message().size(), 1000u);
+}
+
 TEST_F(ModelRegistryTest, MalformedBindingsAreRefused) {
   CreateVersionRequest request = Request("fraud");
   request.binding.request_fields.push_back({"device_age", ColumnType::kInt64});

@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 
 namespace fstore {
 
@@ -24,8 +25,9 @@ absl::StatusOr<Stage> ParseStage(absl::string_view text) {
   for (Stage s : {Stage::kNone, Stage::kStaging, Stage::kProduction, Stage::kArchived}) {
     if (absl::EqualsIgnoreCase(text, StageName(s))) return s;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown stage '", text, "': expected one of None, Staging, Production, Archived"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown stage ", QuotedValue(text),
+                   ": expected one of None, Staging, Production, Archived"));
 }
 
 }  // namespace fstore

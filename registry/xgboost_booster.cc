@@ -114,6 +114,16 @@ XgboostBooster::~XgboostBooster() {
   if (handle_ != nullptr) XGBoosterFree(handle_);
 }
 
+absl::StatusOr<std::vector<std::string>> XgboostBooster::FeatureNames() const {
+  bst_ulong count = 0;
+  const char** names = nullptr;
+  FSTORE_RETURN_IF_ERROR(
+      XgbInternal(XGBoosterGetStrFeatureInfo(handle_, "feature_name", &count, &names),
+                  "reading the model's feature names"));
+  // The strings live in XGBoost's thread-local memory: copied at once.
+  return std::vector<std::string>(names, names + count);
+}
+
 absl::StatusOr<std::vector<float>> XgboostBooster::Predict(const std::vector<float>& rows,
                                                            int num_rows, int num_cols) const {
   return PredictWithOptions(rows, num_rows, num_cols, kOptionNone);

@@ -49,6 +49,11 @@ class XgboostBooster {
   // columns, XGBoosterGetNumFeature).
   int64_t NumFeatures() const { return num_features_; }
 
+  // The input names stored with the model (XGBoost's feature_names), in
+  // input order; empty when the model carries none. Internal when XGBoost
+  // fails.
+  absl::StatusOr<std::vector<std::string>> FeatureNames() const;
+
   // Predictions (transformed by the objective, e.g. probabilities for
   // binary:logistic) for `num_rows` dense rows of `num_cols` features each,
   // row-major in `rows`; NaN means missing. InvalidArgument when the sizes

@@ -145,7 +145,9 @@ absl::Status FsdServer::Start() {
   FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                           Credentials(options_));
   FSTORE_ASSIGN_OR_RETURN(database_, Database::Open(options_.data_dir));
-  FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get()));
+  FeatureStore::Options store_options;
+  store_options.max_future_skew = options_.max_future_skew;
+  FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get(), store_options));
   FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
   ServingCore::Options serving_options;
   serving_options.log.retention = options_.serving_log_retention;

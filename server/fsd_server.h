@@ -88,6 +88,9 @@ struct FsdOptions {
   AccessControl::Options access;
   // Largest message received or sent. Default: 64 MiB.
   int max_message_bytes = 64 << 20;
+  // Events timestamped further than this after now are dead letters (rule
+  // "future"; FeatureStore::Options::max_future_skew). Default: 1 day.
+  DurationUs max_future_skew = 86400 * kMicrosPerSecond;
 };
 
 class FsdServer {

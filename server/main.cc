@@ -53,6 +53,10 @@ DEFINE_string(monitor_interval, "60s",
               "(labelled traffic, last 30d) of every Production model are "
               "recomputed into /metrics, e.g. 30s or 5m; 0 recomputes them only "
               "when fsctl drift or feedback asks.");
+DEFINE_string(max_future_skew, "1d",
+              "Events timestamped further than this after now are refused as dead "
+              "letters (rule 'future'), e.g. 1d or 2h: one far-future event must not "
+              "move what other entities can read.");
 DEFINE_int32(shutdown_grace_ms, 10000,
              "On SIGINT/SIGTERM, how long in-flight calls may take to finish.");
 DEFINE_string(tls_cert, "",
@@ -200,6 +204,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.serving_log_retention = *retention;
+  absl::StatusOr<fstore::DurationUs> skew = fstore::ParseDuration(FLAGS_max_future_skew);
+  if (!skew.ok() || *skew < 0) {
+    spdlog::critical("--max_future_skew '{}' must be a duration such as 1d or 2h",
+                     FLAGS_max_future_skew);
+    return 2;
+  }
+  options.max_future_skew = *skew;
   if (FLAGS_monitor_interval != "0") {
     absl::StatusOr<fstore::DurationUs> interval = fstore::ParseDuration(FLAGS_monitor_interval);
     if (!interval.ok() || *interval <= 0) {

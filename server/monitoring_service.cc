@@ -20,7 +20,9 @@ void MonitoringService::PublishDrift(const ModelVersion& version, const DriftRep
   if (metrics_ == nullptr || version.stage != Stage::kProduction) return;
   const std::string v = absl::StrCat(version.version);
   for (const FeatureDrift& d : report.features) {
-    if (d.status == "ok" || d.status == "warn" || d.status == "drift") {
+    // Few values still give a PSI: published, with the report's status
+    // saying how little it rests on.
+    if (DriftAssessed(d.status) || d.status == "insufficient_data") {
       metrics_->drift_psi()->WithLabels({version.model, v, d.feature})->Set(d.psi);
     } else {  // no traffic (or no training statistics): no PSI to show
       metrics_->drift_psi()->Remove({version.model, v, d.feature});
@@ -30,7 +32,8 @@ void MonitoringService::PublishDrift(const ModelVersion& version, const DriftRep
 
 grpc::Status MonitoringService::GetDrift(grpc::ServerContext*, const v1::GetDriftRequest* request,
                                          v1::GetDriftResponse* response) {
-  absl::StatusOr<VersionDrift> drift = core_->Drift(request->model_ref(), request->window_us());
+  absl::StatusOr<VersionDrift> drift =
+      core_->Drift(request->model_ref(), request->window_us(), request->min_serving_values());
   if (!drift.ok()) return ToGrpcStatus(drift.status());
   PublishDrift(drift->version, drift->report);
   ToProto(*drift, response);

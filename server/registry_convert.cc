@@ -87,6 +87,7 @@ void ToProto(const ModelVersion& version, v1::ModelVersion* out) {
   out->set_created_by(version.created_by);
   out->set_created_at_us(version.created_at);
   out->set_updated_at_us(version.updated_at);
+  for (const std::string& warning : version.warnings) out->add_warnings(warning);
 }
 
 void ToProto(const Transition& transition, v1::StageTransition* out) {

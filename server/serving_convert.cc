@@ -104,6 +104,7 @@ void ToProto(const VersionDrift& drift, v1::GetDriftResponse* out) {
   out->set_since_us(report.since);
   out->set_until_us(report.until);
   out->set_requests(report.requests);
+  out->set_min_serving_values(report.min_serving_values);
   for (const FeatureDrift& d : report.features) ToProto(d, out->add_features());
   if (report.prediction) ToProto(*report.prediction, out->mutable_prediction());
 }

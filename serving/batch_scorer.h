@@ -3,6 +3,9 @@
 // writes fraud_score, risk_bucket, model version and time to the scores
 // table under a new batch id.
 //
+// Each entity is scored with the batch's request fields, or its own where
+// it gives them (SplitEntityColumns splits a listed entity's columns).
+//
 // Every entity is scored before anything is written, so a failure (a
 // missing join key or request field) leaves no partial
 // batch behind; the error names the entity.
@@ -26,9 +29,12 @@ struct BatchScoreSpec {
   // The version, resolved once by the caller: pinned for the whole run.
   ModelVersion version;
   std::vector<std::map<std::string, std::string>> entities;  // join keys of each
-  // Values of the model's request fields, the same for every entity (a batch
-  // has no triggering event).
+  // Values of the model's request fields for every entity (a batch has no
+  // triggering event) ...
   std::map<std::string, Value> request_fields;
+  // ... unless the entity gives its own: empty, or one map per entity whose
+  // fields replace those of `request_fields` for that entity.
+  std::vector<std::map<std::string, Value>> entity_fields;
   TimestampUs at = 0;  // features as of; 0 = now
   // Called for each entity scored, with the batch id (e.g. to log it).
   std::function<void(const ScoreRequest&, const ScoreResult&, const std::string& batch_id)>
@@ -44,6 +50,17 @@ struct BatchScoreSummary {
   // Entities per risk bucket.
   std::map<std::string, int64_t> buckets;
 };
+
+// The columns of listed entities (an entities file) split by the version's
+// binding: a join key in `join_keys` stays an entity key; a request field of
+// the binding becomes that entity's own request field (its text parsed as the
+// field's declared type; an empty cell gives none, so the batch's default
+// applies), returned one map per entity. InvalidArgument naming the column
+// that is neither (and listing both kinds), or the entity (1-based), field
+// and text that does not parse.
+absl::StatusOr<std::vector<std::map<std::string, Value>>> SplitEntityColumns(
+    const FeatureBinding& binding, const std::vector<std::string>& join_keys,
+    std::vector<std::map<std::string, std::string>>* entities);
 
 // Progress: entities scored so far, of the total.
 using BatchProgress = std::function<void(int64_t done, int64_t total)>;

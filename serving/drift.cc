@@ -31,6 +31,10 @@ double KsPValue(double d, int64_t n1, int64_t n2) {
   return 1.0;  // did not converge: lambda is tiny, the samples agree
 }
 
+bool DriftAssessed(absl::string_view status) {
+  return status == "ok" || status == "warn" || status == "drift";
+}
+
 FeatureDrift CompareToTraining(const FeatureStatistics& training, absl::Span<const float> serving,
                                const DriftThresholds& thresholds) {
   FeatureDrift out;
@@ -91,6 +95,8 @@ FeatureDrift CompareToTraining(const FeatureStatistics& training, absl::Span<con
   }
   if (values.empty()) {
     out.status = "no_data";
+  } else if (static_cast<int64_t>(values.size()) < thresholds.min_serving_values) {
+    out.status = "insufficient_data";
   } else if (out.psi >= thresholds.psi_drift ||
              (out.ks_p_value < thresholds.ks_p_value && out.ks_d >= thresholds.ks_min_d)) {
     out.status = "drift";

@@ -11,6 +11,11 @@ absl::StatusOr<DriftReport> ComputeDriftReport(const ServingLog& log, const Mode
   if (since >= until) {
     return absl::InvalidArgumentError("the drift window is empty");
   }
+  if (thresholds.min_serving_values < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("the minimum of served values per feature (",
+                                                   thresholds.min_serving_values,
+                                                   ") must be at least 1"));
+  }
   const TimestampUs kept_since = log.options().clock() - log.options().retention;
   if (since < kept_since) {
     return absl::InvalidArgumentError(
@@ -24,6 +29,7 @@ absl::StatusOr<DriftReport> ComputeDriftReport(const ServingLog& log, const Mode
   DriftReport report;
   report.since = since;
   report.until = until;
+  report.min_serving_values = thresholds.min_serving_values;
   FSTORE_RETURN_IF_ERROR(log.Scan(since, until, [&](const ServedRequest& r) {
     if (r.model != version.model || r.version != version.version || r.inputs.size() != n) {
       return absl::OkStatus();

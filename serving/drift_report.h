@@ -25,12 +25,14 @@ struct DriftReport {
   TimestampUs since = 0;
   TimestampUs until = 0;
   int64_t requests = 0;
+  int64_t min_serving_values = 0;  // the thresholds' minimum, as applied
   std::vector<FeatureDrift> features;
   std::optional<FeatureDrift> prediction;
 };
 
 // InvalidArgument when the window reaches further back than the log keeps
-// (since < now - retention) or is empty.
+// (since < now - retention) or is empty, or when
+// thresholds.min_serving_values is below 1.
 absl::StatusOr<DriftReport> ComputeDriftReport(const ServingLog& log, const ModelVersion& version,
                                                TimestampUs since, TimestampUs until,
                                                const DriftThresholds& thresholds = {});

@@ -1,5 +1,6 @@
 #include "serving/drift.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -65,9 +66,33 @@ TEST(DriftTest, MissingValuesAndEmptySamples) {
   EXPECT_DOUBLE_EQ(all_missing.serving_missing_rate, 1.0);
   FeatureStatistics no_bins;
   no_bins.feature = "g";
-  FeatureDrift d = CompareToTraining(no_bins, {1.0f});
+  DriftThresholds one_value;
+  one_value.min_serving_values = 1;
+  FeatureDrift d = CompareToTraining(no_bins, {1.0f}, one_value);
   EXPECT_EQ(d.psi, 0);
   EXPECT_EQ(d.status, "ok");
+}
+
+TEST(DriftTest, FewerServedValuesThanTheMinimumAreInsufficientDataNotDrift) {
+  // Two requests far off training: a PSI far above the drift threshold,
+  // resting on two values.
+  FeatureDrift two = CompareToTraining(Uniform(), {25.0f, 30.0f});
+  EXPECT_GT(two.psi, 0.2);
+  EXPECT_EQ(two.status, "insufficient_data");
+  EXPECT_EQ(two.serving_count, 2);
+  // Missing values do not count towards the minimum.
+  std::vector<float> mostly_missing(150, NAN);
+  const std::vector<float> shifted = Sample(99, 5, 15, 3);
+  std::copy(shifted.begin(), shifted.end(), mostly_missing.begin());
+  EXPECT_EQ(CompareToTraining(Uniform(), mostly_missing).status, "insufficient_data");
+  mostly_missing.push_back(14.0f);  // the 100th served value
+  EXPECT_EQ(CompareToTraining(Uniform(), mostly_missing).status, "drift");
+  // The minimum is the caller's.
+  DriftThresholds two_values;
+  two_values.min_serving_values = 2;
+  EXPECT_EQ(CompareToTraining(Uniform(), {25.0f, 30.0f}, two_values).status, "drift");
+  EXPECT_TRUE(DriftAssessed("drift"));
+  EXPECT_FALSE(DriftAssessed("insufficient_data"));
 }
 
 TEST(DriftTest, KsPValueMatchesKnownValues) {

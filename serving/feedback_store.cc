@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "serving/keys.h"
 #include "storage/record_codec.h"
@@ -54,13 +55,13 @@ absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const Feedback
   if (!label.request_id.empty()) {
     FSTORE_ASSIGN_OR_RETURN(ServedRequest r, log_->Find(label.request_id));
     if (!label.model.empty() && r.model != label.model) {
-      return absl::NotFoundError(absl::StrCat("request id '", label.request_id, "' was scored by ",
-                                              r.model, ", not ", label.model));
+      return absl::NotFoundError(absl::StrCat("request id ", QuotedValue(label.request_id),
+                                              " was scored by ", r.model, ", not ", label.model));
     }
     return std::vector<ServedRequest>{std::move(r)};
   }
-  // Per model, the nearest request holding the keys.
-  std::map<std::string, ServedRequest> nearest;
+  // Per model version, the nearest request holding the keys.
+  std::map<std::pair<std::string, int64_t>, ServedRequest> nearest;
   const TimestampUs since = label.at > std::numeric_limits<int64_t>::min() + match_within
                                 ? label.at - match_within
                                 : label.at;
@@ -71,7 +72,7 @@ absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const Feedback
     if ((!label.model.empty() && r.model != label.model) || !HoldsKeys(r, label.entity)) {
       return absl::OkStatus();
     }
-    auto [it, inserted] = nearest.try_emplace(r.model, r);
+    auto [it, inserted] = nearest.try_emplace(std::make_pair(r.model, r.version), r);
     // Scan is in time order, so a tie keeps the earlier one.
     if (!inserted && std::llabs(r.at - label.at) < std::llabs(it->second.at - label.at)) {
       it->second = r;
@@ -85,7 +86,7 @@ absl::StatusOr<std::vector<ServedRequest>> FeedbackStore::Resolve(const Feedback
         FormatIsoTime(label.at)));
   }
   std::vector<ServedRequest> out;
-  for (auto& [model, r] : nearest) out.push_back(std::move(r));
+  for (auto& [version, r] : nearest) out.push_back(std::move(r));
   return out;
 }
 

@@ -5,10 +5,11 @@
 // outlives the serving log's retention.
 //
 // A label names its request by id, or by entity keys and a time. By keys,
-// each model's logged request whose entity holds those keys and whose time is
-// nearest (within RecordOptions::match_within; ties go to the earlier) gets
-// the label: one event scored by a champion and a challenger is labelled for
-// both. FeedbackLabel::model narrows the match to one model.
+// each model version's logged request whose entity holds those keys and
+// whose time is nearest (within RecordOptions::match_within; ties go to the
+// earlier) gets the label: one event scored by a champion and a challenger,
+// or by two versions of one model, is labelled for each.
+// FeedbackLabel::model narrows the match to that model's versions.
 //
 // Record() is all or nothing: every label is resolved before anything is
 // written, in one atomic write. A label that matches no logged request fails

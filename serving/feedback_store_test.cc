@@ -167,6 +167,34 @@ TEST_F(FeedbackStoreTest, ByKeysEachModelsNearestRequestWithinTheToleranceIsLabe
   EXPECT_EQ(champion[1].label, 0);
 }
 
+TEST_F(FeedbackStoreTest, ByKeysEveryVersionThatScoredTheEventIsLabelled) {
+  // Versions 1 and 2 of fraud (say Production and Staging) and another
+  // model scored the same event.
+  Serve("v1", 100 * kSecond, "fraud", 1, "A", 0.8);
+  Serve("v2", 100 * kSecond + 3, "fraud", 2, "A", 0.7);
+  Serve("o1", 100 * kSecond + 4, "other", 1, "A", 0.1);
+  FeedbackStore::RecordOptions options;
+  options.match_within = 10 * kSecond;
+  absl::StatusOr<FeedbackSummary> s = store_->Record({ByKeys(1, "A", 101 * kSecond, 1)}, options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->labelled, 3);
+  EXPECT_EQ(s->versions, (std::vector<std::pair<std::string, int64_t>>{
+                             {"fraud", 1}, {"fraud", 2}, {"other", 1}}));
+  std::vector<LabelledRequest> fraud = All("fraud");
+  ASSERT_EQ(fraud.size(), 2u);
+  EXPECT_EQ(fraud[0].served.request_id, "v1");
+  EXPECT_EQ(fraud[1].served.request_id, "v2");
+
+  // Narrowed to a model: every version of it, and only those.
+  FeedbackLabel narrowed = ByKeys(1, "A", 101 * kSecond, 0);
+  narrowed.model = "fraud";
+  absl::StatusOr<FeedbackSummary> again = store_->Record({narrowed}, options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->relabelled, 2);
+  for (const LabelledRequest& l : All("fraud")) EXPECT_EQ(l.label, 0) << l.served.request_id;
+  EXPECT_EQ(All("other")[0].label, 1);
+}
+
 TEST_F(FeedbackStoreTest, ByKeysATieGoesToTheEarlierRequest) {
   Serve("early", 90 * kSecond, "fraud", 1, "A", 0.3);
   Serve("late", 110 * kSecond, "fraud", 1, "A", 0.6);

@@ -7,7 +7,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/model_input.h"
 #include "registry/model_ref.h"
@@ -112,7 +114,7 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
       return ModelInput(v);
     }
     case 3:
-      return wrong(absl::StrCat("the string '", std::get<std::string>(v), "'"));
+      return wrong(absl::StrCat("the string ", QuotedValue(std::get<std::string>(v))));
     case 4:
       if (field.type != ColumnType::kBool) {
         return wrong(std::get<bool>(v) ? "true" : "false");
@@ -120,6 +122,25 @@ absl::StatusOr<float> RequestInput(const RequestField& field, const Value& v,
       return ModelInput(v);
   }
   return wrong("an unknown value");
+}
+
+// InvalidArgument naming the first field of `request` that the version's
+// feature service does not declare, and listing those it does: a typo would
+// otherwise be ignored silently.
+absl::Status CheckRequestFieldsKnown(const ScoreRequest& request, const ModelVersion& version) {
+  const std::vector<RequestField>& declared = version.binding.request_fields;
+  for (const auto& [name, value] : request.request_fields) {
+    const bool known = std::any_of(declared.begin(), declared.end(),
+                                   [&](const RequestField& f) { return f.name == name; });
+    if (known) continue;
+    std::vector<std::string> names;
+    for (const RequestField& f : declared) names.push_back(f.name);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown request field ", QuotedValue(name), ": ", version.model, ":", version.version,
+        " (feature service ", version.binding.service, ") takes ",
+        names.empty() ? "no request fields" : "the request fields " + absl::StrJoin(names, ", ")));
+  }
+  return absl::OkStatus();
 }
 
 class ScorerImpl final : public Scorer {
@@ -156,6 +177,10 @@ class ScorerImpl final : public Scorer {
     result.at = request.at == 0 ? NowUs() : request.at;
 
     // Request fields first: a bad request fails before any read.
+    FSTORE_RETURN_IF_ERROR(CheckRequestFieldsKnown(request, version));
+    for (const auto& [key, value] : request.entity) {
+      FSTORE_RETURN_IF_ERROR(CheckEntityKeyValue(key, value));
+    }
     std::vector<float>& fields = scratch.fields;
     fields.resize(model->request_fields.size());
     for (size_t i = 0; i < model->request_fields.size(); ++i) {

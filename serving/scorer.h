@@ -27,8 +27,10 @@
 // a promotion does not make the next request pay for the load. Deleted
 // versions are dropped from the cache.
 //
-// Errors (absl::Status): InvalidArgument for a malformed ref, a missing join
-// key or request field, a field of the wrong type, a NaN or infinite field;
+// Errors (absl::Status): InvalidArgument for a malformed ref, a missing,
+// empty or blank join key, a missing request field, a request field the
+// feature service does not declare (naming it and listing those it does), a
+// field of the wrong type, a NaN or infinite field;
 // NotFound for an unknown model, version, stage or alias; DataLoss when the
 // stored artifact no longer matches its hash; FailedPrecondition when the
 // bound features no longer exist in the store's definitions.

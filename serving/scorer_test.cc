@@ -211,6 +211,10 @@ TEST_F(ScorerTest, BadRequestsAreRefusedNamingTheValue) {
   ScoreRequest no_key = Request();
   no_key.entity = {{"device_id", "D-1"}};
   expect(no_key, absl::StatusCode::kInvalidArgument, "account_id");
+  for (const std::string blank : {"", "  "}) {
+    expect(Request("fraud@Production", blank), absl::StatusCode::kInvalidArgument,
+           "entity key 'account_id'");
+  }
   ScoreRequest no_field = Request();
   no_field.request_fields.clear();
   expect(no_field, absl::StatusCode::kInvalidArgument, "amount");
@@ -223,6 +227,10 @@ TEST_F(ScorerTest, BadRequestsAreRefusedNamingTheValue) {
   ScoreRequest inf_field = Request();
   inf_field.request_fields["amount"] = Value(HUGE_VAL);
   expect(inf_field, absl::StatusCode::kInvalidArgument, "finite");
+  ScoreRequest typo = Request();
+  typo.request_fields["typo"] = Value(int64_t{3});
+  expect(typo, absl::StatusCode::kInvalidArgument, "unknown request field 'typo'");
+  expect(typo, absl::StatusCode::kInvalidArgument, "request fields amount");
   // An integer for a DOUBLE field is a number like any other.
   ScoreRequest int_field = Request();
   int_field.request_fields["amount"] = Value(int64_t{120});

@@ -109,6 +109,15 @@ absl::StatusOr<BatchScoreSummary> ServingCore::BatchScore(const BatchScoreReques
   } else if (spec.entities.empty()) {
     return absl::InvalidArgumentError(
         "batch scoring needs a lookback window (lookback_us > 0) or a list of entities");
+  } else {
+    // Listed entities may carry their own request fields.
+    absl::StatusOr<std::vector<std::string>> keys =
+        JoinKeysOf(spec.version.binding, store_->GetDefinitions());
+    if (!keys.ok()) return keys.status();
+    absl::StatusOr<std::vector<std::map<std::string, Value>>> fields =
+        SplitEntityColumns(spec.version.binding, *keys, &spec.entities);
+    if (!fields.ok()) return fields.status();
+    spec.entity_fields = *std::move(fields);
   }
   spec.on_scored = [this](const ScoreRequest& scored, const ScoreResult& result,
                           const std::string& batch_id) {
@@ -126,14 +135,17 @@ absl::Status ServingCore::ListScores(
   return scores_.Scan(filter, sink);
 }
 
-absl::StatusOr<VersionDrift> ServingCore::Drift(absl::string_view model_ref, DurationUs window) {
+absl::StatusOr<VersionDrift> ServingCore::Drift(absl::string_view model_ref, DurationUs window,
+                                                int64_t min_serving_values) {
   FSTORE_ASSIGN_OR_RETURN(const auto span, Window(window, kDefaultDriftWindow));
+  DriftThresholds thresholds;
+  if (min_serving_values != 0) thresholds.min_serving_values = min_serving_values;
   VersionDrift drift;
   FSTORE_ASSIGN_OR_RETURN(drift.version, scorer_->ResolveVersion(model_ref));
   // Everything served so far is in the log before the report reads it.
   FSTORE_RETURN_IF_ERROR(log_->Flush());
-  FSTORE_ASSIGN_OR_RETURN(drift.report,
-                          ComputeDriftReport(*log_, drift.version, span.first, span.second));
+  FSTORE_ASSIGN_OR_RETURN(
+      drift.report, ComputeDriftReport(*log_, drift.version, span.first, span.second, thresholds));
   return drift;
 }
 

@@ -141,7 +141,10 @@ class ServingCore {
   absl::Status ListScores(const ScoreTable::Filter& filter,
                           const std::function<absl::Status(const ScoreRecord&)>& sink) const;
 
-  absl::StatusOr<VersionDrift> Drift(absl::string_view model_ref, DurationUs window);
+  // `min_serving_values`: served values a feature needs to be assessed
+  // (DriftThresholds); 0 takes the default, negative is InvalidArgument.
+  absl::StatusOr<VersionDrift> Drift(absl::string_view model_ref, DurationUs window,
+                                     int64_t min_serving_values = 0);
   absl::StatusOr<FeedbackResult> Feedback(absl::Span<const FeedbackLabel> labels,
                                           const FeedbackStore::RecordOptions& options);
   absl::StatusOr<VersionLiveMetrics> LiveMetricsOf(absl::string_view model_ref,

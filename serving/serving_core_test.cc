@@ -1,11 +1,13 @@
 #include "serving/serving_core.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/feature_binding.h"
@@ -151,8 +153,111 @@ TEST_F(ServingCoreTest, BatchScoreNeedsEntitiesOrALookbackButNotBoth) {
   EXPECT_THAT(std::string(core_->BatchScore(request).status().message()), HasSubstr("not both"));
 }
 
+TEST_F(ServingCoreTest, BatchScoreTakesAListedEntitysOwnRequestFieldsOverTheDefaults) {
+  BatchScoreRequest request;
+  request.model_ref = "fraud:1";
+  request.request_fields = {{"amount", Value(1.0)}};
+  request.entities = {{{"account_id", "A-1"}, {"amount", "250"}},
+                      {{"account_id", "A-2"}, {"amount", ""}},  // the default
+                      {{"account_id", "B-9"}, {"amount", "0.5"}}};
+  absl::StatusOr<BatchScoreSummary> summary = core_->BatchScore(request);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  std::vector<ScoreRecord> records;
+  ASSERT_TRUE(core_
+                  ->ListScores({},
+                               [&](const ScoreRecord& r) {
+                                 records.push_back(r);
+                                 return absl::OkStatus();
+                               })
+                  .ok());
+  ASSERT_EQ(records.size(), 3u);
+  const double amounts[] = {250, 1, 0.5};
+  for (size_t i = 0; i < records.size(); ++i) {
+    SCOPED_TRACE(i);
+    // Stored under its join key only, scored with its own amount.
+    EXPECT_EQ(
+        records[i].entity,
+        (std::map<std::string, std::string>{{"account_id", request.entities[i].at("account_id")}}));
+    ScoreRequest single = Request(records[i].entity.at("account_id"));
+    single.request_fields["amount"] = Value(amounts[i]);
+    single.at = records[i].scored_at;
+    absl::StatusOr<ServedScore> scored = core_->Score(single, "");
+    ASSERT_TRUE(scored.ok()) << scored.status();
+    EXPECT_EQ(records[i].fraud_score, scored->result.score);
+  }
+  // The serving log keeps the amount each entity was scored with.
+  ASSERT_TRUE(core_->log().Flush().ok());
+  std::vector<float> logged;
+  ASSERT_TRUE(core_->log()
+                  .Scan(0, NowUs() + kMinute,
+                        [&](const ServedRequest& r) {
+                          if (absl::StartsWith(r.request_id, summary->batch_id)) {
+                            EXPECT_EQ(r.entity.size(), 1u);
+                            logged.push_back(r.inputs.back());
+                          }
+                          return absl::OkStatus();
+                        })
+                  .ok());
+  std::sort(logged.begin(), logged.end());
+  EXPECT_EQ(logged, (std::vector<float>{0.5, 1, 250}));
+}
+
+TEST_F(ServingCoreTest, BatchScoreRefusesAColumnThatIsNeitherAKeyNorARequestField) {
+  BatchScoreRequest request;
+  request.model_ref = "fraud:1";
+  request.request_fields = {{"amount", Value(1.0)}};
+  request.entities = {{{"account_id", "A-1"}, {"type_code", "3"}}};
+  absl::StatusOr<BatchScoreSummary> summary = core_->BatchScore(request);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument) << summary.status();
+  EXPECT_THAT(std::string(summary.status().message()),
+              HasSubstr("column 'type_code' of the entities is neither a join key (account_id) "
+                        "nor a request field (amount)"));
+  request.entities = {{{"account_id", "A-1"}, {"amount", "lots"}}};
+  summary = core_->BatchScore(request);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument) << summary.status();
+  EXPECT_THAT(std::string(summary.status().message()),
+              HasSubstr("entity 1: request field amount is DOUBLE, got 'lots'"));
+}
+
+TEST_F(ServingCoreTest, BatchScoreRefusesABlankEntityKeyAndWritesNothing) {
+  BatchScoreRequest request;
+  request.model_ref = "fraud:1";
+  request.request_fields = {{"amount", Value(1.0)}};
+  request.entities = {{{"account_id", "A-1"}}, {{"account_id", " "}}};
+  absl::StatusOr<BatchScoreSummary> summary = core_->BatchScore(request);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument) << summary.status();
+  EXPECT_THAT(std::string(summary.status().message()), HasSubstr("entity key 'account_id'"));
+  int64_t written = 0;
+  ASSERT_TRUE(core_
+                  ->ListScores({},
+                               [&](const ScoreRecord&) {
+                                 ++written;
+                                 return absl::OkStatus();
+                               })
+                  .ok());
+  EXPECT_EQ(written, 0);
+}
+
+TEST_F(ServingCoreTest, DriftReportsFeaturesItCannotAssessAndItsMinimum) {
+  ASSERT_TRUE(core_->Score(Request("A-1"), "").ok());
+  absl::StatusOr<VersionDrift> drift = core_->Drift("fraud:1", 0);
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  EXPECT_EQ(drift->report.requests, 1);
+  EXPECT_EQ(drift->report.min_serving_values, 100);
+  ASSERT_EQ(drift->report.features.size(), 5u);
+  // The version records no training statistics: nothing to compare with.
+  for (const FeatureDrift& d : drift->report.features) {
+    EXPECT_EQ(d.status, "no_training_stats") << d.feature;
+    EXPECT_EQ(d.serving_count, 1) << d.feature;
+  }
+  drift = core_->Drift("fraud:1", 0, 1);
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  EXPECT_EQ(drift->report.min_serving_values, 1);
+}
+
 TEST_F(ServingCoreTest, NegativeWindowsAndEmptyFeedbackAreRefused) {
   EXPECT_EQ(core_->Drift("fraud:1", -1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(core_->Drift("fraud:1", 0, -5).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(core_->LiveMetricsOf("fraud:1", -1).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(core_->Feedback({}, {}).status().code(), absl::StatusCode::kInvalidArgument);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/value_codec.h"
 #include "serving/keys.h"
@@ -146,15 +147,15 @@ class ServingLogImpl final : public ServingLog {
     }
     if (!value.has_value()) {
       return absl::NotFoundError(
-          absl::StrCat("request id '", request_id,
-                       "' is not in the serving log (never scored, or older than "
+          absl::StrCat("request id ", QuotedValue(request_id),
+                       " is not in the serving log (never scored, or older than "
                        "the retention of ",
                        FormatDuration(options_.retention), ")"));
     }
     ServedRequest r;
     if (!DecodeServedRequest(*value, &r)) {
       return absl::DataLossError(
-          absl::StrCat("undecodable serving log record of request id '", request_id, "'"));
+          absl::StrCat("undecodable serving log record of request id ", QuotedValue(request_id)));
     }
     return r;
   }

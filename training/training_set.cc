@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "featurestore/model_input.h"
 
 namespace fstore {
@@ -32,7 +33,8 @@ absl::StatusOr<std::vector<ColumnType>> InputTypes(const FeatureBinding& binding
 absl::StatusOr<Value> ValueFromText(absl::string_view text, ColumnType type) {
   if (text.empty()) return Value();
   auto wrong = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not ", ColumnTypeName(type)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuotedValue(text), " is not ", ColumnTypeName(type)));
   };
   switch (type) {
     case ColumnType::kInt64:

@@ -2,11 +2,14 @@
 // against a real fsd, as a user drives them.
 #include <fstream>
 
+#include "common/time_util.h"
 #include "fstore/v1/feature_store.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "registry/xgboost_booster.h"
 #include "tests/integration/fsd_process.h"
 
 namespace fstore::testing {
@@ -174,6 +177,53 @@ TEST_F(FeatureStoreCliTest, AcknowledgedEventsSurviveAKill) {
   ASSERT_EQ(f.exit_code, 0) << f.err;
   EXPECT_THAT(f.out, HasSubstr("\"n_1h\":2"));
   EXPECT_THAT(f.out, HasSubstr("\"last_amt\":11"));
+}
+
+TEST_F(FeatureStoreCliTest, AFarFutureEventIsADeadLetterAndEveryoneStillReadsAndScores) {
+  const TimestampUs now = NowUs();
+  const std::string csv =
+      WriteCsv("future.csv", std::string(kHeader) + "t1,A-1,D-1," +
+                                 FormatIsoTime(now - 30 * 60 * kMicrosPerSecond) + ",10,PAY\n" +
+                                 "t2,X-1,D-1," + FormatIsoTime(now - 40 * 60 * kMicrosPerSecond) +
+                                 ",20,PAY\n"
+                                 "t3,X-1,D-1,2100-01-01T00:00:00Z,30,PAY\n"
+                                 "t4,X-1,D-1,9223372036854775807,40,PAY\n");
+  ProgramResult ingest = fsd_->Fsctl({"--output=json", "ingest", "txns", csv});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_THAT(ingest.out, HasSubstr("\"accepted\":2,\"rejected\":2"));
+  EXPECT_THAT(ingest.out,
+              HasSubstr("\"row\":4,\"column\":\"ts\",\"value\":\"2100-01-01T00:00:00Z\","
+                        "\"rule\":\"future\""));
+  absl::StatusOr<std::string> model = TrainBoosterForTesting(5, 3, 1);
+  ASSERT_TRUE(model.ok()) << model.status();
+  ASSERT_EQ(fsd_->Fsctl({"register", "--model", "fraud", "--artifact", WriteCsv("m.json", *model),
+                         "--service", "acct_svc"})
+                .exit_code,
+            0);
+  ASSERT_EQ(fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"}).exit_code, 0);
+  std::unique_ptr<FsdProcess> owner;  // the first fsd owns the data directory
+  for (int restart = 0; restart < 2; ++restart) {
+    SCOPED_TRACE(restart);
+    ProgramResult f =
+        fsd_->Fsctl({"--output=json", "features", "get", "acct", "--entity", "account_id=A-1"});
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    EXPECT_THAT(f.out, HasSubstr("\"n_1h\":1"));
+    ProgramResult scored = fsd_->Fsctl({"--output=json", "score", "fraud@Production", "--entity",
+                                        "account_id=A-1", "--field", "amount=5"});
+    ASSERT_EQ(scored.exit_code, 0) << scored.err;
+    EXPECT_TRUE(nlohmann::json::parse(scored.out)["missing_features"].empty()) << scored.out;
+    ProgramResult dead = fsd_->Fsctl({"deadletters", "txns"});
+    EXPECT_THAT(dead.out, HasSubstr("2 of 2 rejected rows of txns"));
+    EXPECT_THAT(dead.out, HasSubstr("is more than 1d after the time of ingest"));
+    const std::string data_dir = fsd_->data_dir();
+    ASSERT_EQ(fsd_->Stop(), 0);
+    if (owner == nullptr) owner = std::move(fsd_);
+    FsdProcess::Options options;
+    options.data_dir = data_dir;
+    fsd_ = FsdProcess::Start(options);
+    ASSERT_NE(fsd_, nullptr);
+  }
+  fsd_->Stop();  // before the directory goes with its owner
 }
 
 TEST_F(FeatureStoreCliTest, FeaturesGetErrorsNameTheProblem) {

@@ -88,6 +88,10 @@ TEST_F(RegistryCliTest, RegisterRecordsTheBindingArtifactAndMetrics) {
   EXPECT_EQ(v["service_version"].get<std::string>().size(), 16u);
   EXPECT_DOUBLE_EQ(v["metrics"]["auc"].get<double>(), 0.93);
   EXPECT_EQ(v["created_by"], "anonymous");  // no tokens: callers are anonymous
+  // The booster names no features: only their count could be checked.
+  EXPECT_THAT(r.err, HasSubstr("warning: artifact"));
+  EXPECT_THAT(r.err, HasSubstr("carries no feature names"));
+  EXPECT_THAT(v["warnings"][0].get<std::string>(), HasSubstr("carries no feature names"));
 
   ASSERT_EQ(Register(Model("m2.ubj", kServiceInputs, 2, "ubjson")).exit_code, 0);
   nlohmann::json shown = Show();
@@ -116,6 +120,17 @@ TEST_F(RegistryCliTest, ArtifactsThatDoNotLoadOrDoNotMatchTheServiceAreRefused) 
   ProgramResult mismatch = Register(Model("three.json", 3));
   EXPECT_EQ(mismatch.exit_code, 1);
   EXPECT_THAT(mismatch.err, HasSubstr("has 3 features but feature service acct_svc binds 5"));
+  // A booster whose feature names are the service's in another order.
+  std::string swapped = TrainBoosterForTesting(kServiceInputs, 3, 1).value_or("");
+  const std::string empty_names = R"("feature_names":[])";
+  ASSERT_NE(swapped.find(empty_names), std::string::npos);
+  swapped.replace(swapped.find(empty_names), empty_names.size(),
+                  R"("feature_names":["acct:n_1h","acct:xfer_n_24h","acct:amt_sum_24h",)"
+                  R"("acct:last_amt","amount"])");
+  ProgramResult reordered = Register(WriteFile("swapped.json", swapped));
+  EXPECT_EQ(reordered.exit_code, 1);
+  EXPECT_THAT(reordered.err,
+              HasSubstr("input 1 is 'acct:xfer_n_24h' but the service binds 'acct:amt_sum_24h'"));
   ProgramResult no_service = fsd_->Fsctl(
       {"register", "--model", "fraud", "--artifact", Model("m.json"), "--service", "nosuch"});
   EXPECT_EQ(no_service.exit_code, 1);
@@ -216,6 +231,17 @@ TEST_F(RegistryCliTest, AliasesHistoryAsOfATimeAndDeletes) {
 
 TEST_F(RegistryCliTest, UnknownModelVersionStageAndRefsAreNamed) {
   ASSERT_EQ(Register(Model("a.json")).exit_code, 0);
+  // A huge name is quoted in part, with its length, not echoed whole.
+  const std::string huge(100000, 'm');
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"models", "show", huge},
+        std::vector<std::string>{"score", huge + "@Production", "--entity", "account_id=A"},
+        std::vector<std::string>{"promote", huge, "1", "--stage", "Staging"}}) {
+    ProgramResult r = fsd_->Fsctl(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_LT(r.err.size(), 1000u) << args[0] << ": " << r.err.substr(0, 400);
+    EXPECT_THAT(r.err, HasSubstr(" bytes)")) << args[0];
+  }
   ProgramResult model = fsd_->Fsctl({"promote", "nosuch", "1", "--stage", "Staging"});
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_THAT(model.err, HasSubstr("nosuch"));

@@ -164,6 +164,11 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
   ProgramResult no_key = score({"fraud@Production", "--field", "amount=1"});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("account_id"));
+  for (const std::string blank : {"account_id=", "account_id=  "}) {
+    ProgramResult r = score({"fraud@Production", "--entity", blank, "--field", "amount=1"});
+    EXPECT_EQ(r.exit_code, 1) << blank;
+    EXPECT_THAT(r.err, HasSubstr("entity key 'account_id'")) << blank;
+  }
   ProgramResult no_field = score({"fraud@Production", "--entity", "account_id=A-1"});
   EXPECT_EQ(no_field.exit_code, 1);
   EXPECT_THAT(no_field.err, HasSubstr("amount"));
@@ -175,6 +180,11 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
       score({"fraud@Production", "--entity", "account_id=A-1", "--field", "amount=nan"});
   EXPECT_EQ(nan.exit_code, 1);
   EXPECT_THAT(nan.err, HasSubstr("finite"));
+  ProgramResult typo = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
+                              "amount=1", "--field", "typo=3"});
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.err, HasSubstr("unknown request field 'typo'"));
+  EXPECT_THAT(typo.err, HasSubstr("request fields amount"));
   ProgramResult explain = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
                                  "amount=1", "--explain", "why"});
   EXPECT_EQ(explain.exit_code, 1);
@@ -463,6 +473,41 @@ TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
   EXPECT_EQ(both.exit_code, 1);
   ProgramResult all = fsd_->Fsctl({"--output=json", "scores", "list", "--limit", "0"});
   EXPECT_EQ(nlohmann::json::parse(all.out)["scores"].size(), 5u);
+}
+
+TEST_F(ServingCliTest, BatchScoreEntitiesFileColumnsAreKeysOrTheRowsOwnRequestFields) {
+  const std::string entities =
+      WriteFile("amounts.csv", "account_id,amount\nA-1,250\nA-2,\nB-9,0.5\n");
+  ProgramResult batch = fsd_->Fsctl(
+      {"--output=json", "batch-score", "fraud:1", "--entities", entities, "--field", "amount=1"});
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  const std::string batch_id = nlohmann::json::parse(batch.out)["batch_id"];
+  ProgramResult listed =
+      fsd_->Fsctl({"--output=json", "scores", "list", "--batch", batch_id, "--limit", "0"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  nlohmann::json scores = nlohmann::json::parse(listed.out)["scores"];
+  ASSERT_EQ(scores.size(), 3u);
+  const char* amounts[] = {"250", "1", "0.5"};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    // Stored under the join key alone, scored with the row's own amount (the
+    // --field value only where the row has none).
+    EXPECT_EQ(scores[i]["entity"].size(), 1u) << scores[i];
+    const std::string account = scores[i]["entity"]["account_id"];
+    ProgramResult single = fsd_->Fsctl(
+        {"--output=json", "score", "fraud:1", "--entity", "account_id=" + account, "--field",
+         std::string("amount=") + amounts[i], "--at", scores[i]["scored_at"]});
+    ASSERT_EQ(single.exit_code, 0) << single.err;
+    EXPECT_NEAR(scores[i]["fraud_score"].get<double>(),
+                nlohmann::json::parse(single.out)["score"].get<double>(), 1e-6);
+  }
+  const std::string extra = WriteFile("extra.csv", "account_id,amount,type_code\nA-1,5,2\n");
+  ProgramResult refused =
+      fsd_->Fsctl({"batch-score", "fraud:1", "--entities", extra, "--field", "amount=1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("column 'type_code'"));
+  EXPECT_THAT(refused.err,
+              HasSubstr("neither a join key (account_id) nor a request field (amount)"));
 }
 
 TEST_F(ServingCliTest, APythonClientScoresThroughTheGeneratedStubs) {

@@ -138,8 +138,17 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
   for (int i = 1; i < 20; ++i) score("A-" + std::to_string(i));
 
   // Every score was logged; drift compares the served inputs with training.
-  ProgramResult drift =
-      fsd_->Fsctl({"--output=json", "drift", "fraud@Production", "--window", "1h"});
+  // 20 served values are fewer than the default minimum of 100: no verdict.
+  ProgramResult few = fsd_->Fsctl({"--output=json", "drift", "fraud@Production", "--window", "1h"});
+  ASSERT_EQ(few.exit_code, 0) << few.err;
+  nlohmann::json f = nlohmann::json::parse(few.out);
+  EXPECT_EQ(f["min_serving_values"], 100);
+  EXPECT_EQ(f["drifted_features"], 0);
+  EXPECT_EQ(f["not_assessed_features"], 5);
+  EXPECT_EQ(f["features"][0]["status"], "insufficient_data");
+  EXPECT_EQ(f["features"][0]["serving_count"], 20);
+  ProgramResult drift = fsd_->Fsctl(
+      {"--output=json", "drift", "fraud@Production", "--window", "1h", "--min-values", "20"});
   ASSERT_EQ(drift.exit_code, 0) << drift.err;
   nlohmann::json d = nlohmann::json::parse(drift.out);
   EXPECT_EQ(d["version"], 1);
@@ -159,7 +168,13 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
       HasSubstr("fstore_feature_drift_psi{model=\"fraud\",version=\"1\",feature=\"acct:n_1h\"}"));
   ProgramResult table = fsd_->Fsctl({"drift", "fraud@Production"});
   EXPECT_THAT(table.out, HasSubstr("(prediction)"));
-  EXPECT_THAT(table.out, HasSubstr("features drifted"));
+  EXPECT_THAT(table.out, HasSubstr("0 of 0 assessed features drifted"));
+  EXPECT_THAT(table.out, HasSubstr("5 of 5 features could not be assessed: "));
+  EXPECT_THAT(table.out, HasSubstr("with fewer than 100 served values (--min-values)"));
+  EXPECT_THAT(table.out, HasSubstr("insufficient_data (20)"));
+  ProgramResult bad_min = fsd_->Fsctl({"drift", "fraud@Production", "--min-values", "0"});
+  EXPECT_NE(bad_min.exit_code, 0);
+  EXPECT_THAT(bad_min.err, HasSubstr("--min-values '0'"));
   ProgramResult too_long = fsd_->Fsctl({"drift", "fraud@Production", "--window", "30d"});
   EXPECT_EQ(too_long.exit_code, 1);
   EXPECT_THAT(too_long.err, HasSubstr("retention"));
