@@ -1,9 +1,54 @@
 #include "client/command_line.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace fstore::cli {
+namespace {
+
+constexpr absl::string_view kUsagePayload = "type.fstore/cli.UsageError";
+
+}  // namespace
+
+absl::Status UsageError(absl::string_view message) {
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kUsagePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsUsageError(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument &&
+         status.GetPayload(kUsagePayload).has_value();
+}
+
+absl::StatusOr<std::string> RequiredFlag(const ParsedArgs& args, absl::string_view name) {
+  std::optional<std::string> value = args.Get(name);
+  if (!value || value->empty()) return UsageError(absl::StrCat("--", name, " is required"));
+  return *value;
+}
+
+absl::StatusOr<std::optional<int64_t>> IntFlag(const ParsedArgs& args, absl::string_view name,
+                                               int64_t min, int64_t max) {
+  std::optional<std::string> text = args.Get(name);
+  if (!text) return std::nullopt;
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(*text, &n) || n < min || n > max) {
+    return UsageError(
+        absl::StrCat("--", name, " '", *text, "' must be a whole number from ", min, " to ", max));
+  }
+  return n;
+}
+
+absl::StatusOr<std::optional<TimestampUs>> TimeFlag(const ParsedArgs& args,
+                                                    absl::string_view name) {
+  std::optional<std::string> text = args.Get(name);
+  if (!text) return std::nullopt;
+  absl::StatusOr<TimestampUs> t = ParseTimeArg(*text, NowUs());
+  if (!t.ok()) return UsageError(absl::StrCat("--", name, ": ", t.status().message()));
+  return *t;
+}
 
 bool ParsedArgs::Has(absl::string_view name) const {
   return flags.find(std::string(name)) != flags.end();
@@ -43,12 +88,12 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
       if (f.name == name) spec = &f;
     }
     if (spec == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+      return UsageError(absl::StrCat("unknown flag --", name));
     }
     std::string value;
     if (spec->value_name.empty()) {
       if (eq != std::string::npos) {
-        return absl::InvalidArgumentError(
+        return UsageError(
             absl::StrCat("flag --", name, " takes no value (got '", arg.substr(eq + 1), "')"));
       }
       value = "true";
@@ -57,11 +102,11 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
     } else if (i + 1 < argv.size()) {
       value = argv[++i];
     } else {
-      return absl::InvalidArgumentError(
+      return UsageError(
           absl::StrCat("flag --", name, " needs a value: --", name, "=", spec->value_name));
     }
     if (!spec->repeated && out.Has(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " given twice"));
+      return UsageError(absl::StrCat("flag --", name, " given twice"));
     }
     out.flags.emplace(name, std::move(value));
   }
@@ -75,7 +120,7 @@ absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs&
   if (!text) return std::nullopt;
   absl::StatusOr<DurationUs> d = ParseDuration(*text);
   if (!d.ok() || *d <= 0) {
-    return absl::InvalidArgumentError(
+    return UsageError(
         absl::StrCat("--", name, " '", *text, "' must be a positive duration such as ", example));
   }
   return *d;
@@ -85,8 +130,8 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_v
                                                                   absl::string_view flag) {
   const size_t eq = text.find('=');
   if (eq == absl::string_view::npos || eq == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, " '", text, "' is not KEY=VALUE (e.g. --", flag, " account_id=A-1)"));
+    return UsageError(absl::StrCat("--", flag, " '", text, "' is not KEY=VALUE (e.g. --", flag,
+                                   " account_id=A-1)"));
   }
   return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
 }

@@ -9,6 +9,7 @@
 #ifndef FSTORE_CLIENT_COMMAND_LINE_H_
 #define FSTORE_CLIENT_COMMAND_LINE_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -41,19 +42,39 @@ struct ParsedArgs {
 
 // Splits argv (without the program name) into words and flags. `known` lists
 // every flag that may appear (global and the command's); an unknown flag,
-// a switch given a value, or a valued flag without one is InvalidArgument
+// a switch given a value, or a valued flag without one is a usage error
 // naming it. A non-repeated flag given twice is an error too.
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
                                      const std::vector<FlagSpec>& known);
 
+// A usage error: the command line itself is wrong (a required flag missing,
+// a value of the wrong form, an unknown stage). It is InvalidArgument with a
+// marker payload, so fsctl exits 2 for it and 1 for an INVALID_ARGUMENT
+// answer of the server. Everything below that checks a flag returns one.
+absl::Status UsageError(absl::string_view message);
+bool IsUsageError(const absl::Status& status);
+
+// The value of a flag that must be given and not empty; a usage error
+// "--NAME is required" otherwise.
+absl::StatusOr<std::string> RequiredFlag(const ParsedArgs& args, absl::string_view name);
+
+// The value of a whole-number flag, nullopt when absent; a usage error naming
+// the flag and its value when it is not a number in [min, max].
+absl::StatusOr<std::optional<int64_t>> IntFlag(const ParsedArgs& args, absl::string_view name,
+                                               int64_t min, int64_t max);
+
+// The value of a time flag (common/time_util.h ParseTimeArg), nullopt when
+// absent; a usage error naming the flag and its value when it is not a time.
+absl::StatusOr<std::optional<TimestampUs>> TimeFlag(const ParsedArgs& args, absl::string_view name);
+
 // The value of a duration flag ("24h", "5m"; common/time_util.h), nullopt
-// when it is absent. InvalidArgument naming the flag and its value when it
+// when it is absent. A usage error naming the flag and its value when it
 // is not a positive duration; `example` completes "... such as EXAMPLE".
 absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs& args,
                                                                absl::string_view name,
                                                                absl::string_view example);
 
-// Parses "K=V" (used by --entity and --field). Fails naming the text.
+// Parses "K=V" (used by --entity and --field). A usage error naming the text.
 absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_view text,
                                                                   absl::string_view flag);
 

@@ -553,7 +553,7 @@ std::vector<const Command*> CommandsInGroup(const std::string& group) {
   return found;
 }
 
-int UsageError(std::ostream& err, absl::string_view message, absl::string_view hint) {
+int PrintUsageError(std::ostream& err, absl::string_view message, absl::string_view hint) {
   err << "fsctl: " << message << "\n" << hint << "\n";
   return kExitUsage;
 }
@@ -577,7 +577,7 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
   absl::StatusOr<ParsedArgs> loose = ParseArgs(args, all_flags);
   if (!loose.ok()) {
     // Unknown flag: name it; nothing else is known yet.
-    return UsageError(err, loose.status().message(), "Run 'fsctl --help' for usage.");
+    return PrintUsageError(err, loose.status().message(), "Run 'fsctl --help' for usage.");
   }
   if (loose->words.empty() || loose->words[0] == "help") {
     if (loose->words.size() > 1) {
@@ -602,8 +602,8 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       }
       return loose->Has("help") ? kExitOk : kExitUsage;
     }
-    return UsageError(err, absl::StrCat("unknown command '", loose->words[0], "'"),
-                      "Run 'fsctl --help' for the list of commands.");
+    return PrintUsageError(err, absl::StrCat("unknown command '", loose->words[0], "'"),
+                           "Run 'fsctl --help' for the list of commands.");
   }
   if (loose->Has("help")) {
     PrintCommandHelp(out, *command);
@@ -616,13 +616,13 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       absl::StrCat("Run 'fsctl ", CommandName(*command), " --help' for usage.");
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, allowed);
   if (!parsed.ok()) {
-    return UsageError(err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()),
-                      hint);
+    return PrintUsageError(
+        err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()), hint);
   }
   std::vector<std::string> operands(parsed->words.begin() + command->path.size(),
                                     parsed->words.end());
   if (operands.size() < command->min_operands || operands.size() > command->max_operands) {
-    return UsageError(
+    return PrintUsageError(
         err,
         absl::StrCat(CommandName(*command), ": expected ",
                      command->operands.empty() ? "no arguments" : command->operands,
@@ -637,7 +637,7 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (*o == "json") {
       format = OutputFormat::kJson;
     } else if (*o != "table") {
-      return UsageError(err, absl::StrCat("--output '", *o, "' must be table or json"), hint);
+      return PrintUsageError(err, absl::StrCat("--output '", *o, "' must be table or json"), hint);
     }
   }
   FstoreClient::Options client_options;
@@ -656,12 +656,12 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
           setting("tls-ca", "FSTORE_TLS_CA"), setting("tls-cert", "FSTORE_TLS_CERT"),
           setting("tls-key", "FSTORE_TLS_KEY"), &client_options);
       !tls.ok()) {
-    return UsageError(err, std::string(tls.message()), hint);
+    return PrintUsageError(err, std::string(tls.message()), hint);
   }
   if (std::optional<std::string> t = parsed->Get("timeout")) {
     absl::StatusOr<DurationUs> d = ParseDuration(*t);
     if (!d.ok() || *d <= 0) {
-      return UsageError(
+      return PrintUsageError(
           err, absl::StrCat("--timeout '", *t, "' must be a positive duration such as 30s"), hint);
     }
     client_options.timeout = absl::Microseconds(*d);
@@ -669,6 +669,9 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
   Invocation inv(*parsed, std::move(operands), format, client_options, out, err);
   absl::Status status = command->handler(inv);
+  if (IsUsageError(status)) {
+    return PrintUsageError(err, absl::StrCat(CommandName(*command), ": ", status.message()), hint);
+  }
   if (!status.ok()) {
     err << "fsctl " << CommandName(*command) << ": " << status.message() << "\n";
     return kExitFailure;

@@ -2,7 +2,11 @@
 #include "client/fsctl.h"
 
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "client/command_line.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -65,6 +69,56 @@ TEST(FsctlTest, BadOutputAndTimeoutValuesAreNamed) {
   r = Fsctl({"--timeout=soon", "health"});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_THAT(r.err, HasSubstr("--timeout 'soon'"));
+}
+
+// No fsd listens here: a command that gets as far as calling it fails (1).
+const std::string kNoServer = "--server=127.0.0.1:1";
+
+TEST(FsctlTest, UsageErrorsOfCommandsExitTwo) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"register", "--artifact=m.json", "--service=s"},  // --model missing
+      {"definitions", "history", "--limit", "abc"},
+      {"deadletters", "txns", "--limit=0"},
+      {"scores", "list", "--limit=many"},
+      {"drift", "fraud:1", "--window=soon"},
+      {"performance", "fraud:1", "--window=7x"},
+      {"promote", "fraud", "3", "--stage=Shipping"},
+      {"promote", "fraud", "three", "--stage=Staging"},
+      {"models", "delete", "fraud"},  // --version missing
+      {"models", "show", "fraud", "--version=x"},
+      {"models", "history", "fraud", "--at=yesterday"},
+      {"features", "get", "acct", "--entity=account_id=A-1", "--at", "2026-12-01 10:00:00"},
+      {"features", "get", "acct"},  // --entity missing
+      {"export", "acct", "--out=x.csv", "--at=2026-13-01"},
+      {"score", "fraud:1", "--at", "2026-12-01 10:00:00"},
+      {"score", "fraud:1", "--entity", "A-1"},
+      {"score", "fraud:1", "--explain=all"},
+      {"batch-score", "fraud:1", "--lookback=1y"},
+      {"train", "--service=s", "--labels=l.csv"},  // --model missing
+      {"train", "--model=m", "--folds=1"},
+      {"dataset", "build", "--service=s"},
+      {"quality", "txns", "--bucket=30s"},
+      {"models", "create", "fraud", "--gate=auc"},
+  };
+  for (std::vector<std::string> args : cases) {
+    args.insert(args.begin(), kNoServer);
+    FsctlRun r = Fsctl(args);
+    EXPECT_EQ(r.code, kExitUsage) << args[1] << " " << args[2] << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--help' for usage")) << r.err;
+  }
+}
+
+TEST(FsctlTest, FailedOperationExitsOne) {
+  FsctlRun r = Fsctl({kNoServer, "--timeout=2s", "models", "list"});
+  EXPECT_EQ(r.code, kExitFailure) << r.err;
+  r = Fsctl({kNoServer, "--timeout=2s", "promote", "fraud", "3", "--stage=Staging"});
+  EXPECT_EQ(r.code, kExitFailure) << r.err;
+}
+
+TEST(FsctlTest, UsageErrorIsTellableFromServerInvalidArgument) {
+  EXPECT_TRUE(IsUsageError(UsageError("--x is required")));
+  EXPECT_FALSE(IsUsageError(absl::InvalidArgumentError("--x is required")));
+  EXPECT_FALSE(IsUsageError(absl::OkStatus()));
 }
 
 }  // namespace
