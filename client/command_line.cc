@@ -1,9 +1,14 @@
 #include "client/command_line.h"
 
+#include <functional>
+#include <map>
+
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 
 namespace fstore::cli {
 namespace {
@@ -124,6 +129,36 @@ absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs&
         absl::StrCat("--", name, " '", *text, "' must be a positive duration such as ", example));
   }
   return *d;
+}
+
+std::string WithFlagNames(absl::string_view message, const std::vector<FlagSpec>& flags) {
+  std::map<std::string, std::string, std::less<>> wire_to_flag;
+  for (const FlagSpec& f : flags) {
+    const std::string wire = absl::StrReplaceAll(f.name, {{"-", "_"}});
+    if (wire.find('_') != std::string::npos) wire_to_flag[wire] = absl::StrCat("--", f.name);
+    wire_to_flag[absl::StrCat(wire, "_us")] = absl::StrCat("--", f.name);
+  }
+  auto is_word = [](char c) { return absl::ascii_isalnum(c) || c == '_'; };
+  std::string out;
+  size_t i = 0;
+  while (i < message.size()) {
+    if (!is_word(message[i])) {
+      out.push_back(message[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < message.size() && is_word(message[end])) ++end;
+    const absl::string_view word = message.substr(i, end - i);
+    auto it = wire_to_flag.find(word);
+    const bool after_dash = i > 0 && message[i - 1] == '-';
+    if (it != wire_to_flag.end() && !after_dash) {
+      absl::StrAppend(&out, it->second);
+    } else {
+      absl::StrAppend(&out, word);
+    }
+    i = end;
+  }
+  return out;
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_view text,

@@ -74,6 +74,12 @@ absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs&
                                                                absl::string_view name,
                                                                absl::string_view example);
 
+// `message` (an error, typically the server's) with the wire name of each of
+// `flags` written as the flag: "pass archive_existing" -> "pass
+// --archive-existing", "window_us" -> "--window". Only names that hold an
+// underscore, and only as whole words, so ordinary words stay as they are.
+std::string WithFlagNames(absl::string_view message, const std::vector<FlagSpec>& flags);
+
 // Parses "K=V" (used by --entity and --field). A usage error naming the text.
 absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_view text,
                                                                   absl::string_view flag);

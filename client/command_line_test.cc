@@ -80,5 +80,19 @@ TEST(PositiveDurationFlagTest, AbsentValidAndBadValues) {
   }
 }
 
+TEST(WithFlagNamesTest, WireNamesBecomeFlags) {
+  const std::vector<FlagSpec> flags = {{"archive-existing", "", ""},
+                                       {"skip-unknown", "", ""},
+                                       {"window", "DURATION", ""},
+                                       {"model", "NAME", ""}};
+  EXPECT_EQ(WithFlagNames("version 1 is in Production; pass archive_existing to archive it", flags),
+            "version 1 is in Production; pass --archive-existing to archive it");
+  EXPECT_EQ(WithFlagNames("skip_unknown is off; window_us -5 is negative", flags),
+            "--skip-unknown is off; --window -5 is negative");
+  // Whole words only; plain words and names of no flag stay.
+  EXPECT_EQ(WithFlagNames("archive_existing_x model model_ref --skip_unknown", flags),
+            "archive_existing_x model model_ref --skip_unknown");
+}
+
 }  // namespace
 }  // namespace fstore::cli

@@ -500,9 +500,8 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
   absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
       header, rows, 1000, [&](const std::string& csv) { return out.Write(csv); });
   if (!last.ok()) {
-    return absl::Status(last.status().code(),
-                        absl::StrCat("dataset build: ", last.status().message(), " (", *out_path,
-                                     " was not written)"));
+    return absl::Status(last.status().code(), absl::StrCat(last.status().message(), " (", *out_path,
+                                                           " was not written)"));
   }
   if (absl::Status s = out.Commit(); !s.ok()) return s;
   const auto& trailer = last->trailer();
@@ -543,8 +542,8 @@ absl::Status ExportCommand(Invocation& inv) {
   absl::StatusOr<v1::ExportFeaturesResponse> last =
       inv.client().ExportFeatures(request, [&](const std::string& csv) { return out.Write(csv); });
   if (!last.ok()) {
-    return absl::Status(last.status().code(), absl::StrCat("export: ", last.status().message(),
-                                                           " (", *out_path, " was not written)"));
+    return absl::Status(last.status().code(), absl::StrCat(last.status().message(), " (", *out_path,
+                                                           " was not written)"));
   }
   if (absl::Status s = out.Commit(); !s.ok()) return s;
   if (inv.json()) {

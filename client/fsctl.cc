@@ -673,7 +673,8 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return PrintUsageError(err, absl::StrCat(CommandName(*command), ": ", status.message()), hint);
   }
   if (!status.ok()) {
-    err << "fsctl " << CommandName(*command) << ": " << status.message() << "\n";
+    err << "fsctl " << CommandName(*command) << ": "
+        << WithFlagNames(status.message(), command->flags) << "\n";
     return kExitFailure;
   }
   return kExitOk;

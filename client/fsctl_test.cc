@@ -1,6 +1,7 @@
 // fsctl's argument handling, run in-process (no server needed).
 #include "client/fsctl.h"
 
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ namespace fstore::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct FsctlRun {
   int code;
@@ -119,6 +121,21 @@ TEST(FsctlTest, UsageErrorIsTellableFromServerInvalidArgument) {
   EXPECT_TRUE(IsUsageError(UsageError("--x is required")));
   EXPECT_FALSE(IsUsageError(absl::InvalidArgumentError("--x is required")));
   EXPECT_FALSE(IsUsageError(absl::OkStatus()));
+}
+
+TEST(FsctlTest, ErrorsNameTheCommandOnce) {
+  const std::string dir = ::testing::TempDir();
+  const std::string entities = dir + "/fsctl_test_entities.csv";
+  std::ofstream(entities) << "account_id,ts\nA-1,2026-01-05T10:00:00Z\n";
+  FsctlRun r = Fsctl({kNoServer, "--timeout=2s", "dataset", "build", "--service=s", "--entities",
+                      entities, "--out", dir + "/fsctl_test_out.csv"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_THAT(r.err, HasSubstr("fsctl dataset build: cannot reach fsd"));
+  EXPECT_THAT(r.err, Not(HasSubstr("dataset build: dataset build")));
+  r = Fsctl(
+      {kNoServer, "--timeout=2s", "export", "acct:n_1h", "--out", dir + "/fsctl_test_out.csv"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_THAT(r.err, HasSubstr("fsctl export: cannot reach fsd"));
 }
 
 }  // namespace

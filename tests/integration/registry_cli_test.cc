@@ -152,7 +152,7 @@ TEST_F(RegistryCliTest, PromotionsArchiveExistingAndGatesRefuseWithTheValue) {
 
   ProgramResult over = fsd_->Fsctl({"promote", "fraud", "2", "--stage", "Production"});
   EXPECT_EQ(over.exit_code, 1);
-  EXPECT_THAT(over.err, HasSubstr("archive_existing"));
+  EXPECT_THAT(over.err, HasSubstr("pass --archive-existing"));
   ProgramResult gated = fsd_->Fsctl({"promote", "fraud", "2", "--stage", "Production",
                                      "--archive-existing", "--require", "auc>=0.9"});
   EXPECT_EQ(gated.exit_code, 1);
