@@ -40,12 +40,23 @@ struct ParsedArgs {
   std::vector<std::string> GetAll(absl::string_view name) const;
 };
 
+// The candidate nearest to `word` by edit distance (insertions, deletions,
+// substitutions, transpositions), when it is near enough to be a typo: at
+// most 2 edits and fewer than half of `word`'s length; empty otherwise.
+std::string NearestName(absl::string_view word, const std::vector<std::string>& candidates);
+
 // Splits argv (without the program name) into words and flags. `known` lists
 // every flag that may appear (global and the command's); an unknown flag,
 // a switch given a value, or a valued flag without one is a usage error
-// naming it. A non-repeated flag given twice is an error too.
+// naming it (an unknown flag with the nearest known one, if any). With
+// `unknown` set, unknown flags are collected there (without "--") instead
+// of failing, each taken as a switch. A non-repeated flag given twice is an error too.
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
-                                     const std::vector<FlagSpec>& known);
+                                     const std::vector<FlagSpec>& known,
+                                     std::vector<std::string>* unknown = nullptr);
+
+// "unknown flag --NAME", with "; did you mean --X?" when one of `known` is near.
+std::string UnknownFlagMessage(absl::string_view name, const std::vector<FlagSpec>& known);
 
 // A usage error: the command line itself is wrong (a required flag missing,
 // a value of the wrong form, an unknown stage). It is InvalidArgument with a

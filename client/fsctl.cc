@@ -574,10 +574,16 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       }
     }
   }
-  absl::StatusOr<ParsedArgs> loose = ParseArgs(args, all_flags);
+  // Unknown flags are collected here and reported once the command is known,
+  // with the nearest of its flags.
+  std::vector<std::string> unknown_flags;
+  absl::StatusOr<ParsedArgs> loose = ParseArgs(args, all_flags, &unknown_flags);
   if (!loose.ok()) {
-    // Unknown flag: name it; nothing else is known yet.
     return PrintUsageError(err, loose.status().message(), "Run 'fsctl --help' for usage.");
+  }
+  if (!unknown_flags.empty() && (loose->words.empty() || loose->words[0] == "help")) {
+    return PrintUsageError(err, UnknownFlagMessage(unknown_flags[0], GlobalFlags()),
+                           "Run 'fsctl --help' for usage.");
   }
   if (loose->words.empty() || loose->words[0] == "help") {
     if (loose->words.size() > 1) {
@@ -594,6 +600,20 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
   const Command* command = FindCommand(loose->words);
   if (command == nullptr) {
     const std::vector<const Command*> group = CommandsInGroup(loose->words[0]);
+    if (!group.empty() && loose->words.size() > 1) {
+      // "fsctl models lst": name the unknown word, and the nearest subcommand.
+      std::vector<std::string> subcommands;
+      for (const Command* c : group) subcommands.push_back(c->path[1]);
+      const std::string& word = loose->words[1];
+      std::string message =
+          absl::StrCat("unknown command '", loose->words[0], " ", word, "': '", word,
+                       "' is not one of ", absl::StrJoin(subcommands, ", "));
+      if (std::string near = NearestName(word, subcommands); !near.empty()) {
+        absl::StrAppend(&message, "; did you mean '", loose->words[0], " ", near, "'?");
+      }
+      return PrintUsageError(err, message,
+                             absl::StrCat("Run 'fsctl ", loose->words[0], " --help' for usage."));
+    }
     if (!group.empty()) {
       std::ostream& os = loose->Has("help") ? out : err;
       os << "Usage: fsctl " << loose->words[0] << " SUBCOMMAND\n\nSubcommands:\n";
@@ -602,8 +622,13 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       }
       return loose->Has("help") ? kExitOk : kExitUsage;
     }
-    return PrintUsageError(err, absl::StrCat("unknown command '", loose->words[0], "'"),
-                           "Run 'fsctl --help' for the list of commands.");
+    std::vector<std::string> first_words;
+    for (const Command& c : Commands()) first_words.push_back(c.path[0]);
+    std::string message = absl::StrCat("unknown command '", loose->words[0], "'");
+    if (std::string near = NearestName(loose->words[0], first_words); !near.empty()) {
+      absl::StrAppend(&message, "; did you mean '", near, "'?");
+    }
+    return PrintUsageError(err, message, "Run 'fsctl --help' for the list of commands.");
   }
   if (loose->Has("help")) {
     PrintCommandHelp(out, *command);

@@ -138,5 +138,30 @@ TEST(FsctlTest, ErrorsNameTheCommandOnce) {
   EXPECT_THAT(r.err, HasSubstr("fsctl export: cannot reach fsd"));
 }
 
+TEST(FsctlTest, MistypedCommandsAndFlagsGetASuggestion) {
+  FsctlRun r = Fsctl({"models", "lst"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'models lst': 'lst' is not one of"));
+  EXPECT_THAT(r.err, HasSubstr("did you mean 'models list'?"));
+  r = Fsctl({"modles", "list"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'modles'; did you mean 'models'?"));
+  r = Fsctl({"promote", "fraud", "3", "--stag=Staging"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown flag --stag; did you mean --stage?"));
+  r = Fsctl({"promote", "fraud", "3", "--stag", "Staging"});
+  EXPECT_THAT(r.err, HasSubstr("unknown flag --stag; did you mean --stage?"));
+  r = Fsctl({"--sever=h:1", "health"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown flag --sever; did you mean --server?"));
+  r = Fsctl({"--hepl"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown flag --hepl; did you mean --help?"));
+  r = Fsctl({"zzzz"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'zzzz'"));
+  EXPECT_THAT(r.err, Not(HasSubstr("did you mean")));
+}
+
 }  // namespace
 }  // namespace fstore::cli
