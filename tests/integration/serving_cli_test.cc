@@ -143,7 +143,7 @@ TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
   }
   ProgramResult bad = fsd_->Fsctl({"score", "fraud:1", "--entity", "account_id=A-1", "--field",
                                    "amount=1", "--at", "yesterday"});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);  // a usage error
   EXPECT_THAT(bad.err, HasSubstr("yesterday"));
 }
 
@@ -187,7 +187,7 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
   EXPECT_THAT(typo.err, HasSubstr("request fields amount"));
   ProgramResult explain = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
                                  "amount=1", "--explain", "why"});
-  EXPECT_EQ(explain.exit_code, 1);
+  EXPECT_EQ(explain.exit_code, 2);  // a usage error
   EXPECT_THAT(explain.err, HasSubstr("'why'"));
 }
 
@@ -470,7 +470,7 @@ TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
   EXPECT_THAT(no_field.err, HasSubstr("nothing was written"));
   ProgramResult both =
       fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h", "--entities", entities});
-  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_EQ(both.exit_code, 2);  // a usage error
   ProgramResult all = fsd_->Fsctl({"--output=json", "scores", "list", "--limit", "0"});
   EXPECT_EQ(nlohmann::json::parse(all.out)["scores"].size(), 5u);
 }
