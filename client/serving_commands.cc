@@ -91,6 +91,8 @@ absl::Status ScoreCommand(Invocation& inv) {
   inv.out << "score    " << absl::StrFormat("%.6f", r->score());
   if (!r->risk_bucket().empty()) inv.out << "  (" << r->risk_bucket() << " risk)";
   inv.out << "\nmodel    " << r->model() << ":" << r->model_version() << "\n";
+  // The id that `fsctl feedback` labels (a request_id,label file).
+  if (!r->request_id().empty()) inv.out << "request  " << r->request_id() << "\n";
   if (r->missing_features_size() > 0) {
     inv.out << "missing  " << absl::StrJoin(r->missing_features(), ", ")
             << "\n         (no events for the entity in the window: counts and sums\n"

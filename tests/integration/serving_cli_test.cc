@@ -129,6 +129,15 @@ TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
   EXPECT_THAT(table.out, HasSubstr("fraud:2"));
   EXPECT_THAT(table.out, HasSubstr("missing  acct:n_1h"));
   EXPECT_THAT(table.out, HasSubstr("CONTRIBUTION"));
+  // The table shows the request id, and feedback labels the request by it.
+  const size_t at = table.out.find("\nrequest  ");
+  ASSERT_NE(at, std::string::npos) << table.out;
+  const size_t start = at + std::string("\nrequest  ").size();
+  const std::string request_id = table.out.substr(start, table.out.find('\n', start) - start);
+  ASSERT_FALSE(request_id.empty());
+  ProgramResult labelled =
+      fsd_->Fsctl({"feedback", WriteFile("by_id.csv", "request_id,label\n" + request_id + ",1\n")});
+  EXPECT_EQ(labelled.exit_code, 0) << labelled.err;
 }
 
 TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
