@@ -115,6 +115,11 @@ TEST(FsctlTest, FailedOperationExitsOne) {
   EXPECT_EQ(r.code, kExitFailure) << r.err;
   r = Fsctl({kNoServer, "--timeout=2s", "promote", "fraud", "3", "--stage=Staging"});
   EXPECT_EQ(r.code, kExitFailure) << r.err;
+  // Relative times, epoch seconds and weeks are accepted: the call is made.
+  for (const char* at : {"-1h", "now", "1767607200", "now-2w"}) {
+    r = Fsctl({kNoServer, "--timeout=2s", "score", "fraud:1", "--at", at});
+    EXPECT_EQ(r.code, kExitFailure) << at << ": " << r.err;
+  }
 }
 
 TEST(FsctlTest, UsageErrorIsTellableFromServerInvalidArgument) {
