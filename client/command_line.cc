@@ -1,9 +1,60 @@
 #include "client/command_line.h"
 
+#include <algorithm>
+#include <functional>
+#include <map>
+
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 
 namespace fstore::cli {
+namespace {
+
+constexpr absl::string_view kUsagePayload = "type.fstore/cli.UsageError";
+
+}  // namespace
+
+absl::Status UsageError(absl::string_view message) {
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kUsagePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsUsageError(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument &&
+         status.GetPayload(kUsagePayload).has_value();
+}
+
+absl::StatusOr<std::string> RequiredFlag(const ParsedArgs& args, absl::string_view name) {
+  std::optional<std::string> value = args.Get(name);
+  if (!value || value->empty()) return UsageError(absl::StrCat("--", name, " is required"));
+  return *value;
+}
+
+absl::StatusOr<std::optional<int64_t>> IntFlag(const ParsedArgs& args, absl::string_view name,
+                                               int64_t min, int64_t max) {
+  std::optional<std::string> text = args.Get(name);
+  if (!text) return std::nullopt;
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(*text, &n) || n < min || n > max) {
+    return UsageError(
+        absl::StrCat("--", name, " '", *text, "' must be a whole number from ", min, " to ", max));
+  }
+  return n;
+}
+
+absl::StatusOr<std::optional<TimestampUs>> TimeFlag(const ParsedArgs& args,
+                                                    absl::string_view name) {
+  std::optional<std::string> text = args.Get(name);
+  if (!text) return std::nullopt;
+  absl::StatusOr<TimestampUs> t = ParseTimeArg(*text, NowUs());
+  if (!t.ok()) return UsageError(absl::StrCat("--", name, ": ", t.status().message()));
+  return *t;
+}
 
 bool ParsedArgs::Has(absl::string_view name) const {
   return flags.find(std::string(name)) != flags.end();
@@ -22,8 +73,49 @@ std::vector<std::string> ParsedArgs::GetAll(absl::string_view name) const {
   return values;
 }
 
+std::string NearestName(absl::string_view word, const std::vector<std::string>& candidates) {
+  // Optimal string alignment distance.
+  auto distance = [](absl::string_view a, absl::string_view b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.size()][b.size()];
+  };
+  std::string best;
+  size_t best_distance = 3;  // at most 2 edits
+  for (const std::string& c : candidates) {
+    if (c == word) continue;
+    const size_t dist = distance(word, c);
+    if (dist < best_distance && 2 * dist < word.size()) {
+      best = c;
+      best_distance = dist;
+    }
+  }
+  return best;
+}
+
+std::string UnknownFlagMessage(absl::string_view name, const std::vector<FlagSpec>& known) {
+  std::vector<std::string> names;
+  for (const FlagSpec& f : known) names.push_back(f.name);
+  std::string message = absl::StrCat("unknown flag --", name);
+  if (std::string near = NearestName(name, names); !near.empty()) {
+    absl::StrAppend(&message, "; did you mean --", near, "?");
+  }
+  return message;
+}
+
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
-                                     const std::vector<FlagSpec>& known) {
+                                     const std::vector<FlagSpec>& known,
+                                     std::vector<std::string>* unknown) {
   ParsedArgs out;
   bool flags_ended = false;
   for (size_t i = 0; i < argv.size(); ++i) {
@@ -43,12 +135,14 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
       if (f.name == name) spec = &f;
     }
     if (spec == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+      if (unknown == nullptr) return UsageError(UnknownFlagMessage(name, known));
+      unknown->push_back(name);
+      continue;
     }
     std::string value;
     if (spec->value_name.empty()) {
       if (eq != std::string::npos) {
-        return absl::InvalidArgumentError(
+        return UsageError(
             absl::StrCat("flag --", name, " takes no value (got '", arg.substr(eq + 1), "')"));
       }
       value = "true";
@@ -57,11 +151,11 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
     } else if (i + 1 < argv.size()) {
       value = argv[++i];
     } else {
-      return absl::InvalidArgumentError(
+      return UsageError(
           absl::StrCat("flag --", name, " needs a value: --", name, "=", spec->value_name));
     }
     if (!spec->repeated && out.Has(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " given twice"));
+      return UsageError(absl::StrCat("flag --", name, " given twice"));
     }
     out.flags.emplace(name, std::move(value));
   }
@@ -75,18 +169,48 @@ absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs&
   if (!text) return std::nullopt;
   absl::StatusOr<DurationUs> d = ParseDuration(*text);
   if (!d.ok() || *d <= 0) {
-    return absl::InvalidArgumentError(
+    return UsageError(
         absl::StrCat("--", name, " '", *text, "' must be a positive duration such as ", example));
   }
   return *d;
+}
+
+std::string WithFlagNames(absl::string_view message, const std::vector<FlagSpec>& flags) {
+  std::map<std::string, std::string, std::less<>> wire_to_flag;
+  for (const FlagSpec& f : flags) {
+    const std::string wire = absl::StrReplaceAll(f.name, {{"-", "_"}});
+    if (wire.find('_') != std::string::npos) wire_to_flag[wire] = absl::StrCat("--", f.name);
+    wire_to_flag[absl::StrCat(wire, "_us")] = absl::StrCat("--", f.name);
+  }
+  auto is_word = [](char c) { return absl::ascii_isalnum(c) || c == '_'; };
+  std::string out;
+  size_t i = 0;
+  while (i < message.size()) {
+    if (!is_word(message[i])) {
+      out.push_back(message[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < message.size() && is_word(message[end])) ++end;
+    const absl::string_view word = message.substr(i, end - i);
+    auto it = wire_to_flag.find(word);
+    const bool after_dash = i > 0 && message[i - 1] == '-';
+    if (it != wire_to_flag.end() && !after_dash) {
+      absl::StrAppend(&out, it->second);
+    } else {
+      absl::StrAppend(&out, word);
+    }
+    i = end;
+  }
+  return out;
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_view text,
                                                                   absl::string_view flag) {
   const size_t eq = text.find('=');
   if (eq == absl::string_view::npos || eq == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, " '", text, "' is not KEY=VALUE (e.g. --", flag, " account_id=A-1)"));
+    return UsageError(absl::StrCat("--", flag, " '", text, "' is not KEY=VALUE (e.g. --", flag,
+                                   " account_id=A-1)"));
   }
   return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
 }

@@ -50,6 +50,27 @@ TEST(ParseKeyValueTest, SplitsAtFirstEquals) {
   EXPECT_FALSE(ParseKeyValue("=x", "entity").ok());
 }
 
+TEST(NearestNameTest, SuggestsOnlyTypos) {
+  const std::vector<std::string> names = {"list", "show", "history", "delete", "create"};
+  EXPECT_EQ(NearestName("lst", names), "list");
+  EXPECT_EQ(NearestName("hsitory", names), "history");  // a transposition
+  EXPECT_EQ(NearestName("deletee", names), "delete");
+  EXPECT_EQ(NearestName("xyz", names), "");
+  EXPECT_EQ(NearestName("sh", names), "");  // too short to guess from
+  EXPECT_EQ(NearestName("list", names), "");
+}
+
+TEST(ParseArgsTest, UnknownFlagSuggestsTheNearest) {
+  auto p = ParseArgs({"--sever=h:1"}, kFlags);
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown flag --sever; did you mean --server?"));
+  std::vector<std::string> unknown;
+  p = ParseArgs({"--sever=h:1", "apply", "--entity=a=1"}, kFlags, &unknown);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_THAT(unknown, ElementsAre("sever"));
+  EXPECT_THAT(p->words, ElementsAre("apply"));
+}
+
 }  // namespace
 }  // namespace fstore::cli
 
@@ -78,6 +99,20 @@ TEST(PositiveDurationFlagTest, AbsentValidAndBadValues) {
         << d.status();
     EXPECT_NE(d.status().message().find(std::string(bad).substr(9)), std::string::npos);
   }
+}
+
+TEST(WithFlagNamesTest, WireNamesBecomeFlags) {
+  const std::vector<FlagSpec> flags = {{"archive-existing", "", ""},
+                                       {"skip-unknown", "", ""},
+                                       {"window", "DURATION", ""},
+                                       {"model", "NAME", ""}};
+  EXPECT_EQ(WithFlagNames("version 1 is in Production; pass archive_existing to archive it", flags),
+            "version 1 is in Production; pass --archive-existing to archive it");
+  EXPECT_EQ(WithFlagNames("skip_unknown is off; window_us -5 is negative", flags),
+            "--skip-unknown is off; --window -5 is negative");
+  // Whole words only; plain words and names of no flag stay.
+  EXPECT_EQ(WithFlagNames("archive_existing_x model model_ref --skip_unknown", flags),
+            "archive_existing_x model model_ref --skip_unknown");
 }
 
 }  // namespace

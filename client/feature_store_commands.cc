@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "client/command_line.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/file_io.h"
@@ -130,14 +131,9 @@ absl::Status ApplyCommand(Invocation& inv) {
 
 absl::Status DefinitionsHistoryCommand(Invocation& inv) {
   v1::GetDefinitionsHistoryRequest request;
-  if (std::optional<std::string> limit = inv.args.Get("limit")) {
-    int n = 0;
-    if (!absl::SimpleAtoi(*limit, &n) || n < 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--limit '", *limit, "' must be a positive number"));
-    }
-    request.set_limit(n);
-  }
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<int64_t> limit,
+                          IntFlag(inv.args, "limit", 1, 1 << 30));
+  if (limit) request.set_limit(static_cast<int32_t>(*limit));
   absl::StatusOr<v1::GetDefinitionsHistoryResponse> history = inv.client().Call(
       &v1::FeatureStore::Stub::GetDefinitionsHistory, request, "GetDefinitionsHistory");
   if (!history.ok()) return history.status();
@@ -221,7 +217,7 @@ absl::Status IngestCommand(Invocation& inv) {
   size_t batch_rows = kDefaultBatchRows;
   if (std::optional<std::string> b = inv.args.Get("batch-rows")) {
     if (!absl::SimpleAtoi(*b, &batch_rows) || batch_rows == 0 || batch_rows > 100000) {
-      return absl::InvalidArgumentError(
+      return UsageError(
           absl::StrCat("--batch-rows '", *b, "' must be a whole number from 1 to 100000"));
     }
   }
@@ -322,13 +318,9 @@ absl::Status IngestCommand(Invocation& inv) {
 }
 
 absl::Status DeadLettersCommand(Invocation& inv) {
-  int limit = 100;
-  if (std::optional<std::string> l = inv.args.Get("limit")) {
-    if (!absl::SimpleAtoi(*l, &limit) || limit <= 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--limit '", *l, "' must be a positive number"));
-    }
-  }
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<int64_t> limit_flag,
+                          IntFlag(inv.args, "limit", 1, 1 << 30));
+  const int limit = static_cast<int>(limit_flag.value_or(100));
   v1::ListDeadLettersRequest request;
   request.set_source(inv.operands[0]);
   request.set_page_size(std::min(limit, 1000));
@@ -371,25 +363,21 @@ absl::Status DeadLettersCommand(Invocation& inv) {
 }
 
 absl::Status FeaturesGetCommand(Invocation& inv) {
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<TimestampUs> at, TimeFlag(inv.args, "at"));
   v1::GetOnlineFeaturesRequest request;
-  if (absl::Status s = ResolveSelector(inv, inv.operands[0], request.mutable_selector()); !s.ok()) {
-    return s;
-  }
   const std::vector<std::string> entities = inv.args.GetAll("entity");
   if (entities.empty()) {
-    return absl::InvalidArgumentError(
-        "give the entity with --entity KEY=VALUE (e.g. --entity account_id=A-1)");
+    return UsageError("give the entity with --entity KEY=VALUE (e.g. --entity account_id=A-1)");
   }
   for (const std::string& e : entities) {
     absl::StatusOr<std::pair<std::string, std::string>> kv = ParseKeyValue(e, "entity");
     if (!kv.ok()) return kv.status();
     (*request.mutable_entity()->mutable_values())[kv->first] = kv->second;
   }
-  if (std::optional<std::string> at = inv.args.Get("at")) {
-    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
-    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", t.status().message()));
-    request.set_at_us(*t);
+  if (absl::Status s = ResolveSelector(inv, inv.operands[0], request.mutable_selector()); !s.ok()) {
+    return s;
   }
+  if (at) request.set_at_us(*at);
   absl::StatusOr<v1::GetOnlineFeaturesResponse> response = inv.client().GetOnlineFeatures(request);
   if (!response.ok()) return response.status();
   if (inv.json()) {
@@ -488,11 +476,10 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
   const std::optional<std::string> entities_path = inv.args.Get("entities");
   const std::optional<std::string> out_path = inv.args.Get("out");
   if (service.has_value() == refs.has_value()) {
-    return absl::InvalidArgumentError(
-        "give exactly one of --service NAME or --features VIEW:FEATURE,...");
+    return UsageError("give exactly one of --service NAME or --features VIEW:FEATURE,...");
   }
   if (!entities_path || !out_path) {
-    return absl::InvalidArgumentError("--entities FILE.csv and --out FILE.csv are required");
+    return UsageError("--entities FILE.csv and --out FILE.csv are required");
   }
   v1::HistoricalHeader header;
   if (service) {
@@ -513,9 +500,8 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
   absl::StatusOr<v1::GetHistoricalFeaturesResponse> last = inv.client().GetHistoricalFeatures(
       header, rows, 1000, [&](const std::string& csv) { return out.Write(csv); });
   if (!last.ok()) {
-    return absl::Status(last.status().code(),
-                        absl::StrCat("dataset build: ", last.status().message(), " (", *out_path,
-                                     " was not written)"));
+    return absl::Status(last.status().code(), absl::StrCat(last.status().message(), " (", *out_path,
+                                                           " was not written)"));
   }
   if (absl::Status s = out.Commit(); !s.ok()) return s;
   const auto& trailer = last->trailer();
@@ -541,17 +527,14 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
 }
 
 absl::Status ExportCommand(Invocation& inv) {
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<TimestampUs> at, TimeFlag(inv.args, "at"));
   const std::optional<std::string> out_path = inv.args.Get("out");
-  if (!out_path) return absl::InvalidArgumentError("--out FILE.csv is required");
+  if (!out_path) return UsageError("--out FILE.csv is required");
   v1::ExportFeaturesRequest request;
   if (absl::Status s = ResolveSelector(inv, inv.operands[0], request.mutable_selector()); !s.ok()) {
     return s;
   }
-  if (std::optional<std::string> at = inv.args.Get("at")) {
-    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
-    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", t.status().message()));
-    request.set_at_us(*t);
-  }
+  if (at) request.set_at_us(*at);
   if (std::optional<std::string> snapshot = inv.args.Get("snapshot"))
     request.set_snapshot(*snapshot);
   AtomicFile out(*out_path);
@@ -559,8 +542,8 @@ absl::Status ExportCommand(Invocation& inv) {
   absl::StatusOr<v1::ExportFeaturesResponse> last =
       inv.client().ExportFeatures(request, [&](const std::string& csv) { return out.Write(csv); });
   if (!last.ok()) {
-    return absl::Status(last.status().code(), absl::StrCat("export: ", last.status().message(),
-                                                           " (", *out_path, " was not written)"));
+    return absl::Status(last.status().code(), absl::StrCat(last.status().message(), " (", *out_path,
+                                                           " was not written)"));
   }
   if (absl::Status s = out.Commit(); !s.ok()) return s;
   if (inv.json()) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/command_line.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "common/status_macros.h"

@@ -553,7 +553,7 @@ std::vector<const Command*> CommandsInGroup(const std::string& group) {
   return found;
 }
 
-int UsageError(std::ostream& err, absl::string_view message, absl::string_view hint) {
+int PrintUsageError(std::ostream& err, absl::string_view message, absl::string_view hint) {
   err << "fsctl: " << message << "\n" << hint << "\n";
   return kExitUsage;
 }
@@ -574,10 +574,16 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       }
     }
   }
-  absl::StatusOr<ParsedArgs> loose = ParseArgs(args, all_flags);
+  // Unknown flags are collected here and reported once the command is known,
+  // with the nearest of its flags.
+  std::vector<std::string> unknown_flags;
+  absl::StatusOr<ParsedArgs> loose = ParseArgs(args, all_flags, &unknown_flags);
   if (!loose.ok()) {
-    // Unknown flag: name it; nothing else is known yet.
-    return UsageError(err, loose.status().message(), "Run 'fsctl --help' for usage.");
+    return PrintUsageError(err, loose.status().message(), "Run 'fsctl --help' for usage.");
+  }
+  if (!unknown_flags.empty() && (loose->words.empty() || loose->words[0] == "help")) {
+    return PrintUsageError(err, UnknownFlagMessage(unknown_flags[0], GlobalFlags()),
+                           "Run 'fsctl --help' for usage.");
   }
   if (loose->words.empty() || loose->words[0] == "help") {
     if (loose->words.size() > 1) {
@@ -594,6 +600,20 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
   const Command* command = FindCommand(loose->words);
   if (command == nullptr) {
     const std::vector<const Command*> group = CommandsInGroup(loose->words[0]);
+    if (!group.empty() && loose->words.size() > 1) {
+      // "fsctl models lst": name the unknown word, and the nearest subcommand.
+      std::vector<std::string> subcommands;
+      for (const Command* c : group) subcommands.push_back(c->path[1]);
+      const std::string& word = loose->words[1];
+      std::string message =
+          absl::StrCat("unknown command '", loose->words[0], " ", word, "': '", word,
+                       "' is not one of ", absl::StrJoin(subcommands, ", "));
+      if (std::string near = NearestName(word, subcommands); !near.empty()) {
+        absl::StrAppend(&message, "; did you mean '", loose->words[0], " ", near, "'?");
+      }
+      return PrintUsageError(err, message,
+                             absl::StrCat("Run 'fsctl ", loose->words[0], " --help' for usage."));
+    }
     if (!group.empty()) {
       std::ostream& os = loose->Has("help") ? out : err;
       os << "Usage: fsctl " << loose->words[0] << " SUBCOMMAND\n\nSubcommands:\n";
@@ -602,8 +622,13 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       }
       return loose->Has("help") ? kExitOk : kExitUsage;
     }
-    return UsageError(err, absl::StrCat("unknown command '", loose->words[0], "'"),
-                      "Run 'fsctl --help' for the list of commands.");
+    std::vector<std::string> first_words;
+    for (const Command& c : Commands()) first_words.push_back(c.path[0]);
+    std::string message = absl::StrCat("unknown command '", loose->words[0], "'");
+    if (std::string near = NearestName(loose->words[0], first_words); !near.empty()) {
+      absl::StrAppend(&message, "; did you mean '", near, "'?");
+    }
+    return PrintUsageError(err, message, "Run 'fsctl --help' for the list of commands.");
   }
   if (loose->Has("help")) {
     PrintCommandHelp(out, *command);
@@ -616,13 +641,13 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       absl::StrCat("Run 'fsctl ", CommandName(*command), " --help' for usage.");
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, allowed);
   if (!parsed.ok()) {
-    return UsageError(err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()),
-                      hint);
+    return PrintUsageError(
+        err, absl::StrCat(CommandName(*command), ": ", parsed.status().message()), hint);
   }
   std::vector<std::string> operands(parsed->words.begin() + command->path.size(),
                                     parsed->words.end());
   if (operands.size() < command->min_operands || operands.size() > command->max_operands) {
-    return UsageError(
+    return PrintUsageError(
         err,
         absl::StrCat(CommandName(*command), ": expected ",
                      command->operands.empty() ? "no arguments" : command->operands,
@@ -637,7 +662,7 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (*o == "json") {
       format = OutputFormat::kJson;
     } else if (*o != "table") {
-      return UsageError(err, absl::StrCat("--output '", *o, "' must be table or json"), hint);
+      return PrintUsageError(err, absl::StrCat("--output '", *o, "' must be table or json"), hint);
     }
   }
   FstoreClient::Options client_options;
@@ -656,12 +681,12 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
           setting("tls-ca", "FSTORE_TLS_CA"), setting("tls-cert", "FSTORE_TLS_CERT"),
           setting("tls-key", "FSTORE_TLS_KEY"), &client_options);
       !tls.ok()) {
-    return UsageError(err, std::string(tls.message()), hint);
+    return PrintUsageError(err, std::string(tls.message()), hint);
   }
   if (std::optional<std::string> t = parsed->Get("timeout")) {
     absl::StatusOr<DurationUs> d = ParseDuration(*t);
     if (!d.ok() || *d <= 0) {
-      return UsageError(
+      return PrintUsageError(
           err, absl::StrCat("--timeout '", *t, "' must be a positive duration such as 30s"), hint);
     }
     client_options.timeout = absl::Microseconds(*d);
@@ -669,8 +694,12 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
   Invocation inv(*parsed, std::move(operands), format, client_options, out, err);
   absl::Status status = command->handler(inv);
+  if (IsUsageError(status)) {
+    return PrintUsageError(err, absl::StrCat(CommandName(*command), ": ", status.message()), hint);
+  }
   if (!status.ok()) {
-    err << "fsctl " << CommandName(*command) << ": " << status.message() << "\n";
+    err << "fsctl " << CommandName(*command) << ": "
+        << WithFlagNames(status.message(), command->flags) << "\n";
     return kExitFailure;
   }
   return kExitOk;

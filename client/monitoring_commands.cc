@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/command_line.h"
 #include "client/command_output.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
@@ -52,7 +53,7 @@ absl::Status DriftCommand(Invocation& inv) {
   if (std::optional<std::string> min = inv.args.Get("min-values")) {
     int64_t n = 0;
     if (!absl::SimpleAtoi(*min, &n) || n < 1) {
-      return absl::InvalidArgumentError(
+      return UsageError(
           absl::StrCat("--min-values '", *min, "' must be a whole number of at least 1"));
     }
     request.set_min_serving_values(n);

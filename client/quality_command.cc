@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/command_line.h"
 #include "client/command_output.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
@@ -88,7 +89,7 @@ absl::Status ParseDurationFlag(const Invocation& inv, const char* flag, bool who
       PositiveDurationFlag(inv.args, flag, whole_minutes ? "1h or 5m" : "24h or 7d"));
   if (!d) return absl::OkStatus();
   if (whole_minutes && *d % kMinute != 0) {
-    return absl::InvalidArgumentError(
+    return UsageError(
         absl::StrCat("--", flag, " '", *inv.args.Get(flag),
                      "' must be a whole number of minutes such as 1h or 5m (quality is "
                      "recorded per minute)"));

@@ -42,25 +42,16 @@ absl::StatusOr<v1::Stage> ParseStageFlag(const std::string& text) {
   if (lower == "staging") return v1::STAGE_STAGING;
   if (lower == "production") return v1::STAGE_PRODUCTION;
   if (lower == "archived") return v1::STAGE_ARCHIVED;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--stage '", text, "' is not a stage: use None, Staging, Production or Archived"));
+  return UsageError(absl::StrCat("--stage '", text,
+                                 "' is not a stage: use None, Staging, Production or Archived"));
 }
 
 absl::StatusOr<int64_t> ParseVersion(absl::string_view text) {
   int64_t version = 0;
   if (!absl::SimpleAtoi(text, &version) || version < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("version '", text, "' is not a version number (1, 2, ...)"));
+    return UsageError(absl::StrCat("version '", text, "' is not a version number (1, 2, ...)"));
   }
   return version;
-}
-
-absl::StatusOr<std::string> RequiredFlag(const Invocation& inv, absl::string_view name) {
-  std::optional<std::string> value = inv.args.Get(name);
-  if (!value || value->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " is required"));
-  }
-  return *value;
 }
 
 Json DoubleMapJson(const google::protobuf::Map<std::string, double>& map) {
@@ -176,9 +167,9 @@ absl::StatusOr<std::map<std::string, double>> ParseMetricsJson(absl::string_view
 }
 
 absl::Status RegisterCommand(Invocation& inv) {
-  FSTORE_ASSIGN_OR_RETURN(const std::string model, RequiredFlag(inv, "model"));
-  FSTORE_ASSIGN_OR_RETURN(const std::string artifact_path, RequiredFlag(inv, "artifact"));
-  FSTORE_ASSIGN_OR_RETURN(const std::string service, RequiredFlag(inv, "service"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string model, RequiredFlag(inv.args, "model"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string artifact_path, RequiredFlag(inv.args, "artifact"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string service, RequiredFlag(inv.args, "service"));
   v1::CreateModelVersionRequest request;
   request.set_model(model);
   request.set_feature_service(service);
@@ -224,8 +215,7 @@ absl::Status ModelsCreateCommand(Invocation& inv) {
   }
   for (const std::string& gate : inv.args.GetAll("gate")) {
     absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(gate);
-    if (!bound.ok())
-      return absl::InvalidArgumentError(absl::StrCat("--gate ", bound.status().message()));
+    if (!bound.ok()) return UsageError(absl::StrCat("--gate ", bound.status().message()));
     (*request.mutable_production_gate())[bound->first] = bound->second;
   }
   absl::StatusOr<v1::Model> model =
@@ -280,16 +270,16 @@ absl::Status ModelsListCommand(Invocation& inv) {
 
 absl::Status ModelsShowCommand(Invocation& inv) {
   const std::string& name = inv.operands[0];
+  std::optional<int64_t> only;
+  if (std::optional<std::string> v = inv.args.Get("version")) {
+    FSTORE_ASSIGN_OR_RETURN(only, ParseVersion(*v));
+  }
   v1::ListModelVersionsRequest request;
   request.set_model(name);
   absl::StatusOr<v1::ListModelVersionsResponse> listed =
       inv.client().Call(&v1::Registry::Stub::ListModelVersions, request, "ListModelVersions");
   if (!listed.ok()) return listed.status();
   std::vector<const v1::ModelVersion*> versions;
-  std::optional<int64_t> only;
-  if (std::optional<std::string> v = inv.args.Get("version")) {
-    FSTORE_ASSIGN_OR_RETURN(only, ParseVersion(*v));
-  }
   for (const v1::ModelVersion& v : listed->versions()) {
     if (!only || v.version() == *only) versions.push_back(&v);
   }
@@ -356,11 +346,8 @@ absl::Status ModelsShowCommand(Invocation& inv) {
 absl::Status ModelsHistoryCommand(Invocation& inv) {
   v1::GetModelHistoryRequest request;
   request.set_model(inv.operands[0]);
-  if (std::optional<std::string> at = inv.args.Get("at")) {
-    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
-    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at ", t.status().message()));
-    request.set_at_us(*t);
-  }
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<TimestampUs> at, TimeFlag(inv.args, "at"));
+  if (at) request.set_at_us(*at);
   absl::StatusOr<v1::GetModelHistoryResponse> history =
       inv.client().Call(&v1::Registry::Stub::GetModelHistory, request, "GetModelHistory");
   if (!history.ok()) return history.status();
@@ -422,7 +409,7 @@ absl::Status ModelsHistoryCommand(Invocation& inv) {
 }
 
 absl::Status ModelsDeleteCommand(Invocation& inv) {
-  FSTORE_ASSIGN_OR_RETURN(const std::string version_text, RequiredFlag(inv, "version"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string version_text, RequiredFlag(inv.args, "version"));
   FSTORE_ASSIGN_OR_RETURN(const int64_t version, ParseVersion(version_text));
   v1::DeleteModelVersionRequest request;
   request.set_model(inv.operands[0]);
@@ -443,7 +430,7 @@ absl::Status ModelsDeleteCommand(Invocation& inv) {
 }
 
 absl::Status PromoteCommand(Invocation& inv) {
-  FSTORE_ASSIGN_OR_RETURN(const std::string stage_text, RequiredFlag(inv, "stage"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string stage_text, RequiredFlag(inv.args, "stage"));
   v1::TransitionStageRequest request;
   request.set_model(inv.operands[0]);
   FSTORE_ASSIGN_OR_RETURN(const int64_t version, ParseVersion(inv.operands[1]));
@@ -455,7 +442,7 @@ absl::Status PromoteCommand(Invocation& inv) {
   for (const std::string& require : inv.args.GetAll("require")) {
     absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(require);
     if (!bound.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--require ", bound.status().message()));
+      return UsageError(absl::StrCat("--require ", bound.status().message()));
     }
     v1::MetricRequirement* r = request.add_require();
     r->set_metric(bound->first);
@@ -508,7 +495,7 @@ absl::Status AliasDeleteCommand(Invocation& inv) {
 }
 
 absl::Status ArtifactGetCommand(Invocation& inv) {
-  FSTORE_ASSIGN_OR_RETURN(const std::string out_path, RequiredFlag(inv, "out"));
+  FSTORE_ASSIGN_OR_RETURN(const std::string out_path, RequiredFlag(inv.args, "out"));
   v1::ResolveModelRefRequest resolve;
   resolve.set_model_ref(inv.operands[0]);
   absl::StatusOr<v1::ModelVersion> version =

@@ -51,19 +51,15 @@ absl::Status ScoreCommand(Invocation& inv) {
     FSTORE_ASSIGN_OR_RETURN(auto kv, ParseKeyValue(field, "field"));
     (*request.mutable_request_fields())[kv.first] = ParseFieldValue(kv.second);
   }
-  if (std::optional<std::string> at = inv.args.Get("at")) {
-    absl::StatusOr<TimestampUs> t = ParseTimeArg(*at, NowUs());
-    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--at ", t.status().message()));
-    request.set_at_us(*t);
-  }
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<TimestampUs> at, TimeFlag(inv.args, "at"));
+  if (at) request.set_at_us(*at);
   if (std::optional<std::string> explain = inv.args.Get("explain")) {
     if (*explain == "fast") {
       request.set_explain(v1::EXPLAIN_FAST);
     } else if (*explain == "exact") {
       request.set_explain(v1::EXPLAIN_EXACT);
     } else if (*explain != "none") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--explain '", *explain, "' must be fast, exact or none"));
+      return UsageError(absl::StrCat("--explain '", *explain, "' must be fast, exact or none"));
     }
   }
   absl::StatusOr<v1::ScoreResponse> r =
@@ -95,6 +91,8 @@ absl::Status ScoreCommand(Invocation& inv) {
   inv.out << "score    " << absl::StrFormat("%.6f", r->score());
   if (!r->risk_bucket().empty()) inv.out << "  (" << r->risk_bucket() << " risk)";
   inv.out << "\nmodel    " << r->model() << ":" << r->model_version() << "\n";
+  // The id that `fsctl feedback` labels (a request_id,label file).
+  if (!r->request_id().empty()) inv.out << "request  " << r->request_id() << "\n";
   if (r->missing_features_size() > 0) {
     inv.out << "missing  " << absl::StrJoin(r->missing_features(), ", ")
             << "\n         (no events for the entity in the window: counts and sums\n"
@@ -156,7 +154,7 @@ absl::Status BatchScoreCommand(Invocation& inv) {
   std::optional<std::string> entities = inv.args.Get("entities");
   std::optional<std::string> lookback = inv.args.Get("lookback");
   if (entities && lookback) {
-    return absl::InvalidArgumentError("give --lookback or --entities, not both");
+    return UsageError("give --lookback or --entities, not both");
   }
   if (entities) {
     std::ifstream in(*entities, std::ios::binary);
@@ -181,8 +179,8 @@ absl::Status BatchScoreCommand(Invocation& inv) {
   } else {
     absl::StatusOr<DurationUs> d = ParseDuration(lookback.value_or("1h"));
     if (!d.ok() || *d <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--lookback '", lookback.value_or(""),
-                                                     "' must be a positive duration such as 24h"));
+      return UsageError(absl::StrCat("--lookback '", lookback.value_or(""),
+                                     "' must be a positive duration such as 24h"));
     }
     request.set_lookback_us(*d);
   }
@@ -214,12 +212,9 @@ absl::Status BatchScoreCommand(Invocation& inv) {
 }
 
 absl::Status ScoresListCommand(Invocation& inv) {
-  int64_t limit = 100;
-  if (std::optional<std::string> l = inv.args.Get("limit")) {
-    if (!absl::SimpleAtoi(*l, &limit) || limit < 0 || limit > (1 << 30)) {
-      return absl::InvalidArgumentError(absl::StrCat("--limit '", *l, "' is not a count"));
-    }
-  }
+  FSTORE_ASSIGN_OR_RETURN(const std::optional<int64_t> limit_flag,
+                          IntFlag(inv.args, "limit", 0, 1 << 30));
+  const int64_t limit = limit_flag.value_or(100);
   FSTORE_ASSIGN_OR_RETURN(const std::vector<v1::ScoreRecord> records,
                           ReadScores(inv, static_cast<int32_t>(limit)));
   const std::vector<std::string> keys = EntityKeys(records);
@@ -269,7 +264,7 @@ absl::Status ScoresListCommand(Invocation& inv) {
 
 absl::Status ScoresExportCommand(Invocation& inv) {
   const std::optional<std::string> out_path = inv.args.Get("out");
-  if (!out_path) return absl::InvalidArgumentError("--out FILE.csv is required");
+  if (!out_path) return UsageError("--out FILE.csv is required");
   FSTORE_ASSIGN_OR_RETURN(const std::vector<v1::ScoreRecord> records, ReadScores(inv, 0));
   const std::vector<std::string> keys = EntityKeys(records);
   std::vector<std::string> header = keys;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/command_line.h"
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/feature_store_commands.h"
@@ -29,14 +30,13 @@
 namespace fstore::cli {
 namespace {
 
-absl::StatusOr<int64_t> IntFlag(const Invocation& inv, absl::string_view name, int64_t fallback,
-                                int64_t min) {
+absl::StatusOr<int64_t> IntFlagOr(const Invocation& inv, absl::string_view name, int64_t fallback,
+                                  int64_t min) {
   std::optional<std::string> text = inv.args.Get(name);
   if (!text) return fallback;
   int64_t value = 0;
   if (!absl::SimpleAtoi(*text, &value) || value < min) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", name, " '", *text, "' must be an integer >= ", min));
+    return UsageError(absl::StrCat("--", name, " '", *text, "' must be an integer >= ", min));
   }
   return value;
 }
@@ -249,8 +249,7 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
   const std::optional<std::string> service = inv.args.Get("service");
   const std::optional<std::string> labels_path = inv.args.Get("labels");
   if (!service || !labels_path) {
-    return absl::InvalidArgumentError(
-        "--service and --labels are required (or --from-feedback MODELREF)");
+    return UsageError("--service and --labels are required (or --from-feedback MODELREF)");
   }
   const std::string label_column = inv.args.Get("label-column").value_or("label");
   FSTORE_ASSIGN_OR_RETURN(const TrainingInputs inputs, InputsOf(inv, *service));
@@ -290,7 +289,7 @@ absl::StatusOr<TrainingSet> FromStore(Invocation& inv) {
 absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& model_ref) {
   for (const char* flag : {"service", "labels", "snapshot", "label-column", "timestamp-column"}) {
     if (inv.args.Has(flag)) {
-      return absl::InvalidArgumentError(
+      return UsageError(
           absl::StrCat("--", flag,
                        " does not apply with --from-feedback: the training set is the labelled "
                        "traffic of ",
@@ -351,21 +350,21 @@ absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& mod
 absl::Status TrainCommand(Invocation& inv) {
   const std::optional<std::string> model = inv.args.Get("model");
   const std::optional<std::string> from_feedback = inv.args.Get("from-feedback");
-  if (!model) return absl::InvalidArgumentError("--model NAME is required");
+  if (!model) return UsageError("--model NAME is required");
   if (!from_feedback && inv.args.Has("window")) {
-    return absl::InvalidArgumentError("--window applies only with --from-feedback");
+    return UsageError("--window applies only with --from-feedback");
   }
   TrainOptions options;
-  FSTORE_ASSIGN_OR_RETURN(const int64_t folds, IntFlag(inv, "folds", 5, 2));
-  FSTORE_ASSIGN_OR_RETURN(const int64_t rounds, IntFlag(inv, "rounds", 200, 1));
-  FSTORE_ASSIGN_OR_RETURN(const int64_t depth, IntFlag(inv, "max-depth", 6, 1));
-  FSTORE_ASSIGN_OR_RETURN(options.seed, IntFlag(inv, "seed", 42, 0));
+  FSTORE_ASSIGN_OR_RETURN(const int64_t folds, IntFlagOr(inv, "folds", 5, 2));
+  FSTORE_ASSIGN_OR_RETURN(const int64_t rounds, IntFlagOr(inv, "rounds", 200, 1));
+  FSTORE_ASSIGN_OR_RETURN(const int64_t depth, IntFlagOr(inv, "max-depth", 6, 1));
+  FSTORE_ASSIGN_OR_RETURN(options.seed, IntFlagOr(inv, "seed", 42, 0));
   options.folds = static_cast<int>(folds);
   options.rounds = static_cast<int>(rounds);
   options.max_depth = static_cast<int>(depth);
   if (std::optional<std::string> eta = inv.args.Get("eta")) {
     if (!absl::SimpleAtod(*eta, &options.eta) || !(options.eta > 0 && options.eta <= 1)) {
-      return absl::InvalidArgumentError(absl::StrCat("--eta '", *eta, "' must be in (0, 1]"));
+      return UsageError(absl::StrCat("--eta '", *eta, "' must be in (0, 1]"));
     }
   }
   const bool terminal = !inv.json() && ::isatty(STDERR_FILENO);

@@ -1,5 +1,6 @@
 #include "common/time_util.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -132,15 +133,30 @@ absl::StatusOr<TimestampUs> ParseIsoTime(absl::string_view text) {
 
 absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text, TimestampUs now) {
   if (text == "now") return now;
-  if (text.substr(0, 4) == "now-" || text.substr(0, 4) == "now+") {
-    auto d = ParseDuration(text.substr(4));
+  // An offset from now: "now-1h", "now+10m", "-1h", "+10m".
+  const absl::string_view offset = text.substr(0, 3) == "now" ? text.substr(3) : text;
+  if (!offset.empty() && (offset[0] == '-' || offset[0] == '+')) {
+    auto d = ParseDuration(offset.substr(1));
     if (!d.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("cannot parse time '", text, "': ", d.status().message()));
     }
-    return text[3] == '-' ? now - *d : now + *d;
+    return offset[0] == '-' ? now - *d : now + *d;
   }
-  return ParseIsoTime(text);
+  // Whole epoch seconds.
+  if (!text.empty() && text.size() <= 12 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    int64_t seconds = 0;
+    for (char c : text) seconds = seconds * 10 + (c - '0');
+    return seconds * kMicrosPerSecond;
+  }
+  absl::StatusOr<TimestampUs> t = ParseIsoTime(text);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        t.status().message(), "; a time is ISO-8601 (2026-01-05T10:00:00Z), epoch seconds, now, ",
+        "or an offset such as -1h or now-1h"));
+  }
+  return t;
 }
 
 std::string FormatIsoTime(TimestampUs t) {
@@ -195,10 +211,12 @@ absl::StatusOr<DurationUs> ParseDuration(absl::string_view text) {
     scale = 3600 * kMicrosPerSecond;
   else if (unit == "d")
     scale = 86400 * kMicrosPerSecond;
+  else if (unit == "w")
+    scale = 7 * 86400 * kMicrosPerSecond;
   if (pos == 0 || scale == 0 || n > std::numeric_limits<int64_t>::max() / scale) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot parse duration '", text,
-                     "': expected a whole number and a unit (us, ms, s, m, h, d), e.g. 10m"));
+                     "': expected a whole number and a unit (us, ms, s, m, h, d, w), e.g. 10m"));
   }
   return n * scale;
 }

@@ -28,15 +28,15 @@ TimestampUs NowUs();
 // the text.
 absl::StatusOr<TimestampUs> ParseIsoTime(absl::string_view text);
 
-// Parses what a person types for a time: ISO-8601 as above, "now", or
-// "now-1h" style offsets (units of ParseDuration).
+// Parses what a person types for a time: ISO-8601 as above, "now", offsets
+// "now-1h", "-1h", "+10m" (ParseDuration's units), or whole epoch seconds.
 absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text, TimestampUs now);
 
 // Prints "2026-01-05T10:00:00Z", with ".ffffff" only when the time has a
 // fractional part.
 std::string FormatIsoTime(TimestampUs t);
 
-// Parses "90s", "10m", "1h", "7d", "500ms", "250us" (one number, one unit).
+// Parses "90s", "10m", "1h", "7d", "2w", "500ms", "250us" (a number, a unit).
 // Fails with InvalidArgument naming the text and the accepted units.
 absl::StatusOr<DurationUs> ParseDuration(absl::string_view text);
 

@@ -1,5 +1,7 @@
 #include "common/time_util.h"
 
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -53,7 +55,7 @@ TEST(ParseDurationTest, EveryUnit) {
 }
 
 TEST(ParseDurationTest, RejectsMissingOrUnknownUnits) {
-  for (const char* bad : {"", "10", "h", "1.5h", "10w", "-1h", "99999999999999999999d"}) {
+  for (const char* bad : {"", "10", "h", "1.5h", "10y", "-1h", "99999999999999999999d"}) {
     absl::StatusOr<DurationUs> d = ParseDuration(bad);
     ASSERT_FALSE(d.ok()) << bad;
     EXPECT_THAT(std::string(d.status().message()), HasSubstr(std::string("'") + bad + "'"));
@@ -74,6 +76,25 @@ TEST(ParseTimeArgTest, NowAndOffsets) {
   EXPECT_EQ(*ParseTimeArg("now+10m", now), now + 600 * kMicrosPerSecond);
   EXPECT_EQ(*ParseTimeArg("2026-01-05T10:00:00Z", now), now);
   EXPECT_FALSE(ParseTimeArg("now-1x", now).ok());
+}
+
+TEST(ParseTimeArgTest, RelativeTimesAndEpochSeconds) {
+  const TimestampUs now = 1767607200000000LL;
+  EXPECT_EQ(*ParseTimeArg("-1h", now), now - 3600 * kMicrosPerSecond);
+  EXPECT_EQ(*ParseTimeArg("+2d", now), now + 2 * 86400 * kMicrosPerSecond);
+  EXPECT_EQ(*ParseTimeArg("1767607200", now), now);
+  EXPECT_EQ(*ParseTimeArg("0", now), 0);
+  absl::StatusOr<TimestampUs> spaced = ParseTimeArg("2026-12-01 10:00:00", now);
+  ASSERT_FALSE(spaced.ok());
+  EXPECT_NE(spaced.status().message().find("epoch seconds, now, or an offset such as -1h"),
+            std::string::npos);
+  EXPECT_FALSE(ParseTimeArg("-", now).ok());
+  EXPECT_FALSE(ParseTimeArg("12abc", now).ok());
+}
+
+TEST(ParseDurationTest, Weeks) {
+  EXPECT_EQ(*ParseDuration("2w"), 14 * 86400 * kMicrosPerSecond);
+  EXPECT_FALSE(ParseDuration("2y").ok());
 }
 
 }  // namespace

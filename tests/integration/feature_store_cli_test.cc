@@ -235,7 +235,7 @@ TEST_F(FeatureStoreCliTest, FeaturesGetErrorsNameTheProblem) {
   EXPECT_THAT(no_key.err, HasSubstr("entity key 'account_id' is required"));
   ProgramResult bad_time =
       fsd_->Fsctl({"features", "get", "acct", "--entity", "account_id=A", "--at", "tomorrow"});
-  EXPECT_EQ(bad_time.exit_code, 1);
+  EXPECT_EQ(bad_time.exit_code, 2);  // a usage error
   EXPECT_THAT(bad_time.err, HasSubstr("'tomorrow'"));
 }
 

@@ -190,19 +190,25 @@ TEST_F(QualityCliTest, ErrorsNameTheBadValue) {
   struct Case {
     std::vector<std::string> args;
     std::string message;
+    int exit_code;  // 2: a usage error found by fsctl; 1: refused by the server
   };
-  for (const Case& c : std::vector<Case>{
-           {{"quality", "nosuch"}, "unknown source 'nosuch' (defined: payments)"},
-           {{"quality", "payments", "--bucket", "90s"},
-            "--bucket '90s' must be a whole number of minutes"},
-           {{"quality", "payments", "--bucket", "soon"},
-            "--bucket 'soon' must be a positive duration"},
-           {{"quality", "payments", "--window", "0s"}, "--window '0s' must be a positive duration"},
-           // Refused by the server: too many buckets.
-           {{"quality", "payments", "--window", "30d", "--bucket", "1m"},
-            "window 30d in buckets of 1m makes 43200 buckets; at most 10000"}}) {
+  for (const Case& c :
+       std::vector<Case>{{{"quality", "nosuch"}, "unknown source 'nosuch' (defined: payments)", 1},
+                         {{"quality", "payments", "--bucket", "90s"},
+                          "--bucket '90s' must be a whole number of minutes",
+                          2},
+                         {{"quality", "payments", "--bucket", "soon"},
+                          "--bucket 'soon' must be a positive duration",
+                          2},
+                         {{"quality", "payments", "--window", "0s"},
+                          "--window '0s' must be a positive duration",
+                          2},
+                         // Refused by the server: too many buckets.
+                         {{"quality", "payments", "--window", "30d", "--bucket", "1m"},
+                          "window 30d in buckets of 1m makes 43200 buckets; at most 10000",
+                          1}}) {
     ProgramResult r = fsd_->Fsctl(c.args);
-    EXPECT_EQ(r.exit_code, 1) << c.message;
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.message;
     EXPECT_THAT(r.err, HasSubstr(c.message));
     EXPECT_EQ(r.out, "");
   }

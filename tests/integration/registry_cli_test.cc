@@ -152,7 +152,7 @@ TEST_F(RegistryCliTest, PromotionsArchiveExistingAndGatesRefuseWithTheValue) {
 
   ProgramResult over = fsd_->Fsctl({"promote", "fraud", "2", "--stage", "Production"});
   EXPECT_EQ(over.exit_code, 1);
-  EXPECT_THAT(over.err, HasSubstr("archive_existing"));
+  EXPECT_THAT(over.err, HasSubstr("pass --archive-existing"));
   ProgramResult gated = fsd_->Fsctl({"promote", "fraud", "2", "--stage", "Production",
                                      "--archive-existing", "--require", "auc>=0.9"});
   EXPECT_EQ(gated.exit_code, 1);
@@ -181,7 +181,7 @@ TEST_F(RegistryCliTest, AModelGateIsCheckedOnEveryProductionPromotion) {
   ProgramResult refused = fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("0.85"));
-  EXPECT_EQ(fsd_->Fsctl({"models", "create", "x", "--gate", "auc>0.9"}).exit_code, 1);
+  EXPECT_EQ(fsd_->Fsctl({"models", "create", "x", "--gate", "auc>0.9"}).exit_code, 2);
 }
 
 TEST_F(RegistryCliTest, AliasesHistoryAsOfATimeAndDeletes) {
@@ -249,10 +249,10 @@ TEST_F(RegistryCliTest, UnknownModelVersionStageAndRefsAreNamed) {
   EXPECT_EQ(version.exit_code, 1);
   EXPECT_THAT(version.err, HasSubstr("99"));
   ProgramResult stage = fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Bogus"});
-  EXPECT_EQ(stage.exit_code, 1);
+  EXPECT_EQ(stage.exit_code, 2);  // usage errors
   EXPECT_THAT(stage.err, HasSubstr("'Bogus'"));
   ProgramResult not_number = fsd_->Fsctl({"promote", "fraud", "one", "--stage", "Staging"});
-  EXPECT_EQ(not_number.exit_code, 1);
+  EXPECT_EQ(not_number.exit_code, 2);
   EXPECT_THAT(not_number.err, HasSubstr("'one'"));
   ProgramResult ref =
       fsd_->Fsctl({"artifact", "get", "fraud@Production", "--out", files_.path() + "/x.json"});

@@ -129,6 +129,15 @@ TEST_F(ServingCliTest, ScoreJoinsFeaturesAndExplains) {
   EXPECT_THAT(table.out, HasSubstr("fraud:2"));
   EXPECT_THAT(table.out, HasSubstr("missing  acct:n_1h"));
   EXPECT_THAT(table.out, HasSubstr("CONTRIBUTION"));
+  // The table shows the request id, and feedback labels the request by it.
+  const size_t at = table.out.find("\nrequest  ");
+  ASSERT_NE(at, std::string::npos) << table.out;
+  const size_t start = at + std::string("\nrequest  ").size();
+  const std::string request_id = table.out.substr(start, table.out.find('\n', start) - start);
+  ASSERT_FALSE(request_id.empty());
+  ProgramResult labelled =
+      fsd_->Fsctl({"feedback", WriteFile("by_id.csv", "request_id,label\n" + request_id + ",1\n")});
+  EXPECT_EQ(labelled.exit_code, 0) << labelled.err;
 }
 
 TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
@@ -143,7 +152,7 @@ TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
   }
   ProgramResult bad = fsd_->Fsctl({"score", "fraud:1", "--entity", "account_id=A-1", "--field",
                                    "amount=1", "--at", "yesterday"});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);  // a usage error
   EXPECT_THAT(bad.err, HasSubstr("yesterday"));
 }
 
@@ -187,7 +196,7 @@ TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
   EXPECT_THAT(typo.err, HasSubstr("request fields amount"));
   ProgramResult explain = score({"fraud@Production", "--entity", "account_id=A-1", "--field",
                                  "amount=1", "--explain", "why"});
-  EXPECT_EQ(explain.exit_code, 1);
+  EXPECT_EQ(explain.exit_code, 2);  // a usage error
   EXPECT_THAT(explain.err, HasSubstr("'why'"));
 }
 
@@ -470,7 +479,7 @@ TEST_F(ServingCliTest, BatchScoringWritesTheScoresTableForActiveEntities) {
   EXPECT_THAT(no_field.err, HasSubstr("nothing was written"));
   ProgramResult both =
       fsd_->Fsctl({"batch-score", "fraud@Production", "--lookback", "3h", "--entities", entities});
-  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_EQ(both.exit_code, 2);  // a usage error
   ProgramResult all = fsd_->Fsctl({"--output=json", "scores", "list", "--limit", "0"});
   EXPECT_EQ(nlohmann::json::parse(all.out)["scores"].size(), 5u);
 }

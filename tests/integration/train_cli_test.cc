@@ -219,7 +219,7 @@ TEST_F(TrainCliTest, BadInputsAreRefusedNamingTheProblem) {
   EXPECT_THAT(value.err, HasSubstr("label 'maybe'"));
   ProgramResult folds = fsd_->Fsctl(
       {"train", "--service", "acct_svc", "--labels", labels_, "--model", "fraud", "--folds", "1"});
-  EXPECT_EQ(folds.exit_code, 1);
+  EXPECT_EQ(folds.exit_code, 2);  // a usage error
   EXPECT_THAT(folds.err, HasSubstr("--folds '1'"));
   // Nothing was registered by any of these.
   EXPECT_EQ(fsd_->Fsctl({"models", "show", "fraud"}).exit_code, 1);
@@ -367,7 +367,7 @@ TEST_F(TrainCliTest, BadFeedbackIsRefusedNamingTheProblem) {
   EXPECT_THAT(empty.err, HasSubstr("no labels"));
   ProgramResult within = fsd_->Fsctl(
       {"feedback", WriteFile("w.csv", "request_id,label\nr-1,1\n"), "--match-within", "soon"});
-  EXPECT_EQ(within.exit_code, 1);
+  EXPECT_EQ(within.exit_code, 2);  // a usage error
   EXPECT_THAT(within.err, HasSubstr("--match-within 'soon'"));
   ProgramResult unknown_model = fsd_->Fsctl({"performance", "nosuch@Production"});
   EXPECT_EQ(unknown_model.exit_code, 1);
@@ -383,7 +383,7 @@ TEST_F(TrainCliTest, BadFeedbackIsRefusedNamingTheProblem) {
   EXPECT_THAT(unlabelled.err, HasSubstr("no labelled requests"));
   ProgramResult mixed =
       fsd_->Fsctl({"train", "--from-feedback", "fraud:1", "--model", "fraud", "--labels", labels_});
-  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_EQ(mixed.exit_code, 2);  // a usage error
   EXPECT_THAT(mixed.err, HasSubstr("--labels does not apply"));
 }
 
