@@ -22,8 +22,9 @@ inline constexpr size_t kMaxQuotedBytes = 200;
 
 std::string QuotedValue(absl::string_view value);
 
-// The same without the quotes (for values a message already sets apart).
-std::string ShortenedValue(absl::string_view value);
+// The same without the quotes (for values a message already sets apart),
+// at most `max_bytes` of it.
+std::string ShortenedValue(absl::string_view value, size_t max_bytes = kMaxQuotedBytes);
 
 }  // namespace fstore
 

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/quoted_value.h"
 
 namespace fstore {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 constexpr size_t kShownValueBytes = 64;
 
 // A value as shown in a rejection: shortened, with its full size noted.
-std::string Shown(absl::string_view value) {
-  if (value.size() <= kShownValueBytes) return std::string(value);
-  size_t cut = kShownValueBytes;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat(value.substr(0, cut), "... (", value.size(), " bytes)");
-}
+std::string Shown(absl::string_view value) { return ShortenedValue(value, kShownValueBytes); }
 
 // Escapes bytes that are not valid UTF-8 as \xNN so the text can travel.
 std::string EscapeInvalidUtf8(absl::string_view value) {

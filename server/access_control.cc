@@ -128,15 +128,19 @@ absl::Status AccessControl::Deny(absl::Status status, absl::string_view method,
 absl::Status AccessControl::CheckCall(absl::string_view method, absl::string_view authorization,
                                       absl::string_view cert_subject) {
   const RpcRule* rule = FindRpcRule(method);
-  std::string name(cert_subject.empty() ? kAnonymous : cert_subject);
+  // Points into the token table held below, or the caller's arguments: no
+  // copy on this per-call path.
+  absl::string_view name = cert_subject.empty() ? kAnonymous : cert_subject;
   if (rule == nullptr) {
     return Deny(absl::UnimplementedError(absl::StrCat("fsd serves no method ", Shown(method))),
                 method, name, "permission_denied");
   }
   if (!rule->role.has_value()) return absl::OkStatus();  // public (health)
   const Role needed = *rule->role;
+  // Held to the end of the call: `name` may point into it.
+  std::shared_ptr<const TokenTable> table;
   if (tokens_enabled()) {
-    const std::shared_ptr<const TokenTable> table = tokens();
+    table = tokens();
     if (absl::StripAsciiWhitespace(authorization).empty()) {
       return Deny(absl::UnauthenticatedError(absl::StrCat(
                       Shown(method),
@@ -170,7 +174,7 @@ absl::Status AccessControl::CheckCall(absl::string_view method, absl::string_vie
   return absl::OkStatus();
 }
 
-bool AccessControl::TakeRate(const std::string& principal, Role role, double per_second) {
+bool AccessControl::TakeRate(absl::string_view principal, Role role, double per_second) {
   const absl::Time now = absl::Now();
   const double burst = std::max(1.0, per_second);
   absl::MutexLock lock(&rate_mu_);

@@ -75,7 +75,10 @@ class AccessControl {
 
   bool tokens_enabled() const { return !options_.tokens_path.empty(); }
   // True when calls must pass CheckCall (tokens or rate limits configured).
-  bool checks_calls() const { return tokens_enabled() || !options_.rate_limits.empty(); }
+  static bool ChecksCalls(const Options& options) {
+    return !options.tokens_path.empty() || !options.rate_limits.empty();
+  }
+  bool checks_calls() const { return ChecksCalls(options_); }
   // Re-reads the token file; on error the old table stays in force.
   absl::Status Reload();
 
@@ -131,7 +134,7 @@ class AccessControl {
   static const Principal* Authenticate(const TokenTable& table, absl::string_view authorization);
   absl::Status Deny(absl::Status status, absl::string_view method, absl::string_view principal,
                     absl::string_view reason);
-  bool TakeRate(const std::string& principal, Role role, double per_second)
+  bool TakeRate(absl::string_view principal, Role role, double per_second)
       ABSL_LOCKS_EXCLUDED(rate_mu_);
   void ReleaseStream(const std::string& principal) ABSL_LOCKS_EXCLUDED(streams_mu_);
 

@@ -70,8 +70,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const FsdOp
     // gRPC runs the auth hook (tokens, rate limits) on secure credentials
     // only; local ones are secure for loopback peers. Without checks, plain
     // insecure credentials cost ~15 us less per call (bench/README.md).
-    const bool checks = !options.access.tokens_path.empty() || !options.access.rate_limits.empty();
-    if (checks && IsLoopback(options.listen)) {
+    if (AccessControl::ChecksCalls(options.access) && IsLoopback(options.listen)) {
       return grpc::experimental::LocalServerCredentials(LOCAL_TCP);
     }
     return grpc::InsecureServerCredentials();
@@ -95,7 +94,7 @@ absl::Status CheckExposure(const FsdOptions& options) {
   const bool tls = !options.tls_cert.empty();
   const bool authenticated = !options.access.tokens_path.empty() || !options.tls_client_ca.empty();
   if (IsLoopback(options.listen)) return absl::OkStatus();
-  if (!tls && (!options.access.tokens_path.empty() || !options.access.rate_limits.empty())) {
+  if (!tls && AccessControl::ChecksCalls(options.access)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--listen ", options.listen,
         " without TLS: bearer tokens (--auth_tokens) and per-caller limits (--rate_limits) need "
