@@ -15,6 +15,7 @@ PACKAGES=(
   python3-grpcio python3-protobuf   # examples/python: a client in another language
   python3-numpy python3-pandas      # examples/fraud data generator; bench/ pandas baseline
   prometheus                        # tests/integration/metrics_test.cc scrapes fsd with it
+  openssl                           # certificates for the TLS tests and demo.sh --secure
 )
 # On a host running systemd, Debian's prometheus package also enables and
 # starts a system service listening on :9090. The tests never use that port
