@@ -57,6 +57,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/program_flags.h"
 #include "common/status_macros.h"
 #include "featurestore/feature_store.h"
 #include "gflags/gflags.h"
@@ -482,7 +483,10 @@ int Run() {
 }  // namespace fstore
 
 int main(int argc, char** argv) {
-  gflags::SetUsageMessage("point-in-time historical retrieval benchmark");
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  fstore::ParseProgramFlags({"historical_bench",
+                             "historical_bench: the point-in-time historical retrieval benchmark "
+                             "(bench/README.md).",
+                             "bench/historical_bench.cc"},
+                            &argc, &argv);
   return fstore::Run();
 }

@@ -39,6 +39,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/fraud_workload.h"
 #include "client/fstore_client.h"
+#include "common/program_flags.h"
 #include "common/time_util.h"
 #include "gflags/gflags.h"
 #include "grpcpp/client_context.h"
@@ -466,7 +467,11 @@ int Score(FstoreClient& client) {
 }  // namespace fstore
 
 int main(int argc, char** argv) {
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  fstore::ParseProgramFlags({"fstore_load",
+                             "fstore_load: drives a running fsd over gRPC with ingest, lookup or "
+                             "score load\nand prints throughput and latency (bench/README.md).",
+                             "bench/load_generator.cc"},
+                            &argc, &argv);
   fstore::FstoreClient::Options options;
   options.server = FLAGS_server;
   options.timeout = absl::Seconds(600);

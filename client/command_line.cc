@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/quoted_value.h"
 
 namespace fstore::cli {
 namespace {
@@ -41,8 +42,8 @@ absl::StatusOr<std::optional<int64_t>> IntFlag(const ParsedArgs& args, absl::str
   if (!text) return std::nullopt;
   int64_t n = 0;
   if (!absl::SimpleAtoi(*text, &n) || n < min || n > max) {
-    return UsageError(
-        absl::StrCat("--", name, " '", *text, "' must be a whole number from ", min, " to ", max));
+    return UsageError(absl::StrCat("--", name, " ", QuotedValue(*text),
+                                   " must be a whole number from ", min, " to ", max));
   }
   return n;
 }
@@ -73,40 +74,10 @@ std::vector<std::string> ParsedArgs::GetAll(absl::string_view name) const {
   return values;
 }
 
-std::string NearestName(absl::string_view word, const std::vector<std::string>& candidates) {
-  // Optimal string alignment distance.
-  auto distance = [](absl::string_view a, absl::string_view b) {
-    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-      }
-    }
-    return d[a.size()][b.size()];
-  };
-  std::string best;
-  size_t best_distance = 3;  // at most 2 edits
-  for (const std::string& c : candidates) {
-    if (c == word) continue;
-    const size_t dist = distance(word, c);
-    if (dist < best_distance && 2 * dist < word.size()) {
-      best = c;
-      best_distance = dist;
-    }
-  }
-  return best;
-}
-
 std::string UnknownFlagMessage(absl::string_view name, const std::vector<FlagSpec>& known) {
   std::vector<std::string> names;
   for (const FlagSpec& f : known) names.push_back(f.name);
-  std::string message = absl::StrCat("unknown flag --", name);
+  std::string message = absl::StrCat("unknown flag --", ShortenedValue(name));
   if (std::string near = NearestName(name, names); !near.empty()) {
     absl::StrAppend(&message, "; did you mean --", near, "?");
   }
@@ -142,8 +113,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& argv,
     std::string value;
     if (spec->value_name.empty()) {
       if (eq != std::string::npos) {
-        return UsageError(
-            absl::StrCat("flag --", name, " takes no value (got '", arg.substr(eq + 1), "')"));
+        return UsageError(absl::StrCat("flag --", name, " takes no value (got ",
+                                       QuotedValue(arg.substr(eq + 1)), ")"));
       }
       value = "true";
     } else if (eq != std::string::npos) {
@@ -169,8 +140,8 @@ absl::StatusOr<std::optional<DurationUs>> PositiveDurationFlag(const ParsedArgs&
   if (!text) return std::nullopt;
   absl::StatusOr<DurationUs> d = ParseDuration(*text);
   if (!d.ok() || *d <= 0) {
-    return UsageError(
-        absl::StrCat("--", name, " '", *text, "' must be a positive duration such as ", example));
+    return UsageError(absl::StrCat("--", name, " ", QuotedValue(*text),
+                                   " must be a positive duration such as ", example));
   }
   return *d;
 }
@@ -209,8 +180,8 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValue(absl::string_v
                                                                   absl::string_view flag) {
   const size_t eq = text.find('=');
   if (eq == absl::string_view::npos || eq == 0) {
-    return UsageError(absl::StrCat("--", flag, " '", text, "' is not KEY=VALUE (e.g. --", flag,
-                                   " account_id=A-1)"));
+    return UsageError(absl::StrCat("--", flag, " ", QuotedValue(text), " is not KEY=VALUE (e.g. --",
+                                   flag, " account_id=A-1)"));
   }
   return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
 }

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/nearest_name.h"  // NearestName, for the commands' usage errors
 #include "common/time_util.h"
 
 namespace fstore::cli {
@@ -39,11 +40,6 @@ struct ParsedArgs {
   std::optional<std::string> Get(absl::string_view name) const;
   std::vector<std::string> GetAll(absl::string_view name) const;
 };
-
-// The candidate nearest to `word` by edit distance (insertions, deletions,
-// substitutions, transpositions), when it is near enough to be a typo: at
-// most 2 edits and fewer than half of `word`'s length; empty otherwise.
-std::string NearestName(absl::string_view word, const std::vector<std::string>& candidates);
 
 // Splits argv (without the program name) into words and flags. `known` lists
 // every flag that may appear (global and the command's); an unknown flag,

@@ -20,6 +20,8 @@
 #include "client/registry_commands.h"
 #include "client/serving_commands.h"
 #include "client/train_command.h"
+#include "common/build_info.h"
+#include "common/quoted_value.h"
 #include "common/time_util.h"
 
 namespace fstore::cli {
@@ -77,6 +79,35 @@ absl::Status Health(Invocation& inv) {
   return absl::OkStatus();
 }
 
+// "fsctl version": this fsctl's version and commit, then the server's
+// (unless --client); a server that cannot be reached fails the command
+// after the client's line is printed.
+absl::Status Version(Invocation& inv) {
+  Json j;
+  j["client"] = {{"version", std::string(BuildVersion())}, {"commit", std::string(BuildCommit())}};
+  if (inv.format == OutputFormat::kTable) inv.out << VersionLine("fsctl") << "\n";
+  absl::Status status = absl::OkStatus();
+  if (!inv.args.Has("client")) {
+    absl::StatusOr<v1::ServerInfo> info = inv.client().Call(
+        &v1::Monitoring::Stub::GetServerInfo, v1::GetServerInfoRequest(), "GetServerInfo");
+    if (info.ok()) {
+      j["server"] = {{"address", inv.client_options.server},
+                     {"version", info->version()},
+                     {"commit", info->commit()},
+                     {"started_at", FormatIsoTime(info->started_at_us())}};
+      if (inv.format == OutputFormat::kTable) {
+        inv.out << "fsd " << info->version() << " (commit " << info->commit() << ") at "
+                << inv.client_options.server << ", started " << FormatIsoTime(info->started_at_us())
+                << "\n";
+      }
+    } else {
+      status = info.status();
+    }
+  }
+  if (inv.format == OutputFormat::kJson) inv.out << JsonText(j) << "\n";
+  return status;
+}
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {{"health"},
@@ -89,6 +120,18 @@ const std::vector<Command>& Commands() {
        0,
        1,
        Health},
+      {{"version"},
+       "",
+       "Print the version and git commit of fsctl and of the server.",
+       "Prints fsctl's version and the commit it was built from, then asks the\n"
+       "server for its own (Monitoring.GetServerInfo, role reader). Exits 1 when\n"
+       "the server cannot be reached (after printing fsctl's line); with\n"
+       "--client, only fsctl's. 'fsctl --version' is 'fsctl version --client'.\n\n"
+       "  fsctl version\n  fsctl version --client\n  fsctl --output=json version",
+       {{"client", "", "Only fsctl's own version; do not call the server."}},
+       0,
+       0,
+       Version},
       {{"apply"},
        "FILE",
        "Apply entities, sources, views and services from a YAML/JSON file.",
@@ -561,6 +604,10 @@ int PrintUsageError(std::ostream& err, absl::string_view message, absl::string_v
 }  // namespace
 
 int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "--version" || args[0] == "-version")) {
+    out << VersionLine("fsctl") << "\n";
+    return kExitOk;
+  }
   // First pass: every flag any command knows, so that words can be found
   // before the command is known; the second pass checks the command's flags.
   std::vector<FlagSpec> all_flags = GlobalFlags();
@@ -605,9 +652,9 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
       std::vector<std::string> subcommands;
       for (const Command* c : group) subcommands.push_back(c->path[1]);
       const std::string& word = loose->words[1];
-      std::string message =
-          absl::StrCat("unknown command '", loose->words[0], " ", word, "': '", word,
-                       "' is not one of ", absl::StrJoin(subcommands, ", "));
+      std::string message = absl::StrCat("unknown command '", loose->words[0], " ",
+                                         ShortenedValue(word), "': ", QuotedValue(word),
+                                         " is not one of ", absl::StrJoin(subcommands, ", "));
       if (std::string near = NearestName(word, subcommands); !near.empty()) {
         absl::StrAppend(&message, "; did you mean '", loose->words[0], " ", near, "'?");
       }
@@ -624,7 +671,7 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     std::vector<std::string> first_words;
     for (const Command& c : Commands()) first_words.push_back(c.path[0]);
-    std::string message = absl::StrCat("unknown command '", loose->words[0], "'");
+    std::string message = absl::StrCat("unknown command ", QuotedValue(loose->words[0]));
     if (std::string near = NearestName(loose->words[0], first_words); !near.empty()) {
       absl::StrAppend(&message, "; did you mean '", near, "'?");
     }

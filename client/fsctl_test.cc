@@ -168,5 +168,22 @@ TEST(FsctlTest, MistypedCommandsAndFlagsGetASuggestion) {
   EXPECT_THAT(r.err, Not(HasSubstr("did you mean")));
 }
 
+// A megabyte typed by mistake (or pasted) is not echoed back whole.
+TEST(FsctlTest, UsageErrorsQuoteAtMostAFewHundredBytes) {
+  const std::string huge(1 << 20, 'x');
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {huge},
+           {"models", huge},
+           {"--" + huge, "health"},
+           {"features", "get", "acct", "--entity", huge},
+           {"features", "get", "acct", "--entity=a=1", "--at", huge},
+           {"definitions", "history", "--limit", huge}}) {
+    FsctlRun r = Fsctl(args);
+    EXPECT_EQ(r.code, kExitUsage) << r.err.substr(0, 300);
+    EXPECT_LT(r.err.size(), 2000u) << r.err.substr(0, 300);
+    EXPECT_THAT(r.err, HasSubstr("(1048576 bytes)"));
+  }
+}
+
 }  // namespace
 }  // namespace fstore::cli

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 
 namespace fstore {
 namespace {
@@ -56,8 +57,9 @@ bool ReadDigits(absl::string_view text, size_t* pos, int n, int* out) {
 }
 
 absl::Status BadTime(absl::string_view text) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cannot parse time '", text, "': expected ISO-8601 UTC such as 2026-01-05T10:00:00Z"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot parse time ", QuotedValue(text),
+                   ": expected ISO-8601 UTC such as 2026-01-05T10:00:00Z"));
 }
 
 }  // namespace
@@ -139,7 +141,7 @@ absl::StatusOr<TimestampUs> ParseTimeArg(absl::string_view text, TimestampUs now
     auto d = ParseDuration(offset.substr(1));
     if (!d.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("cannot parse time '", text, "': ", d.status().message()));
+          absl::StrCat("cannot parse time ", QuotedValue(text), ": ", d.status().message()));
     }
     return offset[0] == '-' ? now - *d : now + *d;
   }
@@ -215,8 +217,8 @@ absl::StatusOr<DurationUs> ParseDuration(absl::string_view text) {
     scale = 7 * 86400 * kMicrosPerSecond;
   if (pos == 0 || scale == 0 || n > std::numeric_limits<int64_t>::max() / scale) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot parse duration '", text,
-                     "': expected a whole number and a unit (us, ms, s, m, h, d, w), e.g. 10m"));
+        absl::StrCat("cannot parse duration ", QuotedValue(text),
+                     ": expected a whole number and a unit (us, ms, s, m, h, d, w), e.g. 10m"));
   }
   return n * scale;
 }

@@ -37,6 +37,10 @@ absl::StatusOr<ApplyResult> FeatureStore::Apply(absl::string_view text, absl::st
   return impl_->Apply(text, format, dry_run, actor);
 }
 
+void FeatureStore::SetFeatureChangeGuard(FeatureChangeGuard guard) {
+  impl_->SetFeatureChangeGuard(std::move(guard));
+}
+
 absl::StatusOr<std::vector<ApplyRecord>> FeatureStore::DefinitionsHistory(int limit) const {
   return impl_->DefinitionsHistory(limit);
 }

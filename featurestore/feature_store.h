@@ -43,6 +43,7 @@
 #include "common/time_util.h"
 #include "featurestore/catalog.h"
 #include "featurestore/definitions.h"
+#include "featurestore/feature_changes.h"
 #include "featurestore/point_in_time_join.h"
 #include "featurestore/row_validator.h"
 #include "featurestore/source_quality.h"
@@ -164,6 +165,11 @@ class FeatureStore {
   // `actor`, the caller's principal, and Options::clock's time.
   absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run,
                                     absl::string_view actor = "");
+  // Installs the guard Apply asks (dry runs too) before storing an apply
+  // that changes existing features (featurestore/feature_changes.h); fsd's
+  // refuses changes to features that Staging or Production model versions
+  // use. Null: no guard.
+  void SetFeatureChangeGuard(FeatureChangeGuard guard);
   Definitions GetDefinitions() const;
   // The recorded applies, oldest first; the last `limit` (0: all).
   absl::StatusOr<std::vector<ApplyRecord>> DefinitionsHistory(int limit) const;

@@ -109,6 +109,11 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
   const Definitions& stored = current->definitions;
   Definitions merged = MergeDefinitions(stored, incoming);
   FSTORE_RETURN_IF_ERROR(ValidateDefinitions(merged));
+  if (feature_change_guard_) {
+    if (std::vector<FeatureChange> changed = ChangedFeatures(stored, merged); !changed.empty()) {
+      FSTORE_RETURN_IF_ERROR(feature_change_guard_(changed));
+    }
+  }
 
   auto has_events = [&](const std::string& source) {
     auto it = source_events_.find(source);

@@ -33,6 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "featurestore/entity_timeline.h"
+#include "featurestore/feature_changes.h"
 #include "featurestore/feature_store.h"
 #include "storage/database.h"
 
@@ -61,6 +62,10 @@ class FeatureStore::Impl {
   absl::StatusOr<ApplyResult> Apply(absl::string_view text, absl::string_view format, bool dry_run,
                                     absl::string_view actor);
   absl::StatusOr<std::vector<ApplyRecord>> DefinitionsHistory(int limit) const;
+  void SetFeatureChangeGuard(FeatureChangeGuard guard) {
+    absl::MutexLock lock(&write_mu_);
+    feature_change_guard_ = std::move(guard);
+  }
   absl::StatusOr<uint64_t> NextApplyNumber() const;
   Definitions GetDefinitions() const {
     absl::ReaderMutexLock lock(&mu_);
@@ -163,6 +168,7 @@ class FeatureStore::Impl {
   absl::flat_hash_map<std::string, int64_t> source_events_ ABSL_GUARDED_BY(write_mu_);
   absl::flat_hash_map<std::string, int64_t> dead_letters_ ABSL_GUARDED_BY(write_mu_);
   uint64_t next_dead_letter_ ABSL_GUARDED_BY(write_mu_) = 0;
+  FeatureChangeGuard feature_change_guard_ ABSL_GUARDED_BY(write_mu_);
   // Per source, the quality record of the minute it last ingested in, as
   // stored.
   struct QualityMinute {

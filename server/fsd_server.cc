@@ -15,12 +15,14 @@
 #include "metrics/metrics_text_format.h"
 #include "server/feature_store_service.h"
 #include "server/http_server.h"
+#include "server/malformed_request.h"
 #include "server/metrics.h"
 #include "server/monitoring_service.h"
 #include "server/periodic_task.h"
 #include "server/registry_service.h"
 #include "server/rpc_roles.h"
 #include "server/serving_service.h"
+#include "serving/features_in_use.h"
 #include "spdlog/spdlog.h"
 
 namespace fstore {
@@ -148,6 +150,7 @@ absl::Status FsdServer::Start() {
   store_options.max_future_skew = options_.max_future_skew;
   FSTORE_ASSIGN_OR_RETURN(feature_store_, FeatureStore::Open(database_.get(), store_options));
   FSTORE_ASSIGN_OR_RETURN(registry_, ModelRegistry::Open(database_.get()));
+  feature_store_->SetFeatureChangeGuard(FeaturesInUseGuard(registry_.get()));
   ServingCore::Options serving_options;
   serving_options.log.retention = options_.serving_log_retention;
   serving_ =
@@ -192,17 +195,17 @@ absl::Status FsdServer::Start() {
   builder.RegisterService(&services_->registry);
   builder.RegisterService(&services_->serving);
   builder.RegisterService(&services_->monitoring);
-  if (metrics_ != nullptr) {
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-    creators.push_back(metrics_->rpc().NewInterceptorFactory());
-    builder.experimental().SetInterceptorCreators(std::move(creators));
-  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(NewMalformedRequestInterceptorFactory());  // first: metrics count its code
+  if (metrics_ != nullptr) creators.push_back(metrics_->rpc().NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
 
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || bound_port_ == 0) {
     server_.reset();
     services_.reset();
     serving_.reset();
+    feature_store_->SetFeatureChangeGuard(nullptr);
     registry_.reset();
     feature_store_.reset();
     database_.reset();
@@ -278,6 +281,7 @@ void FsdServer::Shutdown() {
   access_.reset();
   metrics_.reset();
   serving_.reset();  // the serving log writes what is still queued
+  feature_store_->SetFeatureChangeGuard(nullptr);
   registry_.reset();
   feature_store_.reset();
   database_.reset();  // flushes and closes the store

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/program_flags.h"
 #include "common/time_util.h"
 #include "gflags/gflags.h"
 #include "server/fsd_server.h"
@@ -129,23 +130,24 @@ bool WritePortFile(const std::string& path, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  gflags::SetUsageMessage(
-      "fsd: the fstore server (feature store, model registry, serving).\n\n"
-      "  fsd --data_dir=/var/lib/fstore --port=50051\n\n"
-      "Serves the gRPC services fstore.v1.FeatureStore, fstore.v1.Registry,\n"
-      "fstore.v1.Serving and fstore.v1.Monitoring, plus grpc.health.v1.Health\n"
-      "and server reflection.\n"
-      "With --metrics_port, also serves Prometheus metrics over HTTP at /metrics.\n"
-      "Stops cleanly on SIGINT or SIGTERM: in-flight calls finish, the store\n"
-      "is flushed and closed; SIGHUP re-reads --auth_tokens.\n\n"
-      "Security (README, Security): without TLS fsd serves loopback peers only.\n"
-      "  fsd --tls_cert=server.pem --tls_key=server.key --auth_tokens=tokens \\\n"
-      "      --listen=0.0.0.0\n"
-      "serves TLS and requires a bearer token with the call's role.\n\n"
-      "Exit status: 0 after a clean stop, 1 when the server cannot start (the\n"
-      "message says why), 2 for a bad flag.");
-  gflags::SetVersionString("0.1.0");
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  fstore::ParseProgramFlags(
+      {"fsd",
+       "fsd: the fstore server (feature store, model registry, serving).\n\n"
+       "  fsd --data_dir=/var/lib/fstore --port=50051\n\n"
+       "Serves the gRPC services fstore.v1.FeatureStore, fstore.v1.Registry,\n"
+       "fstore.v1.Serving and fstore.v1.Monitoring, plus grpc.health.v1.Health\n"
+       "and server reflection.\n"
+       "With --metrics_port, also serves Prometheus metrics over HTTP at /metrics.\n"
+       "Stops cleanly on SIGINT or SIGTERM: in-flight calls finish, the store\n"
+       "is flushed and closed; SIGHUP re-reads --auth_tokens.\n\n"
+       "Security (README, Security): without TLS fsd serves loopback peers only.\n"
+       "  fsd --tls_cert=server.pem --tls_key=server.key --auth_tokens=tokens \\\n"
+       "      --listen=0.0.0.0\n"
+       "serves TLS and requires a bearer token with the call's role.\n\n"
+       "Exit status: 0 after a clean stop, 1 when the server cannot start (the\n"
+       "message says why), 2 for a bad flag.",
+       "server/main.cc"},
+      &argc, &argv);
   // Debian's abseil is built without NDEBUG: every absl::Mutex acquisition
   // (gRPC's included) would also update a global deadlock-detection graph,
   // about 3% of fsd's CPU under Score load (bench/README.md, Serving).

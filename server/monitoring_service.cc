@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/build_info.h"
 #include "server/grpc_status.h"
 #include "server/serving_convert.h"
 
@@ -74,6 +75,14 @@ grpc::Status MonitoringService::GetLiveMetrics(grpc::ServerContext*,
     metrics_->PublishLive(live->metrics);
   }
   ToProto(live->metrics, response->mutable_metrics());
+  return grpc::Status::OK;
+}
+
+grpc::Status MonitoringService::GetServerInfo(grpc::ServerContext*, const v1::GetServerInfoRequest*,
+                                              v1::ServerInfo* response) {
+  response->set_version(std::string(BuildVersion()));
+  response->set_commit(std::string(BuildCommit()));
+  response->set_started_at_us(started_at_us_);
   return grpc::Status::OK;
 }
 

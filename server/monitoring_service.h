@@ -18,6 +18,8 @@
 #define FSTORE_SERVER_MONITORING_SERVICE_H_
 
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "fstore/v1/monitoring.grpc.pb.h"
 #include "server/access_control.h"
 #include "server/metrics.h"
@@ -42,6 +44,8 @@ class MonitoringService final : public v1::Monitoring::Service {
   grpc::Status ExportLabelled(grpc::ServerContext* context,
                               const v1::ExportLabelledRequest* request,
                               grpc::ServerWriter<v1::ExportLabelledResponse>* writer) override;
+  grpc::Status GetServerInfo(grpc::ServerContext* context, const v1::GetServerInfoRequest* request,
+                             v1::ServerInfo* response) override;
 
   // See the file comment. A no-op with metrics off. The first error is
   // returned after every version was tried.
@@ -53,6 +57,7 @@ class MonitoringService final : public v1::Monitoring::Service {
   ServingCore* const core_;
   AccessControl* const access_;
   FsdMetrics* const metrics_;
+  const int64_t started_at_us_ = absl::ToUnixMicros(absl::Now());
 };
 
 }  // namespace fstore

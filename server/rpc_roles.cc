@@ -52,6 +52,7 @@ constexpr RpcRule kRules[] = {
     {"/fstore.v1.Monitoring/Feedback", kIngester},
     {"/fstore.v1.Monitoring/GetLiveMetrics", kReader},
     {"/fstore.v1.Monitoring/ExportLabelled", kReader},
+    {"/fstore.v1.Monitoring/GetServerInfo", kReader},
     // Standard services: health is public (load balancers and probes carry
     // no token); reflection describes every API, so it needs a reader.
     {"/grpc.health.v1.Health/Check", std::nullopt},
