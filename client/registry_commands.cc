@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
+#include "registry/model_registry.h"
 #include "storage/sha256.h"
 
 namespace fstore::cli {
@@ -129,6 +130,17 @@ std::string MetricText(const v1::ModelVersion& v, const std::string& metric) {
   return absl::StrCat(std::round(it->second * 10000) / 10000);
 }
 
+}  // namespace
+
+std::string ModelGateText(const v1::Model& model) {
+  return GateText(
+      std::map<std::string, double>(model.production_gate().begin(), model.production_gate().end()),
+      std::map<std::string, double>(model.production_gate_max().begin(),
+                                    model.production_gate_max().end()));
+}
+
+namespace {
+
 std::string VersionLine(const v1::ModelVersion& v) {
   return absl::StrCat(v.model(), " version ", v.version(), " (", StageText(v.stage()), ")");
 }
@@ -163,18 +175,6 @@ absl::Status ParseGateFlags(const std::vector<std::string>& flags,
     (bound->at_most ? *max : *min)[bound->metric] = bound->value;
   }
   return absl::OkStatus();
-}
-
-std::string GateText(const std::map<std::string, double>& min,
-                     const std::map<std::string, double>& max) {
-  std::map<std::string, std::vector<std::string>> bounds;  // by metric
-  for (const auto& [metric, value] : min)
-    bounds[metric].push_back(absl::StrCat(metric, ">=", value));
-  for (const auto& [metric, value] : max)
-    bounds[metric].push_back(absl::StrCat(metric, "<=", value));
-  std::vector<std::string> parts;
-  for (const auto& [metric, texts] : bounds) parts.insert(parts.end(), texts.begin(), texts.end());
-  return absl::StrJoin(parts, ", ");
 }
 
 absl::StatusOr<std::map<std::string, double>> ParseMetricsJson(absl::string_view text) {
@@ -288,13 +288,7 @@ absl::Status ModelsUpdateCommand(Invocation& inv) {
     inv.out << JsonText(ModelJson(*model)) << "\n";
     return absl::OkStatus();
   }
-  const std::string gate =
-      GateText(std::map<std::string, double>(model->production_gate().begin(),
-                                             model->production_gate().end()),
-               std::map<std::string, double>(model->production_gate_max().begin(),
-                                             model->production_gate_max().end()));
-  inv.out << "updated model " << model->name() << " (gate: " << (gate.empty() ? "none" : gate)
-          << ")\n";
+  inv.out << "updated model " << model->name() << " (gate: " << ModelGateText(*model) << ")\n";
   return absl::OkStatus();
 }
 
@@ -367,11 +361,9 @@ absl::Status ModelsShowCommand(Invocation& inv) {
   const v1::Model& m = listed->model();
   inv.out << "model:       " << m.name() << "\n";
   if (!m.description().empty()) inv.out << "description: " << m.description() << "\n";
-  const std::string gate = GateText(
-      std::map<std::string, double>(m.production_gate().begin(), m.production_gate().end()),
-      std::map<std::string, double>(m.production_gate_max().begin(),
-                                    m.production_gate_max().end()));
-  if (!gate.empty()) inv.out << "gate:        " << gate << "\n";
+  if (!m.production_gate().empty() || !m.production_gate_max().empty()) {
+    inv.out << "gate:        " << ModelGateText(m) << "\n";
+  }
   inv.out << "versions:    " << listed->versions_size() << " live, latest " << m.latest_version()
           << "\n\n";
   if (only && !versions.empty()) {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client/invocation.h"
+#include "fstore/v1/registry.pb.h"
 
 namespace fstore::cli {
 
@@ -41,13 +42,13 @@ struct MetricBound {
 // "auc>=0.9" -> {"auc", 0.9, false}; "logloss<=0.3" -> {"logloss", 0.3,
 // true}. InvalidArgument naming the text otherwise.
 absl::StatusOr<MetricBound> ParseMetricBound(absl::string_view text);
+// A model's gate as fsctl prints it: "auc>=0.9, logloss<=0.3", or "none"
+// (registry/model_registry.h's GateText).
+std::string ModelGateText(const v1::Model& model);
 // The --gate flags (each METRIC>=VALUE or METRIC<=VALUE) as a gate's two
 // bound maps; a usage error naming the flag's bad value.
 absl::Status ParseGateFlags(const std::vector<std::string>& flags,
                             std::map<std::string, double>* min, std::map<std::string, double>* max);
-// The text of a gate as fsctl prints it: "auc>=0.9, logloss<=0.3".
-std::string GateText(const std::map<std::string, double>& min,
-                     const std::map<std::string, double>& max);
 // A metrics file: one flat JSON object of finite numbers, e.g.
 // {"auc": 0.93, "pr_auc": 0.41}. InvalidArgument naming the key or the
 // parse error otherwise.

@@ -50,7 +50,11 @@ TEST(GateFlagsTest, SplitBoundsByDirectionAndPrintByMetric) {
   ASSERT_TRUE(ParseGateFlags({"auc>=0.9", "logloss<=0.3", "auc<=0.99"}, &min, &max).ok());
   EXPECT_EQ(min, (std::map<std::string, double>{{"auc", 0.9}}));
   EXPECT_EQ(max, (std::map<std::string, double>{{"auc", 0.99}, {"logloss", 0.3}}));
-  EXPECT_EQ(GateText(min, max), "auc>=0.9, auc<=0.99, logloss<=0.3");
+  v1::Model model;
+  model.mutable_production_gate()->insert(min.begin(), min.end());
+  model.mutable_production_gate_max()->insert(max.begin(), max.end());
+  EXPECT_EQ(ModelGateText(model), "auc>=0.9, auc<=0.99, logloss<=0.3");
+  EXPECT_EQ(ModelGateText(v1::Model()), "none");
   absl::Status bad = ParseGateFlags({"auc=0.9"}, &min, &max);
   EXPECT_TRUE(IsUsageError(bad));
   EXPECT_NE(bad.message().find("--gate 'auc=0.9'"), absl::string_view::npos) << bad;

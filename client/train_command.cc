@@ -356,6 +356,14 @@ struct GatePlan {
   std::map<std::string, double> max;
 };
 
+// The plan's bounds as --gate values.
+std::vector<std::string> GateFlags(const GatePlan& plan) {
+  std::vector<std::string> flags;
+  for (const auto& [metric, value] : plan.min) flags.push_back(absl::StrCat(metric, ">=", value));
+  for (const auto& [metric, value] : plan.max) flags.push_back(absl::StrCat(metric, "<=", value));
+  return flags;
+}
+
 // The existing model's gate must be the one asked for: --gate sets the gate
 // of a model train creates, and never changes an existing model's gate
 // behind its owners' backs (fsctl models update does, audited).
@@ -365,12 +373,11 @@ absl::Status CheckExistingGate(const v1::Model& model, const GatePlan& plan) {
   const std::map<std::string, double> max(model.production_gate_max().begin(),
                                           model.production_gate_max().end());
   if (min == plan.min && max == plan.max) return absl::OkStatus();
-  const std::string current = GateText(min, max);
   return absl::FailedPreconditionError(absl::StrCat(
-      "model ", model.name(), " already exists with gate ", current.empty() ? "none" : current,
+      "model ", model.name(), " already exists with gate ", ModelGateText(model),
       "; --gate sets the gate only of a model that train creates: change it with fsctl models "
       "update ",
-      model.name(), " --gate ", GateText(plan.min, plan.max)));
+      model.name(), " --gate ", absl::StrJoin(GateFlags(plan), " --gate ")));
 }
 
 // Reads --gate and, when given, what the model's current state asks for.
