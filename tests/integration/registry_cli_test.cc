@@ -205,7 +205,8 @@ TEST_F(RegistryCliTest, ModelsUpdateChangesTheGateAuditedAndAtMostBoundsAreCheck
   ProgramResult history = fsd_->Fsctl({"--output=json", "models", "history", "fraud"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
   bool audited = false;
-  for (const nlohmann::json& t : nlohmann::json::parse(history.out)["transitions"]) {
+  const nlohmann::json transitions = nlohmann::json::parse(history.out)["transitions"];
+  for (const nlohmann::json& t : transitions) {
     if (t["kind"] != "model_updated") continue;
     audited = true;
     EXPECT_EQ(t["actor"], "anonymous");
