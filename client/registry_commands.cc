@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
+#include "registry/model_registry.h"
 #include "storage/sha256.h"
 
 namespace fstore::cli {
@@ -70,6 +71,7 @@ Json ModelJson(const v1::Model& m) {
   }
   j["latest_version"] = m.latest_version();
   j["production_gate"] = DoubleMapJson(m.production_gate());
+  j["production_gate_max"] = DoubleMapJson(m.production_gate_max());
   j["created_at"] = FormatIsoTime(m.created_at_us());
   j["updated_at"] = FormatIsoTime(m.updated_at_us());
   return j;
@@ -128,21 +130,51 @@ std::string MetricText(const v1::ModelVersion& v, const std::string& metric) {
   return absl::StrCat(std::round(it->second * 10000) / 10000);
 }
 
+}  // namespace
+
+std::string ModelGateText(const v1::Model& model) {
+  return GateText(
+      std::map<std::string, double>(model.production_gate().begin(), model.production_gate().end()),
+      std::map<std::string, double>(model.production_gate_max().begin(),
+                                    model.production_gate_max().end()));
+}
+
+namespace {
+
 std::string VersionLine(const v1::ModelVersion& v) {
   return absl::StrCat(v.model(), " version ", v.version(), " (", StageText(v.stage()), ")");
 }
 
 }  // namespace
 
-absl::StatusOr<std::pair<std::string, double>> ParseMetricBound(absl::string_view text) {
-  const size_t at = text.find(">=");
-  double bound = 0;
-  if (at == absl::string_view::npos || at == 0 || !absl::SimpleAtod(text.substr(at + 2), &bound) ||
-      !std::isfinite(bound)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not METRIC>=VALUE (for example auc>=0.9)"));
+absl::StatusOr<MetricBound> ParseMetricBound(absl::string_view text) {
+  MetricBound bound;
+  size_t at = text.find(">=");
+  if (at == absl::string_view::npos) {
+    at = text.find("<=");
+    bound.at_most = true;
   }
-  return std::make_pair(std::string(absl::StripAsciiWhitespace(text.substr(0, at))), bound);
+  if (at == absl::string_view::npos || at == 0 ||
+      !absl::SimpleAtod(text.substr(at + 2), &bound.value) || !std::isfinite(bound.value)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is not METRIC>=VALUE or METRIC<=VALUE (for example auc>=0.9, logloss<=0.3)"));
+  }
+  bound.metric = std::string(absl::StripAsciiWhitespace(text.substr(0, at)));
+  if (bound.metric.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' names no metric"));
+  }
+  return bound;
+}
+
+absl::Status ParseGateFlags(const std::vector<std::string>& flags,
+                            std::map<std::string, double>* min,
+                            std::map<std::string, double>* max) {
+  for (const std::string& flag : flags) {
+    absl::StatusOr<MetricBound> bound = ParseMetricBound(flag);
+    if (!bound.ok()) return UsageError(absl::StrCat("--gate ", bound.status().message()));
+    (bound->at_most ? *max : *min)[bound->metric] = bound->value;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::map<std::string, double>> ParseMetricsJson(absl::string_view text) {
@@ -213,11 +245,11 @@ absl::Status ModelsCreateCommand(Invocation& inv) {
     FSTORE_ASSIGN_OR_RETURN(auto kv, ParseKeyValue(tag, "tag"));
     (*request.mutable_tags())[kv.first] = kv.second;
   }
-  for (const std::string& gate : inv.args.GetAll("gate")) {
-    absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(gate);
-    if (!bound.ok()) return UsageError(absl::StrCat("--gate ", bound.status().message()));
-    (*request.mutable_production_gate())[bound->first] = bound->second;
-  }
+  std::map<std::string, double> min;
+  std::map<std::string, double> max;
+  FSTORE_RETURN_IF_ERROR(ParseGateFlags(inv.args.GetAll("gate"), &min, &max));
+  request.mutable_production_gate()->insert(min.begin(), min.end());
+  request.mutable_production_gate_max()->insert(max.begin(), max.end());
   absl::StatusOr<v1::Model> model =
       inv.client().Call(&v1::Registry::Stub::CreateModel, request, "CreateModel");
   if (!model.ok()) return model.status();
@@ -226,6 +258,37 @@ absl::Status ModelsCreateCommand(Invocation& inv) {
   } else {
     inv.out << "created model " << model->name() << "\n";
   }
+  return absl::OkStatus();
+}
+
+absl::Status ModelsUpdateCommand(Invocation& inv) {
+  const std::vector<std::string> gates = inv.args.GetAll("gate");
+  const std::optional<std::string> description = inv.args.Get("description");
+  if (gates.empty() && !description) {
+    return UsageError("give --gate or --description (or both): what to change");
+  }
+  v1::UpdateModelRequest request;
+  request.set_name(inv.operands[0]);
+  if (description) request.set_description(*description);
+  if (!gates.empty()) {
+    request.set_set_gate(true);
+    const bool none = gates.size() == 1 && absl::AsciiStrToLower(gates[0]) == "none";
+    if (!none) {
+      std::map<std::string, double> min;
+      std::map<std::string, double> max;
+      FSTORE_RETURN_IF_ERROR(ParseGateFlags(gates, &min, &max));
+      request.mutable_production_gate()->insert(min.begin(), min.end());
+      request.mutable_production_gate_max()->insert(max.begin(), max.end());
+    }
+  }
+  absl::StatusOr<v1::Model> model =
+      inv.client().Call(&v1::Registry::Stub::UpdateModel, request, "UpdateModel");
+  if (!model.ok()) return model.status();
+  if (inv.json()) {
+    inv.out << JsonText(ModelJson(*model)) << "\n";
+    return absl::OkStatus();
+  }
+  inv.out << "updated model " << model->name() << " (gate: " << ModelGateText(*model) << ")\n";
   return absl::OkStatus();
 }
 
@@ -298,13 +361,8 @@ absl::Status ModelsShowCommand(Invocation& inv) {
   const v1::Model& m = listed->model();
   inv.out << "model:       " << m.name() << "\n";
   if (!m.description().empty()) inv.out << "description: " << m.description() << "\n";
-  if (!m.production_gate().empty()) {
-    std::vector<std::string> bounds;
-    for (const auto& [k, v] :
-         std::map<std::string, double>(m.production_gate().begin(), m.production_gate().end())) {
-      bounds.push_back(absl::StrCat(k, ">=", v));
-    }
-    inv.out << "gate:        " << absl::StrJoin(bounds, ", ") << "\n";
+  if (!m.production_gate().empty() || !m.production_gate_max().empty()) {
+    inv.out << "gate:        " << ModelGateText(m) << "\n";
   }
   inv.out << "versions:    " << listed->versions_size() << " live, latest " << m.latest_version()
           << "\n\n";
@@ -440,13 +498,17 @@ absl::Status PromoteCommand(Invocation& inv) {
   request.set_archive_existing(inv.args.Has("archive-existing"));
   request.set_comment(inv.args.Get("comment").value_or(""));
   for (const std::string& require : inv.args.GetAll("require")) {
-    absl::StatusOr<std::pair<std::string, double>> bound = ParseMetricBound(require);
+    absl::StatusOr<MetricBound> bound = ParseMetricBound(require);
     if (!bound.ok()) {
       return UsageError(absl::StrCat("--require ", bound.status().message()));
     }
     v1::MetricRequirement* r = request.add_require();
-    r->set_metric(bound->first);
-    r->set_min(bound->second);
+    r->set_metric(bound->metric);
+    if (bound->at_most) {
+      r->set_max(bound->value);
+    } else {
+      r->set_min(bound->value);
+    }
   }
   absl::StatusOr<v1::ModelVersion> promoted =
       inv.client().Call(&v1::Registry::Stub::TransitionStage, request, "TransitionStage");

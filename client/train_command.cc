@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -19,6 +20,7 @@
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/feature_store_commands.h"
+#include "client/registry_commands.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
@@ -345,6 +347,75 @@ absl::StatusOr<TrainingSet> FromFeedback(Invocation& inv, const std::string& mod
   return set;
 }
 
+// What --gate asks of the model train registers to: nothing (no --gate),
+// to create it with the gate, or that it already has that gate.
+struct GatePlan {
+  bool given = false;
+  bool create = false;
+  std::map<std::string, double> min;
+  std::map<std::string, double> max;
+};
+
+// The plan's bounds as --gate values.
+std::vector<std::string> GateFlags(const GatePlan& plan) {
+  std::vector<std::string> flags;
+  for (const auto& [metric, value] : plan.min) flags.push_back(absl::StrCat(metric, ">=", value));
+  for (const auto& [metric, value] : plan.max) flags.push_back(absl::StrCat(metric, "<=", value));
+  return flags;
+}
+
+// The existing model's gate must be the one asked for: --gate sets the gate
+// of a model train creates, and never changes an existing model's gate
+// behind its owners' backs (fsctl models update does, audited).
+absl::Status CheckExistingGate(const v1::Model& model, const GatePlan& plan) {
+  const std::map<std::string, double> min(model.production_gate().begin(),
+                                          model.production_gate().end());
+  const std::map<std::string, double> max(model.production_gate_max().begin(),
+                                          model.production_gate_max().end());
+  if (min == plan.min && max == plan.max) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "model ", model.name(), " already exists with gate ", ModelGateText(model),
+      "; --gate sets the gate only of a model that train creates: change it with fsctl models "
+      "update ",
+      model.name(), " --gate ", absl::StrJoin(GateFlags(plan), " --gate ")));
+}
+
+// Reads --gate and, when given, what the model's current state asks for.
+absl::StatusOr<GatePlan> PlanGate(Invocation& inv, const std::string& model) {
+  GatePlan plan;
+  const std::vector<std::string> gates = inv.args.GetAll("gate");
+  if (gates.empty()) return plan;
+  plan.given = true;
+  FSTORE_RETURN_IF_ERROR(ParseGateFlags(gates, &plan.min, &plan.max));
+  v1::GetModelRequest get;
+  get.set_name(model);
+  absl::StatusOr<v1::Model> existing =
+      inv.client().Call(&v1::Registry::Stub::GetModel, get, "GetModel");
+  if (absl::IsNotFound(existing.status())) {
+    plan.create = true;
+    return plan;
+  }
+  if (!existing.ok()) return existing.status();
+  FSTORE_RETURN_IF_ERROR(CheckExistingGate(*existing, plan));
+  return plan;
+}
+
+// Creates the model with its gate when the plan says so (just before its
+// first version is registered, so that a failed training leaves nothing).
+absl::Status ApplyGate(Invocation& inv, const std::string& model, const GatePlan& plan) {
+  if (!plan.create) return absl::OkStatus();
+  v1::CreateModelRequest create;
+  create.set_name(model);
+  create.mutable_production_gate()->insert(plan.min.begin(), plan.min.end());
+  create.mutable_production_gate_max()->insert(plan.max.begin(), plan.max.end());
+  absl::StatusOr<v1::Model> created =
+      inv.client().Call(&v1::Registry::Stub::CreateModel, create, "CreateModel");
+  if (absl::IsAlreadyExists(created.status())) {  // created meanwhile: check its gate
+    return PlanGate(inv, model).status();
+  }
+  return created.status();
+}
+
 }  // namespace
 
 absl::Status TrainCommand(Invocation& inv) {
@@ -368,6 +439,8 @@ absl::Status TrainCommand(Invocation& inv) {
     }
   }
   const bool terminal = !inv.json() && ::isatty(STDERR_FILENO);
+  // Checked before the (long) training.
+  FSTORE_ASSIGN_OR_RETURN(const GatePlan gate, PlanGate(inv, *model));
 
   // 1. The training set.
   FSTORE_ASSIGN_OR_RETURN(TrainingSet set,
@@ -406,6 +479,7 @@ absl::Status TrainCommand(Invocation& inv) {
     p->set_min_score(t.min_score);
   }
   request.set_description(inv.args.Get("description").value_or(set.description));
+  FSTORE_RETURN_IF_ERROR(ApplyGate(inv, *model, gate));
   absl::StatusOr<v1::ModelVersion> version =
       inv.client().Call(&v1::Registry::Stub::CreateModelVersion, request, "CreateModelVersion");
   if (!version.ok()) return version.status();

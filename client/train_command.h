@@ -18,7 +18,11 @@
 //      on every row.
 //   4. The model is uploaded and registered as the next version of --model
 //      with the snapshot, dataset fingerprint, params, metrics, feature
-//      statistics and thresholds.
+//      statistics and thresholds. With --gate (METRIC>=VALUE or
+//      METRIC<=VALUE, repeatable) a model that does not exist yet is
+//      created with that promotion gate; an existing model must already
+//      have exactly that gate, else train stops before training and points
+//      at fsctl models update (train never changes an existing gate).
 // Progress (per fold, and per round on a terminal) goes to stderr unless
 // --output=json. Same labels, snapshot and options give the same model
 // bytes.

@@ -19,7 +19,7 @@
 #include "common/status_macros.h"
 #include "registry/feature_binding.h"
 #include "registry/keys.h"
-#include "registry/xgboost_booster.h"
+#include "registry/servable_artifact.h"
 #include "spdlog/spdlog.h"
 #include "storage/record_codec.h"
 #include "storage/sha256.h"
@@ -74,6 +74,8 @@ std::string EncodeModel(const ModelRecord& r) {
     w.Int(kv.second);
   });
   w.Int(r.next_audit_sequence);
+  // Appended after the first release: records written before it end here.
+  w.DoubleMap(r.model.production_gate_max);
   return std::move(w).Finish();
 }
 
@@ -91,6 +93,7 @@ bool DecodeModel(absl::string_view value, ModelRecord* r) {
     r->aliases[std::move(alias)] = in.Int();
   }
   r->next_audit_sequence = in.Int();
+  if (!in.AtEnd()) r->model.production_gate_max = in.DoubleMap();
   return in.ok();
 }
 
@@ -270,6 +273,14 @@ absl::Status ValidateSha256(absl::string_view sha) {
       absl::StrCat("artifact sha256 ", QuotedValue(sha), " is not 64 lower-case hex digits"));
 }
 
+// InvalidArgument when `value` (the `field`) is larger than `limit` bytes.
+absl::Status CheckSize(absl::string_view field, absl::string_view value, size_t limit) {
+  if (value.size() <= limit) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
+                                                 " bytes, more than the limit of ", limit,
+                                                 " bytes: ", QuotedValue(value)));
+}
+
 absl::Status ValidateBinding(const FeatureBinding& binding) {
   if (binding.service.empty()) {
     return absl::InvalidArgumentError("binding: the feature service name is empty");
@@ -306,6 +317,8 @@ absl::Status ValidateBinding(const FeatureBinding& binding) {
 
 absl::Status ValidateVersionRequest(const CreateVersionRequest& request) {
   FSTORE_RETURN_IF_ERROR(ValidateRegistryName(request.model, "model name"));
+  FSTORE_RETURN_IF_ERROR(
+      CheckSize("the version's description", request.description, kMaxDescriptionBytes));
   FSTORE_RETURN_IF_ERROR(ValidateSha256(request.artifact_sha256));
   FSTORE_RETURN_IF_ERROR(ValidateBinding(request.binding));
   for (const auto& [metric, value] : request.metrics) {
@@ -343,6 +356,44 @@ absl::Status ValidateVersionRequest(const CreateVersionRequest& request) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateTags(absl::string_view model, const std::map<std::string, std::string>& tags) {
+  if (tags.size() > kMaxTags) {
+    return absl::InvalidArgumentError(absl::StrCat("model ", ShortenedValue(model), " has ",
+                                                   tags.size(), " tags, more than the limit of ",
+                                                   kMaxTags));
+  }
+  for (const auto& [key, value] : tags) {
+    FSTORE_RETURN_IF_ERROR(CheckSize("a tag key", key, kMaxTagKeyBytes));
+    FSTORE_RETURN_IF_ERROR(CheckSize(absl::StrCat("tag ", ShortenedValue(key, 64), "'s value"),
+                                     value, kMaxTagValueBytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateGate(absl::string_view model, const std::map<std::string, double>& min,
+                          const std::map<std::string, double>& max) {
+  for (const auto* bounds : {&min, &max}) {
+    const char* op = bounds == &min ? ">=" : "<=";
+    for (const auto& [metric, bound] : *bounds) {
+      if (metric.empty() || !std::isfinite(bound)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("model ", ShortenedValue(model), ": production gate bound '",
+                         ShortenedValue(metric), "' ", op, " ", bound, " is invalid"));
+      }
+      FSTORE_RETURN_IF_ERROR(CheckSize("a gate's metric name", metric, kMaxTagKeyBytes));
+    }
+  }
+  for (const auto& [metric, lowest] : min) {
+    auto highest = max.find(metric);
+    if (highest != max.end() && lowest > highest->second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model ", ShortenedValue(model), ": production gate ", metric, ">=", lowest,
+                       " and ", metric, "<=", highest->second, " can never both hold"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateAliasName(absl::string_view alias) {
   FSTORE_RETURN_IF_ERROR(ValidateRegistryName(alias, "alias"));
   if (ParseStage(alias).ok()) {
@@ -353,24 +404,48 @@ absl::Status ValidateAliasName(absl::string_view alias) {
 }
 
 // Checks one promotion bound; `source` says where it came from.
-absl::Status CheckRequirement(const ModelVersion& v, absl::string_view metric, double min,
+absl::Status CheckRequirement(const ModelVersion& v, const MetricRequirement& r,
                               absl::string_view source) {
   const std::string subject =
       absl::StrCat("cannot promote ", v.model, ":", v.version, " to Production: ");
-  auto it = v.metrics.find(std::string(metric));
+  auto it = v.metrics.find(r.metric);
   if (it == v.metrics.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        subject, "it has no metric ", metric, ", and ", source, " requires ", metric, " >= ", min));
+    return absl::FailedPreconditionError(absl::StrCat(subject, "it has no metric ", r.metric,
+                                                      ", and ", source, " requires ", r.metric,
+                                                      r.at_most ? " <= " : " >= ", r.bound));
   }
-  if (!(it->second >= min)) {
-    return absl::FailedPreconditionError(absl::StrCat(subject, "metric ", metric, " is ",
-                                                      it->second, ", below the minimum ", min, " (",
-                                                      source, ")"));
+  const double value = it->second;
+  if (r.at_most ? !(value <= r.bound) : !(value >= r.bound)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        subject, "metric ", r.metric, " is ", value,
+        r.at_most ? ", above the maximum " : ", below the minimum ", r.bound, " (", source, ")"));
   }
   return absl::OkStatus();
 }
 
+// The gate's bounds as requirements.
+std::vector<MetricRequirement> GateRequirements(const RegisteredModel& model) {
+  std::vector<MetricRequirement> out;
+  for (const auto& [metric, min] : model.production_gate) out.push_back({metric, min, false});
+  for (const auto& [metric, max] : model.production_gate_max) out.push_back({metric, max, true});
+  return out;
+}
+
 }  // namespace
+
+std::string GateText(const std::map<std::string, double>& min,
+                     const std::map<std::string, double>& max) {
+  std::map<std::string, std::vector<std::string>> bounds;  // by metric
+  for (const auto& [metric, bound] : min)
+    bounds[metric].push_back(absl::StrCat(metric, ">=", bound));
+  for (const auto& [metric, bound] : max)
+    bounds[metric].push_back(absl::StrCat(metric, "<=", bound));
+  std::vector<std::string> parts;
+  for (auto& [metric, texts] : bounds) {
+    for (std::string& text : texts) parts.push_back(std::move(text));
+  }
+  return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
+}
 
 // ---------------------------------------------------------------------------
 // Watch: subscribers and in-order delivery outside the registry's locks.
@@ -498,6 +573,7 @@ class ModelRegistryImpl final : public ModelRegistry {
         state_(std::move(state)) {}
 
   absl::StatusOr<RegisteredModel> CreateModel(const RegisteredModel& model) override;
+  absl::StatusOr<RegisteredModel> UpdateModel(const ModelUpdate& update) override;
   absl::StatusOr<RegisteredModel> GetModel(absl::string_view name) const override;
   std::vector<RegisteredModel> ListModels() const override;
   absl::StatusOr<std::string> PutArtifact(absl::string_view bytes) override;
@@ -550,6 +626,8 @@ class ModelRegistryImpl final : public ModelRegistry {
                                                    const std::string& artifact_format)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<ModelVersion> TransitionStageLocked(const StageTransitionRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::StatusOr<RegisteredModel> UpdateModelLocked(const ModelUpdate& update)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status DeleteVersionLocked(absl::string_view model, int64_t version,
                                    absl::string_view actor)
@@ -630,12 +708,11 @@ absl::Status ModelRegistryImpl::Commit(Change change, TimestampUs now) {
 
 absl::StatusOr<RegisteredModel> ModelRegistryImpl::CreateModel(const RegisteredModel& model) {
   FSTORE_RETURN_IF_ERROR(ValidateRegistryName(model.name, "model name"));
-  for (const auto& [metric, min] : model.production_gate) {
-    if (metric.empty() || std::isnan(min)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "model ", model.name, ": production gate bound '", metric, "' >= ", min, " is invalid"));
-    }
-  }
+  FSTORE_RETURN_IF_ERROR(
+      CheckSize("the model's description", model.description, kMaxDescriptionBytes));
+  FSTORE_RETURN_IF_ERROR(ValidateTags(model.name, model.tags));
+  FSTORE_RETURN_IF_ERROR(
+      ValidateGate(model.name, model.production_gate, model.production_gate_max));
   absl::MutexLock lock(&write_mu_);
   if (Snapshot()->Find(model.name) != nullptr) {
     return absl::AlreadyExistsError(absl::StrCat("model ", model.name, " already exists"));
@@ -646,8 +723,67 @@ absl::StatusOr<RegisteredModel> ModelRegistryImpl::CreateModel(const RegisteredM
   created.description = model.description;
   created.tags = model.tags;
   created.production_gate = model.production_gate;
+  created.production_gate_max = model.production_gate_max;
   FSTORE_RETURN_IF_ERROR(Commit(std::move(change), now));
   return Snapshot()->Find(model.name)->record.model;
+}
+
+absl::StatusOr<RegisteredModel> ModelRegistryImpl::UpdateModel(const ModelUpdate& update) {
+  if (!update.description.has_value() && !update.set_gate) {
+    return absl::InvalidArgumentError(absl::StrCat("update of model ", ShortenedValue(update.model),
+                                                   " changes nothing: set the description "
+                                                   "or the gate"));
+  }
+  if (update.description.has_value()) {
+    FSTORE_RETURN_IF_ERROR(
+        CheckSize("the model's description", *update.description, kMaxDescriptionBytes));
+  }
+  if (update.set_gate) {
+    FSTORE_RETURN_IF_ERROR(
+        ValidateGate(update.model, update.production_gate, update.production_gate_max));
+  }
+  absl::StatusOr<RegisteredModel> updated;
+  {
+    absl::MutexLock lock(&write_mu_);
+    updated = UpdateModelLocked(update);
+  }
+  notifier_->Drain();
+  return updated;
+}
+
+absl::StatusOr<RegisteredModel> ModelRegistryImpl::UpdateModelLocked(const ModelUpdate& update) {
+  const TimestampUs now = options_.clock();
+  FSTORE_ASSIGN_OR_RETURN(Change change, BeginChange(update.model, false, now));
+  RegisteredModel& model = change.entry->record.model;
+  std::vector<std::string> from;
+  std::vector<std::string> to;
+  if (update.set_gate && (model.production_gate != update.production_gate ||
+                          model.production_gate_max != update.production_gate_max)) {
+    from.push_back(
+        absl::StrCat("gate: ", GateText(model.production_gate, model.production_gate_max)));
+    to.push_back(
+        absl::StrCat("gate: ", GateText(update.production_gate, update.production_gate_max)));
+    model.production_gate = update.production_gate;
+    model.production_gate_max = update.production_gate_max;
+  }
+  if (update.description.has_value() && model.description != *update.description) {
+    from.push_back(absl::StrCat("description: ", ShortenedValue(model.description)));
+    to.push_back(absl::StrCat("description: ", ShortenedValue(*update.description)));
+    model.description = *update.description;
+  }
+  if (from.empty()) return model;
+  Transition t;
+  t.kind = std::string(kTransitionModelUpdated);
+  t.from = absl::StrJoin(from, "; ");
+  t.to = absl::StrJoin(to, "; ");
+  t.actor = update.actor;
+  ModelVersion concerned;
+  concerned.model = model.name;
+  Audit(&change, std::move(t), concerned);
+  RegisteredModel result = model;
+  FSTORE_RETURN_IF_ERROR(Commit(std::move(change), now));
+  result.updated_at = now;
+  return result;
 }
 
 absl::StatusOr<RegisteredModel> ModelRegistryImpl::GetModel(absl::string_view name) const {
@@ -710,24 +846,24 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::CreateVersion(const CreateVersio
   // the lock.
   FSTORE_ASSIGN_OR_RETURN(const std::string bytes, GetArtifact(request.artifact_sha256));
   const std::string short_sha = request.artifact_sha256.substr(0, 12);
-  absl::StatusOr<XgboostBooster> booster = XgboostBooster::Load(bytes);
-  if (!booster.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "artifact ", short_sha, " is not a usable XGBoost model: ", booster.status().message()));
+  absl::StatusOr<ServableArtifact> artifact = CheckServableArtifact(bytes);
+  if (!artifact.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("artifact ", short_sha, " is refused: ", artifact.status().message()));
   }
   const size_t bound = request.binding.feature_names.size();
-  if (booster->NumFeatures() != static_cast<int64_t>(bound)) {
+  if (artifact->num_features != static_cast<int64_t>(bound)) {
     return absl::FailedPreconditionError(
-        absl::StrCat("artifact ", short_sha, " has ", booster->NumFeatures(),
+        absl::StrCat("artifact ", short_sha, " has ", artifact->num_features,
                      " features but feature service ", request.binding.service, " binds ", bound));
   }
-  FSTORE_ASSIGN_OR_RETURN(const std::vector<std::string> names, booster->FeatureNames());
+  const std::vector<std::string>& names = artifact->feature_names;
   absl::Status names_match = CheckInputNames(names, request.binding);
   if (!names_match.ok()) {
     return absl::Status(names_match.code(),
                         absl::StrCat("artifact ", short_sha, ": ", names_match.message()));
   }
-  FSTORE_ASSIGN_OR_RETURN(const std::string format, DetectModelFormat(bytes));
+  const std::string& format = artifact->format;
 
   absl::StatusOr<ModelVersion> created;
   {
@@ -893,6 +1029,7 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelRegistryImpl::ResolveSh
 
 absl::StatusOr<ModelVersion> ModelRegistryImpl::TransitionStage(
     const StageTransitionRequest& request) {
+  FSTORE_RETURN_IF_ERROR(CheckSize("the transition's comment", request.comment, kMaxCommentBytes));
   absl::StatusOr<ModelVersion> moved;
   {
     absl::MutexLock lock(&write_mu_);
@@ -927,12 +1064,11 @@ absl::StatusOr<ModelVersion> ModelRegistryImpl::TransitionStageLocked(
 
   if (request.stage == Stage::kProduction) {
     for (const MetricRequirement& r : request.requirements) {
-      FSTORE_RETURN_IF_ERROR(
-          CheckRequirement(*found, r.metric, r.min, "this promotion's requirement"));
+      FSTORE_RETURN_IF_ERROR(CheckRequirement(*found, r, "this promotion's requirement"));
     }
-    for (const auto& [metric, min] : entry.record.model.production_gate) {
-      FSTORE_RETURN_IF_ERROR(CheckRequirement(
-          *found, metric, min, absl::StrCat("the promotion gate of model ", request.model)));
+    for (const MetricRequirement& r : GateRequirements(entry.record.model)) {
+      FSTORE_RETURN_IF_ERROR(
+          CheckRequirement(*found, r, absl::StrCat("the promotion gate of model ", request.model)));
     }
     // Archive first, so that a replay of the history never shows two
     // versions in Production.
@@ -1061,6 +1197,8 @@ absl::StatusOr<ModelStateAt> ModelRegistryImpl::StateAt(absl::string_view model,
       state.aliases[t.alias] = t.version;
     } else if (t.kind == kTransitionAliasDeleted) {
       state.aliases.erase(t.alias);
+    } else if (t.kind == kTransitionModelUpdated) {
+      // Changes no stage or alias.
     } else {
       return absl::DataLossError(
           absl::StrCat("audit record of model ", model, " has the unknown kind '", t.kind, "'"));

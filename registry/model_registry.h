@@ -42,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,10 +67,22 @@ struct RegisteredModel {
   // The highest version number ever assigned (deleted versions included);
   // 0 before the first version. The next version is latest_version + 1.
   int64_t latest_version = 0;
-  // Promotion gate: metric name -> minimum value, checked (with the
-  // request's own requirements) on every transition to Production.
+  // Promotion gate, checked (with the request's own requirements) on every
+  // transition to Production: metric name -> minimum value (the version's
+  // metric must be >= it, e.g. auc), and metric name -> maximum value (<=,
+  // for losses such as logloss).
   std::map<std::string, double> production_gate;
+  std::map<std::string, double> production_gate_max;
 };
+
+// Size limits on what users write into the registry. A larger value is
+// refused with InvalidArgument naming the field, the limit and the size,
+// quoting at most a bounded prefix (common/quoted_value.h).
+inline constexpr size_t kMaxDescriptionBytes = 16 << 10;  // model and version descriptions
+inline constexpr size_t kMaxTags = 64;                    // tags of a model
+inline constexpr size_t kMaxTagKeyBytes = 256;
+inline constexpr size_t kMaxTagValueBytes = 4 << 10;
+inline constexpr size_t kMaxCommentBytes = 4 << 10;  // the comment of a stage transition
 
 // The signature of a model version: the feature service version it reads
 // and the model's input columns in order.
@@ -141,6 +154,10 @@ struct ModelVersion {
 //                    ("" when new), to the version it points at now
 //   alias_deleted:   from is the version it pointed at, to ""
 //   version_deleted: from is the version's stage, to ""
+//   model_updated:   the model's gate or description changed (version 0);
+//                    from and to list the changed fields as they were and
+//                    are, e.g. "gate: auc>=0.9" -> "gate: auc>=0.9,
+//                    logloss<=0.3" (descriptions shortened to 200 bytes)
 struct Transition {
   std::string model;
   int64_t version = 0;  // the version changed (for aliases: the one pointed at)
@@ -158,6 +175,7 @@ inline constexpr absl::string_view kTransitionStage = "stage";
 inline constexpr absl::string_view kTransitionAliasSet = "alias_set";
 inline constexpr absl::string_view kTransitionAliasDeleted = "alias_deleted";
 inline constexpr absl::string_view kTransitionVersionDeleted = "version_deleted";
+inline constexpr absl::string_view kTransitionModelUpdated = "model_updated";
 
 // A model's stages and aliases at a point in time (ModelRegistry::StateAt).
 struct ModelStateAt {
@@ -186,10 +204,29 @@ struct CreateVersionRequest {
   std::string created_by;
 };
 
-// A metric bound a promotion must meet: metrics[metric] >= min.
+// A metric bound a promotion must meet: metrics[metric] >= bound, or
+// metrics[metric] <= bound when at_most.
 struct MetricRequirement {
   std::string metric;
-  double min = 0;
+  double bound = 0;
+  bool at_most = false;
+};
+
+// The text of a gate: "auc>=0.9, logloss<=0.3" (by metric; "none" when
+// empty).
+std::string GateText(const std::map<std::string, double>& min,
+                     const std::map<std::string, double>& max);
+
+// A change to a registered model (ModelRegistry::UpdateModel): the fields
+// set are replaced.
+struct ModelUpdate {
+  std::string model;
+  std::optional<std::string> description;
+  // When set, the gate is replaced by these bounds (both empty: no gate).
+  bool set_gate = false;
+  std::map<std::string, double> production_gate;
+  std::map<std::string, double> production_gate_max;
+  std::string actor;
 };
 
 struct StageTransitionRequest {
@@ -231,10 +268,20 @@ class ModelRegistry {
 
   // ---- Models ----
 
-  // Registers `model` (name, description, tags, production_gate; the other
-  // fields are ignored and set by the registry). InvalidArgument for a bad
-  // name or a NaN gate bound; AlreadyExists when the name is taken.
+  // Registers `model` (name, description, tags, production_gate and
+  // production_gate_max; the other fields are ignored and set by the
+  // registry). InvalidArgument for a bad name, a gate bound that is not a
+  // finite number (or a metric whose minimum exceeds its maximum), or a
+  // description or tags over the size limits; AlreadyExists when the name
+  // is taken.
   virtual absl::StatusOr<RegisteredModel> CreateModel(const RegisteredModel& model) = 0;
+  // Replaces the description and/or the gate of an existing model and
+  // audits the change (kTransitionModelUpdated, with update.actor) in the
+  // same write; returns the model as updated. An update that changes
+  // nothing writes and audits nothing. InvalidArgument when it sets neither
+  // field, or for the values CreateModel refuses; NotFound for an unknown
+  // model.
+  virtual absl::StatusOr<RegisteredModel> UpdateModel(const ModelUpdate& update) = 0;
   // NotFound naming the model.
   virtual absl::StatusOr<RegisteredModel> GetModel(absl::string_view name) const = 0;
   // Every model, ordered by name.
@@ -259,9 +306,13 @@ class ModelRegistry {
   // absent) in stage None, and audits it. Checks, before anything is
   // written:
   //   - names and the binding (non-empty, no duplicate feature names, every
-  //     request field among feature_names): InvalidArgument;
+  //     request field among feature_names), the description's size:
+  //     InvalidArgument;
   //   - the artifact exists (NotFound) and is intact (DataLoss);
-  //   - XGBoost loads it (InvalidArgument naming XGBoost's reason);
+  //   - serving can run it and predicts as XGBoost does
+  //     (registry/servable_artifact.h): InvalidArgument naming the reason
+  //     ("artifact 3f2a... is refused: serving cannot run it: objective
+  //     'count:poisson' is not supported ...");
   //   - the booster's feature count equals binding.feature_names.size():
   //     FailedPrecondition ("artifact ... has 12 features but feature
   //     service fraud_v1 binds 14");
@@ -297,11 +348,12 @@ class ModelRegistry {
   // ---- Stages ----
 
   // Moves a version to request.stage and returns it as updated. Moving a
-  // version to the stage it is in changes nothing and audits nothing. For
-  // stage == Production:
-  //   - every requirement and every production_gate bound must hold, else
-  //     FailedPrecondition naming the metric, its value and the bound (a
-  //     missing metric fails too);
+  // version to the stage it is in changes nothing and audits nothing. A
+  // comment over kMaxCommentBytes is InvalidArgument. For stage ==
+  // Production:
+  //   - every requirement and every gate bound (production_gate and
+  //     production_gate_max) must hold, else FailedPrecondition naming the
+  //     metric, its value and the bound (a missing metric fails too);
   //   - when another version is in Production: with archive_existing it is
   //     moved to Archived in the same WriteBatch; without it,
   //     FailedPrecondition ("version 2 is in Production; pass
@@ -334,7 +386,8 @@ class ModelRegistry {
 
   // Called once per audited change with the Transition and the version as
   // it is after the change (for version_deleted: as it was; for alias
-  // changes: the version the transition names). Refused changes and changes
+  // changes: the version the transition names; for model_updated, which
+  // concerns no version: a ModelVersion with only `model` set). Refused changes and changes
   // that change nothing are not delivered.
   using WatchCallback = std::function<void(const Transition&, const ModelVersion&)>;
 

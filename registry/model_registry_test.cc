@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -337,7 +340,7 @@ TEST_F(ModelRegistryTest, CorruptArtifactBytesAreRefusedAtRegistration) {
     auto v = registry_->CreateVersion(request);
     ASSERT_FALSE(v.ok()) << bad;
     EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << v.status();
-    EXPECT_THAT(Message(v.status()), HasSubstr("is not a usable XGBoost model"));
+    EXPECT_THAT(Message(v.status()), HasSubstr("is refused: "));
   }
   EXPECT_EQ(registry_->GetModel("fraud").status().code(), absl::StatusCode::kNotFound);
 }
@@ -435,6 +438,115 @@ TEST_F(ModelRegistryTest, MalformedBindingsAreRefused) {
 
   request = Request("bad/name");
   EXPECT_EQ(registry_->CreateVersion(request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// `json` with `from` replaced by `to` once (the test fails when absent).
+std::string Edited(std::string json, const std::string& from, const std::string& to) {
+  const size_t at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << "no " << from << " in the model JSON";
+  if (at != std::string::npos) json.replace(at, from.size(), to);
+  return json;
+}
+
+// `json` with the first entry of array `key` replaced by `value`.
+std::string WithFirstEntry(std::string json, absl::string_view key, const std::string& value) {
+  const std::string open = absl::StrCat("\"", key, "\":[");
+  const size_t at = json.find(open);
+  EXPECT_NE(at, std::string::npos) << "no " << key << " in the model JSON";
+  if (at == std::string::npos) return json;
+  const size_t begin = at + open.size();
+  return json.replace(begin, json.find_first_of(",]", begin) - begin, value);
+}
+
+class UnservableArtifactTest : public ModelRegistryTest {
+ protected:
+  // Registers `bytes` as a version bound to `num_features` inputs and
+  // expects InvalidArgument naming `reason`.
+  void ExpectRefused(const std::string& bytes, absl::string_view reason, int num_features = 4) {
+    CreateVersionRequest request = Request("fraud", num_features);
+    request.artifact_sha256 = *registry_->PutArtifact(bytes);
+    auto v = registry_->CreateVersion(request);
+    ASSERT_FALSE(v.ok()) << reason;
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << v.status();
+    EXPECT_THAT(Message(v.status()), HasSubstr("is refused: serving cannot run it: "));
+    EXPECT_THAT(Message(v.status()), HasSubstr(reason));
+    EXPECT_EQ(registry_->GetModel("fraud").status().code(), absl::StatusCode::kNotFound);
+  }
+};
+
+TEST_F(UnservableArtifactTest, ALinearBoosterIsRefused) {
+  ExpectRefused(Edited(ModelBytes(4), R"("name":"gbtree")", R"("name":"gblinear")"),
+                "booster 'gblinear' is not supported");
+}
+
+TEST_F(UnservableArtifactTest, APoissonObjectiveIsRefused) {
+  ExpectRefused(Edited(ModelBytes(4), R"("name":"binary:logistic")", R"("name":"count:poisson")"),
+                "objective 'count:poisson' is not supported");
+}
+
+TEST_F(UnservableArtifactTest, AMultiClassModelIsRefused) {
+  std::string json =
+      Edited(ModelBytes(4), R"("name":"binary:logistic")", R"("name":"multi:softprob")");
+  ExpectRefused(Edited(json, R"("num_class":"0")", R"("num_class":"3")"),
+                "multi-class models are not supported for serving: num_class is 3");
+}
+
+TEST_F(UnservableArtifactTest, AChildIndexOutOfRangeIsRefused) {
+  ExpectRefused(WithFirstEntry(ModelBytes(4), "left_children", "99"),
+                "trees[0]: node 0 has children 99");
+}
+
+TEST_F(UnservableArtifactTest, ASplitOnAFeatureTheModelLacksIsRefused) {
+  ExpectRefused(WithFirstEntry(ModelBytes(5), "split_indices", "77"),
+                "node 0 splits on feature 77 of 5", 5);
+}
+
+TEST_F(UnservableArtifactTest, ANaNBaseScoreIsRefused) {
+  ExpectRefused(Edited(ModelBytes(4), R"("base_score":"5E-1")", R"("base_score":"NaN")"),
+                "base_score nan is not a finite number");
+}
+
+// `json` indented as a pretty-printer would: a newline and two spaces per
+// level after every '{', '[' and ',' and before every '}' and ']' outside
+// strings.
+std::string Indented(absl::string_view json) {
+  std::string out;
+  int depth = 0;
+  bool in_string = false;
+  auto newline = [&] { absl::StrAppend(&out, "\n", std::string(2 * depth, ' ')); };
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\') {
+        out.push_back(json[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '}' || c == ']') {
+      --depth;
+      newline();
+    }
+    out.push_back(c);
+    if (c == '"') in_string = true;
+    if (c == '{' || c == '[') ++depth;
+    if (c == '{' || c == '[' || c == ',') newline();
+    if (c == ':') out.push_back(' ');
+  }
+  return out;
+}
+
+TEST_F(ModelRegistryTest, PrettyPrintedOrIndentedJsonModelsRegister) {
+  for (const std::string& bytes : {Indented(ModelBytes(4)), absl::StrCat(" \n\t", ModelBytes(4)),
+                                   absl::StrCat("\n", Indented(ModelBytes(4)), "\n")}) {
+    CreateVersionRequest request = Request("fraud");
+    request.artifact_sha256 = *registry_->PutArtifact(bytes);
+    auto v = registry_->CreateVersion(request);
+    ASSERT_TRUE(v.ok()) << v.status() << "\n" << bytes.substr(0, 200);
+    EXPECT_EQ(v->artifact_format, "json");
+  }
 }
 
 TEST_F(ModelRegistryTest, UbjsonArtifactsRegisterAsUbjson) {
@@ -549,6 +661,206 @@ TEST_F(ModelRegistryTest, PromotionRequirementsAreCheckedAndAMissingMetricFails)
   r.requirements = {{"auc", 0.9}, {"pr_auc", 0.4}};
   EXPECT_TRUE(registry_->TransitionStage(r).ok());
   EXPECT_EQ(registry_->History("fraud")->size(), 2u);  // refusals are not audited
+}
+
+TEST_F(ModelRegistryTest, AnAtMostGatePassesWhenTheMetricIsAtOrBelowItsBound) {
+  RegisteredModel m;
+  m.name = "fraud";
+  m.production_gate_max = {{"logloss", 0.15}};  // the version's logloss is 0.2
+  ASSERT_TRUE(registry_->CreateModel(m).ok());
+  NewVersion("fraud");
+  auto refused = Move("fraud", 1, Stage::kProduction);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Message(refused.status()), HasSubstr("logloss is 0.2, above the maximum 0.15"));
+
+  ModelUpdate update;
+  update.model = "fraud";
+  update.set_gate = true;
+  update.production_gate = {{"auc", 0.9}};
+  update.production_gate_max = {{"logloss", 0.2}};  // equal to the bound: passes
+  ASSERT_TRUE(registry_->UpdateModel(update).ok());
+  EXPECT_TRUE(Move("fraud", 1, Stage::kProduction).ok());
+}
+
+TEST_F(ModelRegistryTest, AtMostRequirementsAreChecked) {
+  NewVersion("fraud");  // logloss 0.2
+  StageTransitionRequest r;
+  r.model = "fraud";
+  r.version = 1;
+  r.stage = Stage::kProduction;
+  r.requirements = {{"logloss", 0.1, /*at_most=*/true}};
+  auto high = registry_->TransitionStage(r);
+  EXPECT_EQ(high.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Message(high.status()), HasSubstr("logloss is 0.2, above the maximum 0.1"));
+  r.requirements = {{"logloss", 0.3, true}, {"auc", 0.9, false}};
+  EXPECT_TRUE(registry_->TransitionStage(r).ok());
+}
+
+TEST_F(ModelRegistryTest, GatesThatCanNeverHoldOrAreNotNumbersAreRefused) {
+  RegisteredModel m;
+  m.name = "fraud";
+  m.production_gate = {{"auc", 0.9}};
+  m.production_gate_max = {{"auc", 0.8}};
+  auto never = registry_->CreateModel(m);
+  EXPECT_EQ(never.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(never.status()), HasSubstr("auc>=0.9 and auc<=0.8 can never both hold"));
+  m.production_gate_max = {{"logloss", std::nan("")}};
+  EXPECT_EQ(registry_->CreateModel(m).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(GateTextTest, ListsBoundsByMetric) {
+  EXPECT_EQ(GateText({{"auc", 0.9}}, {{"logloss", 0.3}, {"auc", 0.99}}),
+            "auc>=0.9, auc<=0.99, logloss<=0.3");
+  EXPECT_EQ(GateText({}, {}), "none");
+}
+
+TEST_F(ModelRegistryTest, UpdateModelReplacesTheGateAndDescriptionAndAuditsTheActor) {
+  RegisteredModel m;
+  m.name = "fraud";
+  m.description = "card fraud";
+  m.production_gate = {{"auc", 0.8}};
+  ASSERT_TRUE(registry_->CreateModel(m).ok());
+  now_ = 2'000'000;
+  ModelUpdate update;
+  update.model = "fraud";
+  update.set_gate = true;
+  update.production_gate_max = {{"logloss", 0.3}};
+  update.description = "card fraud, weekly";
+  update.actor = "carol";
+  auto updated = registry_->UpdateModel(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_THAT(updated->production_gate, IsEmpty());
+  EXPECT_THAT(updated->production_gate_max, ElementsAre(Pair("logloss", 0.3)));
+  EXPECT_EQ(updated->description, "card fraud, weekly");
+  EXPECT_EQ(updated->updated_at, 2'000'000);
+  EXPECT_EQ(registry_->GetModel("fraud")->description, "card fraud, weekly");
+
+  const std::vector<Transition> history = HistoryOf("fraud");
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].kind, kTransitionModelUpdated);
+  EXPECT_EQ(history[0].version, 0);
+  EXPECT_EQ(history[0].actor, "carol");
+  EXPECT_EQ(history[0].at, 2'000'000);
+  EXPECT_EQ(history[0].from, "gate: auc>=0.8; description: card fraud");
+  EXPECT_EQ(history[0].to, "gate: logloss<=0.3; description: card fraud, weekly");
+  // StateAt replays a history holding model updates.
+  EXPECT_TRUE(registry_->StateAt("fraud", 3'000'000).ok());
+
+  // The same values again change nothing and audit nothing.
+  ASSERT_TRUE(registry_->UpdateModel(update).ok());
+  EXPECT_EQ(HistoryOf("fraud").size(), 1u);
+
+  // Only the description: the gate stays.
+  ModelUpdate describe;
+  describe.model = "fraud";
+  describe.description = "";
+  ASSERT_TRUE(registry_->UpdateModel(describe).ok());
+  EXPECT_THAT(registry_->GetModel("fraud")->production_gate_max, ElementsAre(Pair("logloss", 0.3)));
+  EXPECT_EQ(HistoryOf("fraud").back().to, "description: ");
+
+  Reopen();
+  EXPECT_THAT(registry_->GetModel("fraud")->production_gate_max, ElementsAre(Pair("logloss", 0.3)));
+}
+
+TEST_F(ModelRegistryTest, UpdateModelRefusesAnEmptyUpdateAnUnknownModelAndBadGates) {
+  ModelUpdate update;
+  update.model = "fraud";
+  auto empty = registry_->UpdateModel(update);
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(empty.status()), HasSubstr("changes nothing"));
+  update.description = "x";
+  EXPECT_EQ(registry_->UpdateModel(update).status().code(), absl::StatusCode::kNotFound);
+  NewVersion("fraud");
+  update.set_gate = true;
+  update.production_gate = {{"auc", std::numeric_limits<double>::infinity()}};
+  EXPECT_EQ(registry_->UpdateModel(update).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(registry_->GetModel("fraud")->description, "");
+}
+
+TEST_F(ModelRegistryTest, UpdateModelIsDeliveredToWatchersWithoutAVersion) {
+  NewVersion("fraud");
+  std::vector<std::pair<std::string, int64_t>> seen;
+  ModelRegistry::Subscription subscription =
+      registry_->Subscribe([&](const Transition& t, const ModelVersion& v) {
+        seen.emplace_back(t.kind, v.version);
+        EXPECT_EQ(v.model, "fraud");
+      });
+  ModelUpdate update;
+  update.model = "fraud";
+  update.description = "new";
+  ASSERT_TRUE(registry_->UpdateModel(update).ok());
+  EXPECT_THAT(seen, ElementsAre(Pair(std::string(kTransitionModelUpdated), 0)));
+}
+
+TEST_F(ModelRegistryTest, AModelRecordWrittenBeforeAtMostGatesStillOpens) {
+  RegisteredModel m;
+  m.name = "fraud";
+  m.description = "card fraud";
+  m.production_gate = {{"auc", 0.9}};
+  ASSERT_TRUE(registry_->CreateModel(m).ok());
+  // The record as the previous release wrote it: without the trailing
+  // at-most map (an empty map is its 8-byte count).
+  std::optional<std::string> value = *db_->Get(ColumnFamily::kModels, "fraud");
+  ASSERT_TRUE(value.has_value());
+  value->resize(value->size() - 8);
+  ASSERT_TRUE(db_->Put(ColumnFamily::kModels, "fraud", *value).ok());
+  Reopen();
+  auto model = registry_->GetModel("fraud");
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_THAT(model->production_gate, ElementsAre(Pair("auc", 0.9)));
+  EXPECT_THAT(model->production_gate_max, IsEmpty());
+  EXPECT_EQ(model->description, "card fraud");
+}
+
+// ---- Size limits ----
+
+TEST_F(ModelRegistryTest, DescriptionsTagsAndCommentsOverTheirLimitsAreRefusedNamingTheSize) {
+  const std::string huge(10 << 20, 'd');
+  RegisteredModel m;
+  m.name = "fraud";
+  m.description = huge;
+  absl::Status s = registry_->CreateModel(m).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(s), HasSubstr("the model's description is 10485760 bytes, more than the "
+                                    "limit of 16384 bytes"));
+  EXPECT_LT(s.message().size(), 1000u);
+  m.description = std::string(kMaxDescriptionBytes, 'd');  // at the limit: accepted
+  for (size_t i = 0; i <= kMaxTags; ++i) m.tags[absl::StrCat("t", i)] = "v";
+  s = registry_->CreateModel(m).status();
+  EXPECT_THAT(Message(s), HasSubstr("has 65 tags, more than the limit of 64"));
+  m.tags = {{std::string(300, 'k'), "v"}};
+  s = registry_->CreateModel(m).status();
+  EXPECT_THAT(Message(s), HasSubstr("a tag key is 300 bytes, more than the limit of 256 bytes"));
+  m.tags = {{"team", std::string(5000, 'v')}};
+  s = registry_->CreateModel(m).status();
+  EXPECT_THAT(Message(s),
+              HasSubstr("tag team's value is 5000 bytes, more than the limit of 4096 bytes"));
+  m.tags = {{std::string(256, 'k'), std::string(4096, 'v')}};
+  ASSERT_TRUE(registry_->CreateModel(m).ok());
+
+  ModelUpdate update;
+  update.model = "fraud";
+  update.description = huge;
+  EXPECT_THAT(Message(registry_->UpdateModel(update).status()),
+              HasSubstr("description is 10485760 bytes"));
+
+  CreateVersionRequest request = Request("fraud");
+  request.description = huge;
+  s = registry_->CreateVersion(request).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(s), HasSubstr("the version's description is 10485760 bytes"));
+
+  NewVersion("fraud");
+  StageTransitionRequest move;
+  move.model = "fraud";
+  move.version = 1;
+  move.stage = Stage::kStaging;
+  move.comment = std::string(kMaxCommentBytes + 1, 'c');
+  s = registry_->TransitionStage(move).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(s), HasSubstr("the transition's comment is 4097 bytes, more than the "
+                                    "limit of 4096 bytes"));
+  EXPECT_EQ(StageOf("fraud", 1), Stage::kNone);
 }
 
 // ---- Aliases ----

@@ -38,7 +38,9 @@ class TreeEnsemble {
   // XgboostBooster::Save("json")). InvalidArgument naming the cause when the
   // text is not JSON (with the byte offset), is not an XGBoost model, or uses
   // what serving does not support (dart or gblinear, multi-class or
-  // multi-target, categorical splits, another objective). Never throws.
+  // multi-target, categorical splits, another objective), or is inconsistent
+  // (a child index out of range, a split on a feature the model lacks, a
+  // base_score that is not finite). Never throws.
   static absl::StatusOr<TreeEnsemble> FromXgboostJson(absl::string_view model_json);
 
   // Input width: the model's num_feature.
@@ -49,6 +51,11 @@ class TreeEnsemble {
   // The margin every prediction starts from (base_score through the
   // objective's ProbToMargin, e.g. logit(0.5) = 0).
   float base_margin() const { return base_margin_; }
+
+  // For each input feature, the distinct thresholds its splits compare with,
+  // ascending (empty for a feature no split uses): what a caller needs to
+  // build rows that reach every branch (registry/servable_artifact.h).
+  std::vector<std::vector<float>> SplitThresholds() const;
 
   // The margin (XGBoost's output_margin) for `row` (num_features() floats).
   double PredictMargin(const float* row) const;

@@ -331,6 +331,9 @@ absl::Status TreeEnsembleBuilder::ReadLearnerParams(const ModelJson& learner) {
   // objective's ProbToMargin: the logit for binary:logistic and reg:logistic,
   // the identity for binary:logitraw and reg:squarederror.
   FSTORE_ASSIGN_OR_RETURN(const float base_score, FloatParam(*params, "base_score", kWhere));
+  if (!std::isfinite(base_score)) {
+    return ModelError(kWhere, absl::StrCat("base_score ", base_score, " is not a finite number"));
+  }
   if (objective == "binary:logistic" || objective == "reg:logistic") {
     if (!(base_score > 0.0f && base_score < 1.0f)) {
       return ModelError(
@@ -556,6 +559,19 @@ absl::Status TreeEnsembleBuilder::AddTree(const XgboostTree& raw, absl::string_v
   tree_depths_.push_back(tree_depth);
   e.max_depth_ = std::max(e.max_depth_, tree_depth);
   return absl::OkStatus();
+}
+
+std::vector<std::vector<float>> TreeEnsemble::SplitThresholds() const {
+  std::vector<std::vector<float>> thresholds(static_cast<size_t>(num_features_));
+  for (const Node& node : nodes_) {
+    if ((node.bits & kLeafBit) != 0 || std::isnan(node.value)) continue;
+    thresholds[node.bits & kFeatureMask].push_back(node.value);
+  }
+  for (std::vector<float>& feature : thresholds) {
+    std::sort(feature.begin(), feature.end());
+    feature.erase(std::unique(feature.begin(), feature.end()), feature.end());
+  }
+  return thresholds;
 }
 
 void TreeEnsembleBuilder::GroupTrees() {

@@ -538,6 +538,9 @@ TEST(TreeEnsembleTest, BrokenTreesAreRefusedWithTheirPlace) {
   bad = absl::StrReplaceAll(json, {{"\"base_score\":\"5E-1\"", "\"base_score\":\"1.5E0\""}});
   ASSERT_NE(bad, json);
   ExpectInvalid(bad, "base_score 1.5 must be in (0, 1)");
+  // A base_score that is not a number, whatever the objective.
+  ExpectInvalid(StumpJson("5E-1", "0").replace(StumpJson("5E-1", "0").find("0E0"), 3, "NaN"),
+                "base_score nan is not a finite number");
 }
 
 TEST(TreeEnsembleTest, RandomlyCorruptedModelsNeverCrash) {

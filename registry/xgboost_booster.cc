@@ -67,10 +67,54 @@ absl::StatusOr<std::string> TrainDense(const std::vector<float>& data,
 
 }  // namespace
 
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The index of the first byte at or after `from` that is not JSON
+// whitespace (bytes.size() when there is none).
+size_t SkipJsonSpace(absl::string_view bytes, size_t from) {
+  while (from < bytes.size() && IsJsonSpace(bytes[from])) ++from;
+  return from;
+}
+
+// `json` without the whitespace outside its strings: XGBoost's reader
+// refuses some that JSON allows (before the first key, before a closing
+// bracket), as a pretty-printed model has.
+std::string CompactJson(absl::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < json.size()) {
+        out.push_back(json[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (!IsJsonSpace(c)) {
+      out.push_back(c);
+      in_string = c == '"';
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> DetectModelFormat(absl::string_view bytes) {
-  if (bytes.size() >= 2 && bytes[0] == '{') {
-    if (bytes[1] == '"') return std::string("json");
-    if (std::isalpha(static_cast<unsigned char>(bytes[1]))) return std::string("ubjson");
+  // JSON may open with whitespace and be indented (a model saved
+  // pretty-printed); UBJSON never has whitespace before its first key.
+  const size_t open = SkipJsonSpace(bytes, 0);
+  if (open < bytes.size() && bytes[open] == '{') {
+    const size_t first = SkipJsonSpace(bytes, open + 1);
+    if (first < bytes.size() && bytes[first] == '"') return std::string("json");
+    if (open == 0 && first == 1 && first < bytes.size() &&
+        std::isalpha(static_cast<unsigned char>(bytes[first]))) {
+      return std::string("ubjson");
+    }
   }
   if (bytes.empty()) return absl::InvalidArgumentError("model bytes are empty");
   return absl::InvalidArgumentError(
@@ -81,11 +125,19 @@ absl::StatusOr<std::string> DetectModelFormat(absl::string_view bytes) {
 
 absl::StatusOr<XgboostBooster> XgboostBooster::Load(absl::string_view bytes) {
   FSTORE_ASSIGN_OR_RETURN(const std::string format, DetectModelFormat(bytes));
+  // XGBoost reads JSON without whitespace outside strings, so that an
+  // indented model loads as the compact one (CompactJson).
+  std::string compact;
+  absl::string_view model = bytes;
+  if (format == "json") {
+    compact = CompactJson(bytes);
+    model = compact;
+  }
   OwnedBooster booster;
   FSTORE_RETURN_IF_ERROR(
       XgbInternal(XGBoosterCreate(nullptr, 0, booster.out()), "creating an XGBoost booster"));
   FSTORE_RETURN_IF_ERROR(FromXgboost(
-      XGBoosterLoadModelFromBuffer(booster.get(), bytes.data(), bytes.size()),
+      XGBoosterLoadModelFromBuffer(booster.get(), model.data(), model.size()),
       absl::StatusCode::kInvalidArgument,
       absl::StrCat("XGBoost refused the ", format, " model (", bytes.size(), " bytes)")));
   bst_ulong num_features = 0;

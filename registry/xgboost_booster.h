@@ -24,8 +24,9 @@
 
 namespace fstore {
 
-// The serialization of a model: "json" (text JSON, a document starting with
-// '{"') or "ubjson" (Universal Binary JSON, '{' then a type marker), the two
+// The serialization of a model: "json" (text JSON: '{' then '"', with any
+// JSON whitespace before and between them, as a pretty-printed document has)
+// or "ubjson" (Universal Binary JSON, '{' then a type marker), the two
 // formats XGBoosterSaveModelToBuffer writes. Anything else (XGBoost's
 // deprecated binary format included) is InvalidArgument: XGBoost's legacy
 // loader trusts sizes read from the bytes, so unknown bytes never reach it.
@@ -33,8 +34,8 @@ absl::StatusOr<std::string> DetectModelFormat(absl::string_view bytes);
 
 class XgboostBooster {
  public:
-  // Loads a model from JSON or UBJSON bytes (the bytes are copied; the caller
-  // keeps ownership). Fails with InvalidArgument naming why: the format is
+  // Loads a model from JSON (compact or indented) or UBJSON bytes (the bytes
+  // are copied; the caller keeps ownership). Fails with InvalidArgument naming why: the format is
   // unknown, or XGBoost refused the bytes (its message is included).
   static absl::StatusOr<XgboostBooster> Load(absl::string_view bytes);
 

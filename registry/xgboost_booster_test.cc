@@ -103,14 +103,28 @@ TEST(XgboostBoosterTest, TrainingIsDeterministicForASeed) {
 }
 
 TEST(XgboostBoosterTest, BytesThatAreNotJsonOrUbjsonNeverReachXgboost) {
-  for (const std::string& bad : {std::string(), std::string("binf\x01\x02\x03", 7),
-                                 std::string("{ \"learner\": {}}"), std::string(64, '\xff')}) {
+  for (const std::string& bad :
+       {std::string(), std::string("binf\x01\x02\x03", 7), std::string("{ learner: {}}"),
+        std::string("  {L"), std::string(64, '\xff')}) {
     auto booster = XgboostBooster::Load(bad);
     ASSERT_FALSE(booster.ok());
     EXPECT_EQ(booster.status().code(), absl::StatusCode::kInvalidArgument);
   }
   EXPECT_THAT(std::string(DetectModelFormat("binf....").status().message()),
               HasSubstr("not an XGBoost JSON or UBJSON model"));
+}
+
+TEST(XgboostBoosterTest, JsonWithLeadingOrIndentingWhitespaceLoads) {
+  const std::string json = *TrainBoosterForTesting(3, 3, 7);
+  ASSERT_EQ(json.substr(0, 2), "{\"");
+  for (const std::string& spaced :
+       {absl::StrCat(" \r\n\t", json), absl::StrCat("{\n  ", json.substr(1)),
+        absl::StrCat("\n{ \n", json.substr(1), "\n")}) {
+    EXPECT_EQ(*DetectModelFormat(spaced), "json");
+    auto booster = XgboostBooster::Load(spaced);
+    ASSERT_TRUE(booster.ok()) << booster.status();
+    EXPECT_EQ(booster->NumFeatures(), 3);
+  }
 }
 
 TEST(XgboostBoosterTest, TruncatedModelIsInvalidArgumentWithXgboostsReason) {

@@ -44,6 +44,8 @@ void ToProto(const RegisteredModel& model, v1::Model* out) {
   out->set_latest_version(model.latest_version);
   out->mutable_production_gate()->insert(model.production_gate.begin(),
                                          model.production_gate.end());
+  out->mutable_production_gate_max()->insert(model.production_gate_max.begin(),
+                                             model.production_gate_max.end());
 }
 
 void ToProto(const ModelVersion& version, v1::ModelVersion* out) {
@@ -116,7 +118,20 @@ RegisteredModel FromProto(const v1::CreateModelRequest& request) {
   model.description = request.description();
   model.tags.insert(request.tags().begin(), request.tags().end());
   model.production_gate.insert(request.production_gate().begin(), request.production_gate().end());
+  model.production_gate_max.insert(request.production_gate_max().begin(),
+                                   request.production_gate_max().end());
   return model;
+}
+
+ModelUpdate FromProto(const v1::UpdateModelRequest& request) {
+  ModelUpdate update;
+  update.model = request.name();
+  if (request.has_description()) update.description = request.description();
+  update.set_gate = request.set_gate();
+  update.production_gate.insert(request.production_gate().begin(), request.production_gate().end());
+  update.production_gate_max.insert(request.production_gate_max().begin(),
+                                    request.production_gate_max().end());
+  return update;
 }
 
 FeatureStatistics FromProto(const v1::FeatureStatistics& statistics) {
@@ -147,7 +162,8 @@ absl::StatusOr<StageTransitionRequest> FromProto(const v1::TransitionStageReques
   out.archive_existing = request.archive_existing();
   out.comment = request.comment();
   for (const v1::MetricRequirement& r : request.require()) {
-    out.requirements.push_back(MetricRequirement{r.metric(), r.min()});
+    out.requirements.push_back(r.has_max() ? MetricRequirement{r.metric(), r.max(), true}
+                                           : MetricRequirement{r.metric(), r.min(), false});
   }
   return out;
 }

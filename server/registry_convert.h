@@ -20,6 +20,8 @@ void ToProto(const Transition& transition, v1::StageTransition* out);
 void ToProto(const ModelStateAt& state, v1::GetModelHistoryResponse* out);
 
 RegisteredModel FromProto(const v1::CreateModelRequest& request);
+// Everything but the actor.
+ModelUpdate FromProto(const v1::UpdateModelRequest& request);
 FeatureStatistics FromProto(const v1::FeatureStatistics& statistics);
 RiskThreshold FromProto(const v1::RiskThreshold& threshold);
 // Everything but the binding (the server binds the named feature service as

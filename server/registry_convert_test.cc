@@ -61,6 +61,53 @@ TEST(RegistryConvertTest, TransitionRequestNeedsAStage) {
   EXPECT_EQ(got->requirements[0].metric, "auc");
 }
 
+TEST(RegistryConvertTest, AtMostRequirementsAndGatesCrossTheWire) {
+  v1::TransitionStageRequest request;
+  request.set_stage(v1::STAGE_PRODUCTION);
+  auto* at_most = request.add_require();
+  at_most->set_metric("logloss");
+  at_most->set_max(0.3);
+  auto* at_least = request.add_require();
+  at_least->set_metric("auc");
+  at_least->set_min(0.9);
+  auto got = FromProto(request);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->requirements.size(), 2u);
+  EXPECT_EQ(got->requirements[0].metric, "logloss");
+  EXPECT_EQ(got->requirements[0].bound, 0.3);
+  EXPECT_TRUE(got->requirements[0].at_most);
+  EXPECT_EQ(got->requirements[1].bound, 0.9);
+  EXPECT_FALSE(got->requirements[1].at_most);
+
+  v1::CreateModelRequest create;
+  (*create.mutable_production_gate_max())["logloss"] = 0.3;
+  const RegisteredModel model = FromProto(create);
+  EXPECT_EQ(model.production_gate_max.at("logloss"), 0.3);
+  v1::Model p;
+  ToProto(model, &p);
+  EXPECT_EQ(p.production_gate_max().at("logloss"), 0.3);
+  EXPECT_TRUE(p.production_gate().empty());
+}
+
+TEST(RegistryConvertTest, UpdateModelSetsOnlyWhatTheRequestCarries) {
+  v1::UpdateModelRequest request;
+  request.set_name("fraud");
+  ModelUpdate update = FromProto(request);
+  EXPECT_EQ(update.model, "fraud");
+  EXPECT_FALSE(update.description.has_value());
+  EXPECT_FALSE(update.set_gate);
+  request.set_description("");
+  request.set_set_gate(true);
+  (*request.mutable_production_gate())["auc"] = 0.9;
+  (*request.mutable_production_gate_max())["logloss"] = 0.3;
+  update = FromProto(request);
+  EXPECT_EQ(update.description, "");
+  EXPECT_TRUE(update.set_gate);
+  EXPECT_EQ(update.production_gate.at("auc"), 0.9);
+  EXPECT_EQ(update.production_gate_max.at("logloss"), 0.3);
+  EXPECT_TRUE(update.actor.empty());
+}
+
 TEST(RegistryConvertTest, StateAtFillsStagesAliasesAndVersionStages) {
   ModelStateAt state;
   state.version_stages = {{1, Stage::kArchived}, {2, Stage::kProduction}};

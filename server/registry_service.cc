@@ -31,6 +31,21 @@ grpc::Status Reply(absl::StatusOr<T> result, auto* response) {
 
 }  // namespace
 
+absl::Status AppendUploadChunk(absl::string_view chunk, int64_t index, int64_t max_artifact_bytes,
+                               std::string* artifact) {
+  if (chunk.size() > kMaxUploadChunkBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "upload chunk ", index, " is ", chunk.size(), " bytes, more than the limit of ",
+        kMaxUploadChunkBytes, " bytes per UploadArtifactRequest"));
+  }
+  if (static_cast<int64_t>(artifact->size() + chunk.size()) > max_artifact_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("artifact is larger than ", max_artifact_bytes, " bytes"));
+  }
+  artifact->append(chunk.data(), chunk.size());
+  return absl::OkStatus();
+}
+
 grpc::Status RegistryService::CreateModel(grpc::ServerContext*,
                                           const v1::CreateModelRequest* request,
                                           v1::Model* response) {
@@ -40,6 +55,14 @@ grpc::Status RegistryService::CreateModel(grpc::ServerContext*,
 grpc::Status RegistryService::GetModel(grpc::ServerContext*, const v1::GetModelRequest* request,
                                        v1::Model* response) {
   return Reply(registry_->GetModel(request->name()), response);
+}
+
+grpc::Status RegistryService::UpdateModel(grpc::ServerContext* context,
+                                          const v1::UpdateModelRequest* request,
+                                          v1::Model* response) {
+  ModelUpdate update = FromProto(*request);
+  update.actor = access_->CallerOf(*context).name;
+  return Reply(registry_->UpdateModel(update), response);
 }
 
 grpc::Status RegistryService::ListModels(grpc::ServerContext*, const v1::ListModelsRequest*,
@@ -58,12 +81,10 @@ grpc::Status RegistryService::UploadArtifact(grpc::ServerContext* context,
   if (!slot.ok()) return ToGrpcStatus(slot.status());
   std::string bytes;
   v1::UploadArtifactRequest chunk;
-  while (reader->Read(&chunk)) {
-    if (static_cast<int64_t>(bytes.size() + chunk.chunk().size()) > kMaxArtifactBytes) {
-      return ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat("artifact is larger than ", kMaxArtifactBytes, " bytes")));
-    }
-    bytes.append(chunk.chunk());
+  for (int64_t index = 1; reader->Read(&chunk); ++index) {
+    const absl::Status appended =
+        AppendUploadChunk(chunk.chunk(), index, kMaxArtifactBytes, &bytes);
+    if (!appended.ok()) return ToGrpcStatus(appended);
   }
   absl::StatusOr<std::string> sha = registry_->PutArtifact(bytes);
   if (!sha.ok()) return ToGrpcStatus(sha.status());

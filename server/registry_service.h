@@ -8,7 +8,10 @@
 //     content version;
 //   - WatchModels streams the registry's change notifications until the
 //     client cancels or the server shuts down.
-// Every change records its caller's principal (server/access_control.h);
+// UploadArtifact refuses a chunk over kMaxUploadChunkBytes (the proto's
+// stated 1 MiB) with INVALID_ARGUMENT naming its size. Every change
+// (UpdateModel included) records its caller's principal
+// (server/access_control.h);
 // moving a version to or from Production, and setting or deleting an alias
 // that reaches a Production version, need the admin role (server/rpc_roles.h).
 // Safe for concurrent calls.
@@ -24,6 +27,15 @@
 
 namespace fstore {
 
+// The largest UploadArtifactRequest.chunk accepted (registry.proto).
+inline constexpr size_t kMaxUploadChunkBytes = 1 << 20;
+
+// Appends upload chunk number `index` (from 1) to `artifact`: InvalidArgument
+// naming the chunk's size when it is over kMaxUploadChunkBytes, or when the
+// artifact would grow over `max_artifact_bytes`.
+absl::Status AppendUploadChunk(absl::string_view chunk, int64_t index, int64_t max_artifact_bytes,
+                               std::string* artifact);
+
 class RegistryService final : public v1::Registry::Service {
  public:
   // All must outlive the service.
@@ -34,6 +46,8 @@ class RegistryService final : public v1::Registry::Service {
                            v1::Model* response) override;
   grpc::Status GetModel(grpc::ServerContext* context, const v1::GetModelRequest* request,
                         v1::Model* response) override;
+  grpc::Status UpdateModel(grpc::ServerContext* context, const v1::UpdateModelRequest* request,
+                           v1::Model* response) override;
   grpc::Status ListModels(grpc::ServerContext* context, const v1::ListModelsRequest* request,
                           v1::ListModelsResponse* response) override;
   grpc::Status UploadArtifact(grpc::ServerContext* context,

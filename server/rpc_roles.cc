@@ -42,6 +42,7 @@ constexpr RpcRule kRules[] = {
     {"/fstore.v1.Registry/DeleteAlias", kModeler},      // admin for Production
     {"/fstore.v1.Registry/GetModelHistory", kReader},
     {"/fstore.v1.Registry/WatchModels", kReader},
+    {"/fstore.v1.Registry/UpdateModel", kModeler},
     // fstore.v1.Serving
     {"/fstore.v1.Serving/Score", kScorer},
     {"/fstore.v1.Serving/ScoreStream", kScorer},

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "registry/feature_binding.h"
 #include "registry/model_ref.h"
@@ -74,7 +75,19 @@ ServingCore::~ServingCore() = default;
 
 std::string ServingCore::NextRequestId() { return absl::StrCat(run_, next_request_.fetch_add(1)); }
 
+namespace {
+
+absl::Status CheckRequestId(absl::string_view request_id, absl::string_view where) {
+  if (request_id.size() <= kMaxRequestIdBytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, "request id is ", request_id.size(), " bytes, more than the limit of ",
+                   kMaxRequestIdBytes, " bytes: ", QuotedValue(request_id)));
+}
+
+}  // namespace
+
 absl::StatusOr<ServedScore> ServingCore::Score(ScoreRequest request, absl::string_view request_id) {
+  FSTORE_RETURN_IF_ERROR(CheckRequestId(request_id, ""));
   absl::StatusOr<ScoreResult> result = scorer_->Score(request);
   if (!result.ok()) return result.status();
   ServedScore served;
@@ -152,6 +165,9 @@ absl::StatusOr<VersionDrift> ServingCore::Drift(absl::string_view model_ref, Dur
 absl::StatusOr<FeedbackResult> ServingCore::Feedback(absl::Span<const FeedbackLabel> labels,
                                                      const FeedbackStore::RecordOptions& options) {
   if (labels.empty()) return absl::InvalidArgumentError("the feedback stream held no labels");
+  for (const FeedbackLabel& label : labels) {
+    FSTORE_RETURN_IF_ERROR(CheckRequestId(label.request_id, absl::StrCat("row ", label.row, ": ")));
+  }
   FeedbackResult result;
   FSTORE_ASSIGN_OR_RETURN(result.summary, feedback_.Record(labels, options));
   for (const auto& [model, number] : result.summary.versions) {

@@ -117,6 +117,10 @@ struct ProductionMonitoring {
   std::vector<ProductionHealth> versions;
 };
 
+// The longest request id a caller may give (Score, Feedback); a longer one
+// is InvalidArgument naming its size and the limit.
+inline constexpr size_t kMaxRequestIdBytes = 256;
+
 class ServingCore {
  public:
   struct Options {
@@ -135,7 +139,8 @@ class ServingCore {
   ServingCore(const ServingCore&) = delete;
   ServingCore& operator=(const ServingCore&) = delete;
 
-  // `request_id` empty: a new id.
+  // `request_id` empty: a new id; longer than kMaxRequestIdBytes:
+  // InvalidArgument.
   absl::StatusOr<ServedScore> Score(ScoreRequest request, absl::string_view request_id);
   absl::StatusOr<BatchScoreSummary> BatchScore(const BatchScoreRequest& request);
   absl::Status ListScores(const ScoreTable::Filter& filter,
@@ -145,6 +150,8 @@ class ServingCore {
   // (DriftThresholds); 0 takes the default, negative is InvalidArgument.
   absl::StatusOr<VersionDrift> Drift(absl::string_view model_ref, DurationUs window,
                                      int64_t min_serving_values = 0);
+  // A label whose request id is longer than kMaxRequestIdBytes is
+  // InvalidArgument naming its row, and nothing is recorded.
   absl::StatusOr<FeedbackResult> Feedback(absl::Span<const FeedbackLabel> labels,
                                           const FeedbackStore::RecordOptions& options);
   absl::StatusOr<VersionLiveMetrics> LiveMetricsOf(absl::string_view model_ref,

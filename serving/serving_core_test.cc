@@ -115,6 +115,26 @@ TEST_F(ServingCoreTest, ScoreKeepsTheCallersIdOrGivesAUniqueOneAndLogsIt) {
             (std::set<std::string>{"mine", first->request_id, second->request_id}));
 }
 
+TEST_F(ServingCoreTest, RequestIdsOverTheLimitAreRefusedNamingTheirSize) {
+  const std::string at_limit(kMaxRequestIdBytes, 'r');
+  ASSERT_TRUE(core_->Score(Request("A-1"), at_limit).ok());
+  const std::string huge(1 << 20, 'r');
+  absl::Status s = core_->Score(Request("A-1"), huge).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("request id is 1048576 bytes, more than the limit of 256 bytes"));
+  EXPECT_LT(s.message().size(), 1000u);
+  EXPECT_EQ(Logged().size(), 1u);
+
+  FeedbackLabel label;
+  label.row = 3;
+  label.request_id = huge;
+  label.label = 1;
+  s = core_->Feedback({label}, {}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("row 3: request id is 1048576 bytes"));
+}
+
 TEST_F(ServingCoreTest, AFailedScoreIsNotLogged) {
   ScoreRequest bad = Request("A-1");
   bad.request_fields.clear();

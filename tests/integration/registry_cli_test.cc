@@ -113,7 +113,7 @@ TEST_F(RegistryCliTest, RegisterRecordsTheBindingArtifactAndMetrics) {
 TEST_F(RegistryCliTest, ArtifactsThatDoNotLoadOrDoNotMatchTheServiceAreRefused) {
   ProgramResult garbage = Register(WriteFile("bad.json", "{\"learner\": 42"));
   EXPECT_EQ(garbage.exit_code, 1);
-  EXPECT_THAT(garbage.err, HasSubstr("XGBoost"));
+  EXPECT_THAT(garbage.err, HasSubstr("is refused: serving cannot run it: model JSON is malformed"));
   ProgramResult unknown = Register(WriteFile("bad.bin", "\x01\x02 not a model"));
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("JSON or UBJSON"));
@@ -182,6 +182,81 @@ TEST_F(RegistryCliTest, AModelGateIsCheckedOnEveryProductionPromotion) {
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("0.85"));
   EXPECT_EQ(fsd_->Fsctl({"models", "create", "x", "--gate", "auc>0.9"}).exit_code, 2);
+}
+
+TEST_F(RegistryCliTest, ModelsUpdateChangesTheGateAuditedAndAtMostBoundsAreChecked) {
+  ASSERT_EQ(fsd_->Fsctl({"models", "create", "fraud", "--gate", "logloss<=0.2"}).exit_code, 0);
+  ASSERT_EQ(Register(Model("a.json"), R"({"auc": 0.93, "logloss": 0.3})").exit_code, 0);
+  ProgramResult refused = fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("logloss is 0.3, above the maximum 0.2"));
+
+  ProgramResult updated = fsd_->Fsctl({"models", "update", "fraud", "--gate", "auc>=0.9", "--gate",
+                                       "logloss<=0.35", "--description", "card fraud"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_THAT(updated.out, HasSubstr("gate: auc>=0.9, logloss<=0.35"));
+  nlohmann::json shown = Show();
+  EXPECT_EQ(shown["model"]["description"], "card fraud");
+  EXPECT_EQ(shown["model"]["production_gate"]["auc"], 0.9);
+  EXPECT_EQ(shown["model"]["production_gate_max"]["logloss"], 0.35);
+  ProgramResult text = fsd_->Fsctl({"models", "show", "fraud"});
+  EXPECT_THAT(text.out, HasSubstr("gate:        auc>=0.9, logloss<=0.35"));
+
+  ProgramResult history = fsd_->Fsctl({"--output=json", "models", "history", "fraud"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  bool audited = false;
+  const nlohmann::json transitions = nlohmann::json::parse(history.out)["transitions"];
+  for (const nlohmann::json& t : transitions) {
+    if (t["kind"] != "model_updated") continue;
+    audited = true;
+    EXPECT_EQ(t["actor"], "anonymous");
+    EXPECT_EQ(t["from"], "gate: logloss<=0.2; description: ");
+    EXPECT_EQ(t["to"], "gate: auc>=0.9, logloss<=0.35; description: card fraud");
+  }
+  EXPECT_TRUE(audited) << history.out;
+  ProgramResult required =
+      fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production", "--require", "logloss<=0.1"});
+  EXPECT_EQ(required.exit_code, 1);
+  EXPECT_THAT(required.err, HasSubstr("logloss is 0.3, above the maximum 0.1"));
+  ProgramResult promoted = fsd_->Fsctl({"promote", "fraud", "1", "--stage", "Production"});
+  EXPECT_EQ(promoted.exit_code, 0) << promoted.err;
+
+  EXPECT_EQ(fsd_->Fsctl({"models", "update", "fraud"}).exit_code, 2);
+  EXPECT_EQ(fsd_->Fsctl({"models", "update", "nosuch", "--description", "x"}).exit_code, 1);
+  ProgramResult removed = fsd_->Fsctl({"models", "update", "fraud", "--gate", "none"});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_THAT(removed.out, HasSubstr("gate: none"));
+}
+
+TEST_F(RegistryCliTest, ModelsServingCannotRunAreRefusedAndPrettyJsonRegisters) {
+  std::string linear = TrainBoosterForTesting(kServiceInputs, 3, 1).value_or("");
+  const std::string gbtree = R"("name":"gbtree")";
+  ASSERT_NE(linear.find(gbtree), std::string::npos);
+  linear.replace(linear.find(gbtree), gbtree.size(), R"("name":"gblinear")");
+  ProgramResult refused = Register(WriteFile("linear.json", linear));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("serving cannot run it: booster 'gblinear' is not supported"));
+  const std::string pretty =
+      nlohmann::json::parse(TrainBoosterForTesting(kServiceInputs, 3, 1).value_or("")).dump(2);
+  ProgramResult accepted = Register(WriteFile("pretty.json", "\n" + pretty));
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+}
+
+TEST_F(RegistryCliTest, UploadChunksOverTheStatedMiBAreRefusedNamingTheSize) {
+  auto channel = grpc::CreateChannel(fsd_->address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::Registry::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::UploadArtifactResponse response;
+  auto writer = stub->UploadArtifact(&context, &response);
+  v1::UploadArtifactRequest chunk;
+  chunk.set_chunk(std::string((1 << 20) + 1, 'x'));
+  writer->Write(chunk);
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("upload chunk 1 is 1048577 bytes, more than the limit of 1048576 bytes"));
 }
 
 TEST_F(RegistryCliTest, AliasesHistoryAsOfATimeAndDeletes) {

@@ -183,6 +183,24 @@ TEST_F(TrainCliTest, TrainsRegistersAndReproducesTheModelAtASnapshot) {
   EXPECT_THAT(unknown.err, HasSubstr("nosuch"));
 }
 
+TEST_F(TrainCliTest, GateIsSetOnTheModelTrainCreatesAndNeverChangedOnAnExistingOne) {
+  ProgramResult first = Train({"--gate", "auc>=0.5", "--gate", "logloss<=0.9"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ProgramResult shown = fsd_->Fsctl({"--output=json", "models", "show", "fraud"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  nlohmann::json model = nlohmann::json::parse(shown.out)["model"];
+  EXPECT_EQ(model["production_gate"]["auc"], 0.5);
+  EXPECT_EQ(model["production_gate_max"]["logloss"], 0.9);
+  // The same gate again: fine. Another: refused before training.
+  EXPECT_EQ(Train({"--gate", "logloss<=0.9", "--gate", "auc>=0.5"}).exit_code, 0);
+  ProgramResult other = Train({"--gate", "auc>=0.8"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_THAT(other.err, HasSubstr("already exists with gate auc>=0.5, logloss<=0.9"));
+  EXPECT_THAT(other.err, HasSubstr("fsctl models update fraud --gate auc>=0.8"));
+  ProgramResult listed = fsd_->Fsctl({"--output=json", "models", "show", "fraud"});
+  EXPECT_EQ(nlohmann::json::parse(listed.out)["versions"].size(), 2u);
+}
+
 TEST_F(TrainCliTest, ProgressGoesToStderrWithATableOnStdout) {
   ProgramResult r = fsd_->Fsctl({"train", "--service", "acct_svc", "--labels", labels_, "--model",
                                  "fraud", "--folds", "2", "--rounds", "10"});
