@@ -61,4 +61,13 @@ std::string ValueText(const v1::Value& v) {
   return "null";
 }
 
+std::string ServedFromText(const std::string& served_from) {
+  if (served_from == "stored_events") {
+    return "from the stored events (older than the online state keeps; the values dataset build "
+           "computes)";
+  }
+  if (served_from.empty() || served_from == "online_state") return "from the online state";
+  return served_from;
+}
+
 }  // namespace fstore::cli

@@ -27,6 +27,11 @@ Json ValueJson(const v1::Value& v);
 // reads back, "null" when unset or not finite.
 std::string ValueText(const v1::Value& v);
 
+// Where a read's features came from (a reply's served_from), for people:
+// "from the online state", or for "stored_events" that the time is older
+// than the online state keeps.
+std::string ServedFromText(const std::string& served_from);
+
 }  // namespace fstore::cli
 
 #endif  // FSTORE_CLIENT_COMMAND_OUTPUT_H_

@@ -392,6 +392,7 @@ absl::Status FeaturesGetCommand(Invocation& inv) {
           f.newest_event_us() == 0 ? Json() : Json(FormatIsoTime(f.newest_event_us()));
     }
     j["at"] = FormatIsoTime(response->at_us());
+    j["served_from"] = response->served_from();
     inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
@@ -399,7 +400,8 @@ absl::Status FeaturesGetCommand(Invocation& inv) {
   for (const v1::FeatureValue& f : response->features())
     rows.push_back({f.name(), ValueText(f.value())});
   PrintTable(inv.out, rows);
-  inv.out << "as of " << FormatIsoTime(response->at_us()) << "\n";
+  inv.out << "as of " << FormatIsoTime(response->at_us()) << ", "
+          << ServedFromText(response->served_from()) << "\n";
   for (const v1::ViewFreshness& f : response->freshness()) {
     inv.out << "view " << f.feature_view() << ": "
             << (f.newest_event_us() == 0 ? std::string("no events for this entity")
@@ -490,8 +492,12 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
     }
   }
   header.set_timestamp_column(inv.args.Get("timestamp-column").value_or("ts"));
-  if (std::optional<std::string> snapshot = inv.args.Get("snapshot"))
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) {
     header.set_snapshot(*snapshot);
+  } else {
+    // Everything ingested so far, without leaving a snapshot behind.
+    header.set_read_latest(true);
+  }
 
   std::vector<std::vector<std::string>> rows;
   FSTORE_RETURN_IF_ERROR(ReadEntitiesFile(*entities_path, &header, &rows));
@@ -510,18 +516,22 @@ absl::Status DatasetBuildCommand(Invocation& inv) {
     j["out"] = *out_path;
     j["rows"] = trailer.row_count();
     j["snapshot"] = last->header().snapshot();
+    j["high_water_mark"] = last->header().high_water_mark();
     j["dataset_fingerprint"] = trailer.dataset_fingerprint();
     Json& columns_json = j["columns"] = Json::array();
     for (const std::string& c : last->header().columns()) columns_json.push_back(c);
     inv.out << JsonText(j) << "\n";
   } else {
     inv.out << "wrote " << trailer.row_count() << " rows x " << last->header().columns_size()
-            << " columns to " << *out_path << "\n"
-            << "snapshot: " << last->header().snapshot()
-            << (header.snapshot().empty()
-                    ? " (new; rebuild with --snapshot " + last->header().snapshot() + ")"
-                    : "")
-            << "\ndataset fingerprint (sha256): " << trailer.dataset_fingerprint() << "\n";
+            << " columns to " << *out_path << "\n";
+    if (header.snapshot().empty()) {
+      inv.out << "read: the latest events (" << last->header().high_water_mark()
+              << " ingested; no snapshot kept: to rebuild these bytes later, fsctl snapshot "
+                 "create NAME first and pass --snapshot NAME)\n";
+    } else {
+      inv.out << "snapshot: " << last->header().snapshot() << "\n";
+    }
+    inv.out << "dataset fingerprint (sha256): " << trailer.dataset_fingerprint() << "\n";
   }
   return absl::OkStatus();
 }
@@ -535,8 +545,12 @@ absl::Status ExportCommand(Invocation& inv) {
     return s;
   }
   if (at) request.set_at_us(*at);
-  if (std::optional<std::string> snapshot = inv.args.Get("snapshot"))
+  if (std::optional<std::string> snapshot = inv.args.Get("snapshot")) {
     request.set_snapshot(*snapshot);
+  } else {
+    // Everything ingested so far, without leaving a snapshot behind.
+    request.set_read_latest(true);
+  }
   AtomicFile out(*out_path);
   if (absl::Status s = out.status(); !s.ok()) return s;
   absl::StatusOr<v1::ExportFeaturesResponse> last =
@@ -551,10 +565,14 @@ absl::Status ExportCommand(Invocation& inv) {
     j["out"] = *out_path;
     j["rows"] = last->row_count();
     j["snapshot"] = last->snapshot();
+    j["high_water_mark"] = last->high_water_mark();
     inv.out << JsonText(j) << "\n";
   } else {
-    inv.out << "exported " << last->row_count() << " entities to " << *out_path << " (snapshot "
-            << last->snapshot() << ")\n";
+    inv.out << "exported " << last->row_count() << " entities to " << *out_path << " ("
+            << (last->snapshot().empty()
+                    ? absl::StrCat("the latest ", last->high_water_mark(), " events")
+                    : "snapshot " + last->snapshot())
+            << ")\n";
   }
   return absl::OkStatus();
 }

@@ -183,11 +183,12 @@ const std::vector<Command>& Commands() {
        "REF",
        "Read online features of a view or service for one entity.",
        "REF is a feature view, a feature service, or view:feature refs joined\n"
-       "by commas. --at reads as of a past time (ISO-8601, or now-1h), within\n"
-       "the online state kept (each view's longest window or TTL plus a day).\n"
-       "To read as of a snapshot, or further back, use fsctl dataset build\n"
-       "--snapshot with a one-row entities file: the same values, from the\n"
-       "event log.\n\n"
+       "by commas. --at reads as of a past time (ISO-8601, or now-1h). Times\n"
+       "older than the online state keeps (each view's longest window or TTL\n"
+       "plus a day) are computed from the stored events, with the values\n"
+       "dataset build gives (the output says which path served); a time before\n"
+       "the oldest stored event is refused. To read as of a snapshot, use\n"
+       "fsctl dataset build --snapshot with a one-row entities file.\n\n"
        "  fsctl features get acct --entity account_id=A-1\n"
        "  fsctl features get acct_svc --entity account_id=A-1 --at 2026-01-05T10:00:00Z",
        {{"entity", "KEY=VALUE", "A join key of the entity; repeat for composite keys.", true},
@@ -230,7 +231,8 @@ const std::vector<Command>& Commands() {
         {"features", "VIEW:FEATURE,...", "Or explicit feature refs."},
         {"entities", "FILE.csv", "Entity rows (keys, timestamp, passthrough)."},
         {"timestamp-column", "NAME", "Timestamp column of the entities file. Default: ts."},
-        {"snapshot", "NAME", "Snapshot to read at. Default: a new one (its name is printed)."},
+        {"snapshot", "NAME",
+         "Snapshot to read at. Default: the latest events, leaving no snapshot behind."},
         {"out", "FILE.csv", "Output file; written atomically."}},
        0,
        0,
@@ -238,9 +240,13 @@ const std::vector<Command>& Commands() {
       {{"export"},
        "REF",
        "Export every entity's features as of a time to CSV.",
+       "One row per entity with events. A service mixing entities (account and\n"
+       "device views) has one row per combination of their keys seen together\n"
+       "on one event, each as dataset build computes it for that time.\n\n"
        "  fsctl export acct --at 2026-01-05T00:00:00Z --out acct.csv",
        {{"at", "TIME", "As of this time. Default: now."},
-        {"snapshot", "NAME", "Read as of a snapshot."},
+        {"snapshot", "NAME",
+         "Read as of a snapshot. Default: the latest events, no snapshot kept."},
         {"out", "FILE.csv", "Output file."}},
        1,
        1,
@@ -423,7 +429,9 @@ const std::vector<Command>& Commands() {
        {{"entity", "KEY=VALUE", "A join key; repeat for each entity.", true},
         {"field", "KEY=VALUE", "A request-time field; repeat for each.", true},
         {"explain", "fast|exact", "Return the top feature contributions."},
-        {"at", "TIME", "Features as of this time (replaying a past event). Default: now."}},
+        {"at", "TIME",
+         "Features as of this time (replaying a past event; older than the online state: "
+         "from the stored events). Default: now."}},
        1,
        1,
        ScoreCommand},

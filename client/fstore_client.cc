@@ -206,7 +206,7 @@ absl::StatusOr<v1::ExportFeaturesResponse> FstoreClient::ExportFeatures(
   absl::Status sink_status;
   while (reader->Read(&response)) {
     if (!response.csv().empty() && sink_status.ok()) sink_status = on_csv(response.csv());
-    if (!response.snapshot().empty()) last = response;
+    if (response.columns_size() > 0) last = response;  // the last message
     if (!sink_status.ok()) context.TryCancel();
   }
   const grpc::Status status = reader->Finish();

@@ -72,6 +72,7 @@ absl::Status ScoreCommand(Invocation& inv) {
     j["model"] = r->model();
     j["version"] = r->model_version();
     j["request_id"] = r->request_id();
+    j["served_from"] = r->served_from();
     Json& missing_features_json = j["missing_features"] = Json::array();
     for (const std::string& f : r->missing_features()) missing_features_json.push_back(f);
     if (request.explain() != v1::EXPLAIN_UNSPECIFIED) {
@@ -93,6 +94,7 @@ absl::Status ScoreCommand(Invocation& inv) {
   inv.out << "\nmodel    " << r->model() << ":" << r->model_version() << "\n";
   // The id that `fsctl feedback` labels (a request_id,label file).
   if (!r->request_id().empty()) inv.out << "request  " << r->request_id() << "\n";
+  inv.out << "features " << ServedFromText(r->served_from()) << "\n";
   if (r->missing_features_size() > 0) {
     inv.out << "missing  " << absl::StrJoin(r->missing_features(), ", ")
             << "\n         (no events for the entity in the window: counts and sums\n"

@@ -118,6 +118,15 @@ void EntityEvents::Fill(uint32_t entity, EntityTimeline* timeline, std::vector<V
                         });
 }
 
+std::optional<TimestampUs> EntityEvents::NewestBefore(uint32_t entity, TimestampUs at) const {
+  std::optional<TimestampUs> newest;
+  for (size_t i = begin_[entity], end = begin_[entity + 1]; i < end; ++i) {
+    const TimestampUs ts = EventAt(order_[i]).ts;
+    if (ts < at && (!newest.has_value() || ts > *newest)) newest = ts;
+  }
+  return newest;
+}
+
 void EntityEvents::Prefetch(uint32_t entity) const {
   for (size_t i = begin_[entity], end = begin_[entity + 1]; i < end; ++i) {
     const Part& part = parts_[order_[i] >> kPartShift];
@@ -142,6 +151,7 @@ class EntityEventsBuilder {
                       const absl::Notification* ready)
       : requests_(requests), threads_(threads), ready_(ready) {
     parts_.resize(threads * requests.size());
+    oldest_.assign(threads, std::numeric_limits<TimestampUs>::max());
     for (size_t q = 0; q < requests.size(); ++q) {
       slot_count_.push_back(requests[q].view->slot_columns.size());
     }
@@ -150,6 +160,7 @@ class EntityEventsBuilder {
   // Called by scanning thread `thread` for each event, in sequence order.
   void Add(int thread, TimestampUs ts, uint64_t seq, const std::vector<Value>& values,
            std::string* scratch) {
+    oldest_[thread] = std::min(oldest_[thread], ts);
     for (size_t q = 0; q < requests_.size(); ++q) {
       const CompiledView& view = *requests_[q].view;
       Part& part = parts_[thread * requests_.size() + q];
@@ -292,6 +303,7 @@ class EntityEventsBuilder {
       for (const EntityEvents::Event& e : p.kept.events) ++p.cursor[e.entity];
     });
     EntityEvents events;
+    events.oldest_scanned_ = *std::min_element(oldest_.begin(), oldest_.end());
     events.entities_ = request.entities;
     events.horizon_ = request.view->horizon;
     events.slot_count_ = slot_count_[q];
@@ -323,8 +335,9 @@ class EntityEventsBuilder {
   absl::Span<const EntityEventsRequest> requests_;
   int threads_;
   const absl::Notification* ready_;
-  std::vector<size_t> slot_count_;  // per request
-  std::vector<Part> parts_;         // [thread * requests + request]
+  std::vector<size_t> slot_count_;   // per request
+  std::vector<Part> parts_;          // [thread * requests + request]
+  std::vector<TimestampUs> oldest_;  // per thread: the oldest ts it scanned
 };
 
 absl::StatusOr<std::vector<EntityEvents>> CollectEntityEvents(

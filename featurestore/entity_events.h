@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,14 @@ class EntityEvents {
     return entity + 1 < begin_.size() ? begin_[entity + 1] - begin_[entity] : 0;
   }
 
+  // The greatest ts < at among all the events held for `entity` (not only
+  // those Fill keeps), if any: when the entity was last seen before `at`.
+  std::optional<TimestampUs> NewestBefore(uint32_t entity, TimestampUs at) const;
+
+  // The oldest timestamp of any event the scan read (of any entity, kept or
+  // not); INT64_MAX when the source had none below the high-water mark.
+  TimestampUs oldest_scanned() const { return oldest_scanned_; }
+
  private:
   friend class EntityEventsBuilder;
 
@@ -86,6 +96,7 @@ class EntityEvents {
 
   const EntitySet* entities_ = nullptr;
   DurationUs horizon_ = -1;
+  TimestampUs oldest_scanned_ = std::numeric_limits<TimestampUs>::max();
   size_t slot_count_ = 0;
   std::vector<Part> parts_;
   std::vector<size_t> begin_;    // per entity id into order_, then the end

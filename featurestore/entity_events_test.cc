@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -230,6 +231,40 @@ TEST_F(EntityEventsTest, ASnapshotHidesLaterEvents) {
   size_t expected = 0;
   for (size_t i = 0; i < 250; ++i) expected += events_[i].account == "A0" ? 1 : 0;
   EXPECT_EQ((*events)[0].event_count(0), expected);
+}
+
+// NewestBefore looks at every event held for the entity (also those older
+// than the horizon that Fill leaves out); oldest_scanned at every event the
+// scan read, of any entity, below the high-water mark.
+TEST_F(EntityEventsTest, NewestBeforeAndOldestScannedSeeEveryEvent) {
+  const CompiledView& view = View("acct");  // horizon 1h
+  for (int threads : {1, 3}) {
+    EntitySet entities;
+    const TimestampUs at = kT0 + 6 * 60 * kMinute + 7;
+    entities.Add("A3", at);
+    entities.Add("A9", at);  // no events
+    EntityEventsRequest request{&view, &entities};
+    auto events =
+        CollectEntityEvents(*db_, *view.source, store_->NextSequence(), {&request, 1}, threads);
+    ASSERT_TRUE(events.ok()) << events.status();
+    const EntityEvents& collected = (*events)[0];
+    TimestampUs oldest = std::numeric_limits<TimestampUs>::max();
+    for (const Event& e : events_) oldest = std::min(oldest, e.ts);
+    EXPECT_EQ(collected.oldest_scanned(), oldest) << threads;
+    for (TimestampUs t : {kT0, kT0 + 1, kT0 + 90 * kMinute, at}) {
+      std::optional<TimestampUs> expected;
+      for (const Event& e : events_) {
+        if (e.account == "A3" && e.ts < t && (!expected || e.ts > *expected)) expected = e.ts;
+      }
+      EXPECT_EQ(collected.NewestBefore(0, t), expected) << t << " on " << threads << " threads";
+    }
+    EXPECT_EQ(collected.NewestBefore(1, at), std::nullopt);
+  }
+  EntitySet none;
+  EntityEventsRequest request{&view, &none};
+  auto empty = CollectEntityEvents(*db_, *view.source, 0, {&request, 1}, 2);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ((*empty)[0].oldest_scanned(), std::numeric_limits<TimestampUs>::max());
 }
 
 }  // namespace

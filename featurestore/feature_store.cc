@@ -115,22 +115,45 @@ absl::Status FeatureStore::DeleteSnapshot(absl::string_view name) {
   return impl_->DeleteSnapshot(name);
 }
 
+absl::string_view ServedFromName(ServedFrom served_from) {
+  return served_from == ServedFrom::kStoredEvents ? "stored_events" : "online_state";
+}
+
 namespace {
 
-// Resolves the features and the snapshot (empty = a new one), then runs
-// `read(features, high_water_mark)`: the common frame of historical reads.
+// Resolves the features and the read point (a named snapshot, or for an
+// empty name a new snapshot or the latest events, as `unnamed` says), then
+// runs `read(features, high_water_mark)`: the common frame of historical
+// reads. A snapshot taken for a read that fails is deleted again.
 absl::StatusOr<HistoricalResult> ReadAtSnapshot(
     FeatureStore::Impl& impl, const FeatureSelector& selector, absl::string_view snapshot,
-    const std::function<absl::StatusOr<JoinResult>(const std::vector<SelectedFeature>&, uint64_t)>&
-        read) {
+    UnnamedReadPoint unnamed,
+    const std::function<absl::StatusOr<JoinResult>(
+        const Catalog&, const std::vector<SelectedFeature>&, uint64_t)>& read) {
   const std::shared_ptr<const Catalog> catalog = impl.catalog();
   FSTORE_ASSIGN_OR_RETURN(std::vector<SelectedFeature> features,
                           SelectFeatures(*catalog, selector, /*always_prefix=*/true));
-  FSTORE_ASSIGN_OR_RETURN(Snapshot snap,
-                          snapshot.empty() ? impl.CreateSnapshot("") : impl.GetSnapshot(snapshot));
   HistoricalResult result;
-  result.snapshot = snap.name;
-  FSTORE_ASSIGN_OR_RETURN(result.join, read(features, snap.high_water_mark));
+  if (snapshot.empty() && unnamed == UnnamedReadPoint::kLatest) {
+    // The event log is append-only: what is below the mark stays readable
+    // without a snapshot record to protect it.
+    result.high_water_mark = impl.NextSequence();
+  } else {
+    FSTORE_ASSIGN_OR_RETURN(
+        Snapshot snap, snapshot.empty() ? impl.CreateSnapshot("") : impl.GetSnapshot(snapshot));
+    result.snapshot = snap.name;
+    result.high_water_mark = snap.high_water_mark;
+  }
+  absl::StatusOr<JoinResult> join = read(*catalog, features, result.high_water_mark);
+  if (!join.ok()) {
+    // A snapshot taken for this read goes with it (the read's error is the
+    // one to report).
+    if (snapshot.empty() && !result.snapshot.empty()) {
+      impl.DeleteSnapshot(result.snapshot).IgnoreError();
+    }
+    return join.status();
+  }
+  result.join = *std::move(join);
   return result;
 }
 
@@ -138,22 +161,25 @@ absl::StatusOr<HistoricalResult> ReadAtSnapshot(
 
 absl::StatusOr<HistoricalResult> FeatureStore::GetHistoricalFeatures(
     const FeatureSelector& selector, const EntityRows& rows, absl::string_view snapshot,
-    const CsvSink& sink) {
-  return ReadAtSnapshot(*impl_, selector, snapshot,
-                        [&](const std::vector<SelectedFeature>& features, uint64_t hwm) {
-                          return JoinHistorical(*impl_->db(), features, hwm, rows, sink);
-                        });
+    const CsvSink& sink, UnnamedReadPoint unnamed) {
+  return ReadAtSnapshot(
+      *impl_, selector, snapshot, unnamed,
+      [&](const Catalog&, const std::vector<SelectedFeature>& features, uint64_t hwm) {
+        return JoinHistorical(*impl_->db(), features, hwm, rows, sink);
+      });
 }
 
 absl::StatusOr<HistoricalResult> FeatureStore::ExportFeatures(const FeatureSelector& selector,
                                                               TimestampUs at,
                                                               absl::string_view snapshot,
-                                                              const CsvSink& sink) {
+                                                              const CsvSink& sink,
+                                                              UnnamedReadPoint unnamed) {
   const TimestampUs as_of = at == 0 ? NowUs() : at;
-  return ReadAtSnapshot(*impl_, selector, snapshot,
-                        [&](const std::vector<SelectedFeature>& features, uint64_t hwm) {
-                          return ExportAsOf(*impl_->db(), features, hwm, as_of, sink);
-                        });
+  return ReadAtSnapshot(
+      *impl_, selector, snapshot, unnamed,
+      [&](const Catalog& catalog, const std::vector<SelectedFeature>& features, uint64_t hwm) {
+        return ExportAsOf(*impl_->db(), features, catalog.definitions.sources, hwm, as_of, sink);
+      });
 }
 
 absl::StatusOr<std::vector<std::map<std::string, std::string>>> FeatureStore::ActiveEntities(

@@ -18,8 +18,11 @@
 // after its source already has events is backfilled from the event log.
 // Window state older than a view's horizon (its longest window or TTL, plus
 // Options::retention_grace) before the view's newest event (or the clock's
-// now, when that is earlier) is reclaimed; online reads that would need
-// reclaimed state fail with OutOfRange. Events more than
+// now, when that is earlier) is reclaimed; an online read that would need
+// reclaimed state is answered from the event log instead, by the code of
+// historical retrieval (the same values; OnlineFeatures::served_from says
+// which path answered), and fails with OutOfRange only for a time before
+// the oldest stored event. Events more than
 // Options::max_future_skew after now are rejected at ingest (rule
 // "future"), so no single event moves what other entities can read.
 //
@@ -103,8 +106,20 @@ struct Snapshot {
 };
 
 struct HistoricalResult {
-  std::string snapshot;  // the snapshot read (created when none was named)
+  // The snapshot read (created when none was named and the read point is
+  // UnnamedReadPoint::kNewSnapshot); empty for UnnamedReadPoint::kLatest.
+  std::string snapshot;
+  uint64_t high_water_mark = 0;  // the first sequence number the read did not see
   JoinResult join;
+};
+
+// Where a historical read that names no snapshot reads.
+enum class UnnamedReadPoint {
+  // A new named snapshot, taken for the read and kept: the read can be
+  // repeated by its name (what training records).
+  kNewSnapshot,
+  // Everything acknowledged so far, without leaving a snapshot behind.
+  kLatest,
 };
 
 struct NamedValue {
@@ -117,12 +132,21 @@ struct ViewFreshness {
   TimestampUs newest_event = 0;  // 0: no event of this entity before `at`
 };
 
+// Which path answered an online read.
+enum class ServedFrom {
+  kOnlineState,   // the in-memory windows (the usual, fast path)
+  kStoredEvents,  // the event log, for a time older than the online state
+};
+// "online_state" or "stored_events".
+absl::string_view ServedFromName(ServedFrom served_from);
+
 struct OnlineFeatures {
   std::vector<NamedValue> features;  // in selection order
   // One entry per view of the selection, in the order the views' features
   // first appear in it.
   std::vector<ViewFreshness> freshness;
   TimestampUs at = 0;
+  ServedFrom served_from = ServedFrom::kOnlineState;
 };
 
 class PreparedSelection;
@@ -213,7 +237,13 @@ class FeatureStore {
   // Features as of `at` (0 = now) for one entity. `entity` maps join keys to
   // values and must hold every key the selected views need. Output names are
   // feature names, or "view__feature" when a selection mixes views whose
-  // feature names collide.
+  // feature names collide. When `at` is older than a selected view's online
+  // state keeps, the whole read is answered from the event log (everything
+  // acknowledged so far) by EvaluatePoint, the code of historical retrieval,
+  // so the values equal GetHistoricalFeatures' for that entity and time;
+  // served_from is then kStoredEvents. That costs a scan of the selected
+  // views' sources. OutOfRange naming `at` and the oldest stored event when
+  // `at` is before it.
   absl::StatusOr<OnlineFeatures> GetOnlineFeatures(const FeatureSelector& selector,
                                                    const std::map<std::string, std::string>& entity,
                                                    TimestampUs at) const;
@@ -240,17 +270,18 @@ class FeatureStore {
   absl::Status DeleteSnapshot(absl::string_view name);
 
   // Point-in-time-correct features for entity rows (point_in_time_join.h)
-  // at a snapshot; an empty snapshot name takes a new one. Output columns
-  // are always "view__feature". The same rows and snapshot give the same
-  // bytes and fingerprint.
-  absl::StatusOr<HistoricalResult> GetHistoricalFeatures(const FeatureSelector& selector,
-                                                         const EntityRows& rows,
-                                                         absl::string_view snapshot,
-                                                         const CsvSink& sink);
-  // Every entity's features as of `at` (0 = now) at a snapshot (empty = a
-  // new one).
-  absl::StatusOr<HistoricalResult> ExportFeatures(const FeatureSelector& selector, TimestampUs at,
-                                                  absl::string_view snapshot, const CsvSink& sink);
+  // at a snapshot; an empty snapshot name reads at `unnamed`. Output
+  // columns are always "view__feature". The same rows and snapshot give the
+  // same bytes and fingerprint.
+  absl::StatusOr<HistoricalResult> GetHistoricalFeatures(
+      const FeatureSelector& selector, const EntityRows& rows, absl::string_view snapshot,
+      const CsvSink& sink, UnnamedReadPoint unnamed = UnnamedReadPoint::kNewSnapshot);
+  // Every entity's features as of `at` (0 = now) at a snapshot (empty:
+  // `unnamed`): ExportAsOf, which for a selection of several entity keys
+  // lists every combination of them seen together on one event.
+  absl::StatusOr<HistoricalResult> ExportFeatures(
+      const FeatureSelector& selector, TimestampUs at, absl::string_view snapshot,
+      const CsvSink& sink, UnnamedReadPoint unnamed = UnnamedReadPoint::kNewSnapshot);
 
   // The entities (join-key combinations) with events in [since, until), for
   // batch scoring (active_entities.h). InvalidArgument when `join_keys` is

@@ -153,10 +153,20 @@ class FeatureStore::Impl {
                                    const FeatureSelector& selector) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Reads a plan's features for `entity` as of `at` into `out`: the one
-  // online read path (selector reads build a plan first).
+  // online read path (selector reads build a plan first). Sets
+  // *needs_events, leaving `out` unfinished, when `at` is older than the
+  // online state of a view the plan reads keeps (ReadStoredEvents answers).
   absl::Status ReadPlan(const PreparedSelection::Plan& plan,
                         const std::map<std::string, std::string>& entity, TimestampUs at,
-                        OnlineFeatures* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                        OnlineFeatures* out, bool* needs_events) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The same read from the event log (everything acknowledged so far), by
+  // the code of historical retrieval, for the features `plan` selects;
+  // without mu_ held (it scans the sources). OutOfRange when `at` is before
+  // the oldest stored event.
+  absl::Status ReadStoredEvents(const PreparedSelection::Plan& plan,
+                                const std::map<std::string, std::string>& entity, TimestampUs at,
+                                OnlineFeatures* out) const ABSL_LOCKS_EXCLUDED(mu_);
 
   Database* const db_;
   const Options options_;

@@ -1,13 +1,19 @@
 // FeatureStore online reads: a selection resolves to a plan (the views it
 // reads, their online state, the output positions) and every online read, one-off
-// or prepared, reads a plan: the one online read path.
+// or prepared, reads a plan: the one online read path. A time older than
+// the online state keeps is answered from the event log instead, by the
+// historical join's EvaluatePoint, outside the lock (it scans sources).
 #include <algorithm>
+#include <limits>
+#include <set>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "featurestore/feature_store_impl.h"
 #include "featurestore/keys.h"
+#include "featurestore/point_in_time_join.h"
 
 namespace fstore {
 
@@ -52,9 +58,11 @@ PreparedSelection::Plan FeatureStore::Impl::MakePlan(std::shared_ptr<const Catal
 
 absl::Status FeatureStore::Impl::ReadPlan(const PreparedSelection::Plan& plan,
                                           const std::map<std::string, std::string>& entity,
-                                          TimestampUs at, OnlineFeatures* out) const {
+                                          TimestampUs at, OnlineFeatures* out,
+                                          bool* needs_events) const {
   FSTORE_RETURN_IF_ERROR(plan.status);
   out->at = at;
+  out->served_from = ServedFrom::kOnlineState;
   out->features.resize(plan.names.size());
   out->freshness.resize(plan.views.size());
   absl::InlinedVector<std::string, 4> keys(plan.key_groups);
@@ -72,9 +80,8 @@ absl::Status FeatureStore::Impl::ReadPlan(const PreparedSelection::Plan& plan,
       const ViewState& vs = *read.state;
       if (vs.compiled->horizon >= 0 && vs.reclaimed_before != kMinTime &&
           at - vs.compiled->horizon < vs.reclaimed_before) {
-        return absl::OutOfRangeError(absl::StrCat(
-            "feature view ", name, " keeps online state from ", FormatIsoTime(vs.reclaimed_before),
-            " on; ", FormatIsoTime(at), " needs older events (use historical retrieval)"));
+        *needs_events = true;  // older than the view keeps online
+        return absl::OkStatus();
       }
       auto t = vs.timelines.find(keys[read.key_group]);
       if (t != vs.timelines.end()) timeline = &t->second;
@@ -94,11 +101,54 @@ absl::StatusOr<OnlineFeatures> FeatureStore::Impl::GetOnlineFeatures(
     const FeatureSelector& selector, const std::map<std::string, std::string>& entity,
     TimestampUs at) const {
   if (at == 0) at = NowUs();
-  absl::ReaderMutexLock lock(&mu_);
-  const PreparedSelection::Plan plan = MakePlan(catalog_, selector);
+  PreparedSelection::Plan plan;
   OnlineFeatures out;
-  FSTORE_RETURN_IF_ERROR(ReadPlan(plan, entity, at, &out));
+  bool needs_events = false;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    plan = MakePlan(catalog_, selector);
+    FSTORE_RETURN_IF_ERROR(ReadPlan(plan, entity, at, &out, &needs_events));
+  }
+  if (needs_events) FSTORE_RETURN_IF_ERROR(ReadStoredEvents(plan, entity, at, &out));
   return out;
+}
+
+absl::Status FeatureStore::Impl::ReadStoredEvents(const PreparedSelection::Plan& plan,
+                                                  const std::map<std::string, std::string>& entity,
+                                                  TimestampUs at, OnlineFeatures* out) const {
+  // The plan's features in output order; its catalog keeps the views alive.
+  std::vector<SelectedFeature> features(plan.names.size());
+  std::set<std::string> sources;
+  for (const PreparedSelection::Plan::ViewRead& read : plan.views) {
+    for (const auto& [feature, position] : read.features) {
+      features[position] = SelectedFeature{read.view, feature, plan.names[position]};
+    }
+    sources.insert(read.view->source->name);
+  }
+  FSTORE_ASSIGN_OR_RETURN(const PointFeatures point,
+                          EvaluatePoint(*db_, features, next_seq_.load(), entity, at));
+  if (at < point.oldest_event) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "no features as of ", FormatIsoTime(at), ": it is before the oldest stored event (",
+        point.oldest_event == std::numeric_limits<TimestampUs>::max()
+            ? std::string("none is stored")
+            : FormatIsoTime(point.oldest_event),
+        ") of source", sources.size() == 1 ? " " : "s ", absl::StrJoin(sources, ", ")));
+  }
+  out->at = at;
+  out->served_from = ServedFrom::kStoredEvents;
+  out->features.resize(features.size());
+  for (size_t i = 0; i < features.size(); ++i) {
+    out->features[i].name.assign(features[i].name);
+    out->features[i].value = point.values[i];
+  }
+  // The plan's views and EvaluatePoint's are both in first-use order.
+  out->freshness.resize(plan.views.size());
+  for (size_t v = 0; v < plan.views.size(); ++v) {
+    out->freshness[v].view.assign(plan.views[v].view->def->name);
+    out->freshness[v].newest_event = point.newest_event[v];
+  }
+  return absl::OkStatus();
 }
 
 absl::Status FeatureStore::Impl::Prepare(const std::shared_ptr<PreparedSelection>& prepared) {
@@ -122,8 +172,16 @@ absl::Status FeatureStore::Impl::GetOnlineFeatures(const PreparedSelection& prep
     return absl::InvalidArgumentError("a prepared selection is read by the store that made it");
   }
   if (at == 0) at = NowUs();
-  absl::ReaderMutexLock lock(&mu_);
-  return ReadPlan(*prepared.plan_, entity, at, out);
+  bool needs_events = false;
+  PreparedSelection::Plan plan;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    FSTORE_RETURN_IF_ERROR(ReadPlan(*prepared.plan_, entity, at, out, &needs_events));
+    if (!needs_events) return absl::OkStatus();
+    // Definitions may change once the lock is released: read a copy.
+    plan = *prepared.plan_;
+  }
+  return ReadStoredEvents(plan, entity, at, out);
 }
 
 }  // namespace fstore

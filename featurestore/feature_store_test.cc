@@ -496,19 +496,36 @@ TEST_F(FeatureStoreTest, UnknownNamesAreNotFound) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("no feature 'nope'"));
 }
 
-TEST_F(FeatureStoreTest, StateBeyondTheHorizonIsReclaimed) {
+TEST_F(FeatureStoreTest, StateBeyondTheHorizonIsReclaimedAndOlderReadsComeFromStoredEvents) {
   // acct has a LAST with a TTL, so its horizon is 7d (+1d grace).
   Ingest({Txn("old", "A", kT0, 10)});
   Ingest({Txn("new", "A", kT0 + 10 * 24 * kHour, 1)});
-  auto f = Features("A", kT0 + 10 * 24 * kHour + 1);
-  EXPECT_EQ(f["amt_max_7d"], Value(1.0));
   FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
-  auto old = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1);
-  EXPECT_EQ(old.status().code(), absl::StatusCode::kOutOfRange);
-  Reopen();  // the reclaimed rows are gone from disk too, and reads still refused
+  auto recent =
+      store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 10 * 24 * kHour + 1);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_EQ(recent->served_from, ServedFrom::kOnlineState);
   EXPECT_EQ(Features("A", kT0 + 10 * 24 * kHour + 1)["amt_max_7d"], Value(1.0));
-  EXPECT_EQ(store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status().code(),
-            absl::StatusCode::kOutOfRange);
+  for (int pass = 0; pass < 2; ++pass) {
+    // Older than the online state keeps: answered from the event log.
+    auto old = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1);
+    ASSERT_TRUE(old.ok()) << old.status();
+    EXPECT_EQ(old->served_from, ServedFrom::kStoredEvents);
+    EXPECT_EQ(old->at, kT0 + 1);
+    EXPECT_EQ(Features("A", kT0 + 1)["amt_max_7d"], Value(10.0));
+    EXPECT_EQ(Features("A", kT0 + 1)["last_amt"], Value(10.0));
+    ASSERT_EQ(old->freshness.size(), 1u);
+    EXPECT_EQ(old->freshness[0].view, "acct");
+    EXPECT_EQ(old->freshness[0].newest_event, kT0);
+    // At the oldest event itself nothing counts yet; before it, refused.
+    EXPECT_EQ(Features("A", kT0)["n_1h"], Value(int64_t{0}));
+    auto before = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 - 1);
+    EXPECT_EQ(before.status().code(), absl::StatusCode::kOutOfRange);
+    EXPECT_THAT(std::string(before.status().message()), HasSubstr(FormatIsoTime(kT0 - 1)));
+    EXPECT_THAT(std::string(before.status().message()),
+                HasSubstr("before the oldest stored event (" + FormatIsoTime(kT0) + ")"));
+    Reopen();  // the reclaimed rows are gone from disk too, the events are not
+  }
 }
 
 // ---- Prepared selections ----
@@ -660,17 +677,34 @@ feature_views:
   EXPECT_EQ(out.features[1].value, Value(15.0));
 }
 
-TEST_F(FeatureStoreTest, PreparedReadsRefuseReclaimedTimesLikeSelectorReads) {
+TEST_F(FeatureStoreTest, PreparedReadsAnswerReclaimedTimesLikeSelectorReads) {
   FeatureSelector selector{FeatureSelector::Kind::kView, "acct", {}};
   auto prepared = store_->PrepareSelection(selector);
   ASSERT_TRUE(prepared.ok()) << prepared.status();
-  Ingest({Txn("old", "A", kT0, 10)});
+  Ingest({Txn("old", "A", kT0, 10), Txn("old2", "A", kT0 + kMinute, 4, "XFER")});
   Ingest({Txn("new", "A", kT0 + 10 * 24 * kHour, 1)});
   OnlineFeatures out;
-  const absl::Status old =
-      store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0 + 1, &out);
-  EXPECT_EQ(old.code(), absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(old, store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 + 1).status());
+  for (TimestampUs at : {kT0 + 2 * kMinute, kT0 + 10 * 24 * kHour + 1}) {
+    const absl::Status status =
+        store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, at, &out);
+    auto expected = store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, at);
+    ExpectSameRead(expected, status, out, FormatIsoTime(at));
+    EXPECT_EQ(out.served_from, expected->served_from);
+  }
+  EXPECT_EQ(out.served_from, ServedFrom::kOnlineState);  // the recent read, after the old one
+  ASSERT_TRUE(
+      store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0 + 2 * kMinute, &out).ok());
+  EXPECT_EQ(out.served_from, ServedFrom::kStoredEvents);
+  EXPECT_EQ(out.features[4].name, "xfer_n_24h");
+  EXPECT_EQ(out.features[4].value, Value(int64_t{1}));
+  const absl::Status before =
+      store_->GetOnlineFeatures(**prepared, {{"account_id", "A"}}, kT0 - kHour, &out);
+  EXPECT_EQ(before.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(before,
+            store_->GetOnlineFeatures(selector, {{"account_id", "A"}}, kT0 - kHour).status());
+  // A bad key is refused as on the online path.
+  EXPECT_EQ(store_->GetOnlineFeatures(**prepared, {{"account_id", " "}}, kT0 + 1, &out).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // ------------------------------------------------- data quality per source

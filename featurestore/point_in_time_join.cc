@@ -4,16 +4,20 @@
 #include <array>
 #include <functional>
 #include <limits>
+#include <map>
+#include <set>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/csv_writer.h"
 #include "featurestore/entity_events.h"
 #include "featurestore/entity_timeline.h"
+#include "featurestore/event_log.h"
 #include "featurestore/parallel_for.h"
 #include "storage/record_codec.h"
 #include "storage/sha256.h"
@@ -376,56 +380,71 @@ void EntitiesOfRows(const EntityRows& input, const std::vector<TimestampUs>& tim
   GroupPoints(entity_of, times, group);
 }
 
-}  // namespace
-
-absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
-                                          const std::vector<SelectedFeature>& features,
-                                          uint64_t high_water_mark, const EntityRows& input,
-                                          const CsvSink& sink, const JoinOptions& options) {
-  const std::vector<const CompiledView*> views = ViewsOf(features);
-  auto column_index = [&](const std::string& name) {
-    auto it = std::find(input.columns.begin(), input.columns.end(), name);
-    return it == input.columns.end() ? -1 : static_cast<int>(it - input.columns.begin());
-  };
-  const int ts_column = column_index(input.timestamp_column);
-  if (ts_column < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("the entity rows have no timestamp column '",
-                                                   input.timestamp_column,
-                                                   "' (name another with --timestamp-column)"));
+// InvalidArgument naming a column the entity rows name twice, or the
+// timestamp column when it is also a join key: which cell is the row's
+// time, or its key, would be ambiguous.
+absl::Status CheckRowColumns(const std::vector<std::string>& columns,
+                             const std::string& timestamp_column,
+                             const std::vector<SelectedFeature>& features) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    for (size_t d = c + 1; d < columns.size(); ++d) {
+      if (columns[c] != columns[d]) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the entity rows name column ", QuotedValue(columns[c]), " twice (columns ", c + 1,
+          " and ", d + 1, ")",
+          columns[c] == timestamp_column ? "; it is the timestamp column: give it once" : ""));
+    }
   }
-  std::vector<ViewPlan> plans;
-  std::vector<KeyGroup> groups;
-  size_t run_count = 0;
-  PlanViews(features, views, &plans, &groups, &run_count);
-  for (const ViewPlan& plan : plans) {
-    KeyGroup& group = groups[plan.group];
+  for (const SelectedFeature& f : features) {
+    for (const std::string& key : f.view->key_names) {
+      if (key == timestamp_column) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the timestamp column ", QuotedValue(timestamp_column),
+                         " is also the join key of "
+                         "feature view ",
+                         f.view->def->name,
+                         "; name the time column of the entity rows with "
+                         "--timestamp-column"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The views of `features` planned, and each key group's join-key columns
+// found among `columns`; InvalidArgument naming a missing one.
+absl::Status PlanJoin(const std::vector<SelectedFeature>& features,
+                      const std::vector<std::string>& columns, std::vector<ViewPlan>* plans,
+                      std::vector<KeyGroup>* groups, size_t* run_count) {
+  PlanViews(features, ViewsOf(features), plans, groups, run_count);
+  for (const ViewPlan& plan : *plans) {
+    KeyGroup& group = (*groups)[plan.group];
     if (!group.key_columns.empty()) continue;
     for (const std::string& key : group.key_names) {
-      const int c = column_index(key);
-      if (c < 0) {
+      auto it = std::find(columns.begin(), columns.end(), key);
+      if (it == columns.end()) {
         return absl::InvalidArgumentError(absl::StrCat("the entity rows have no column '", key,
                                                        "', the join key of feature view ",
                                                        plan.view->def->name));
       }
-      group.key_columns.push_back(c);
+      group.key_columns.push_back(static_cast<int>(it - columns.begin()));
     }
   }
-  // Parse every row first: a bad row fails the join before any output.
+  return absl::OkStatus();
+}
+
+// Steps 2 to 5 of a join (see the top of this file) for rows checked and
+// timed: one output line per input row, its cells then its features as of
+// times[row].
+absl::StatusOr<JoinResult> RunJoin(const Database& db, const std::vector<SelectedFeature>& features,
+                                   uint64_t high_water_mark, const EntityRows& input,
+                                   const std::vector<TimestampUs>& times, int threads,
+                                   std::vector<ViewPlan>* view_plans,
+                                   std::vector<KeyGroup>* key_groups, size_t run_count,
+                                   const CsvSink& sink) {
+  std::vector<ViewPlan>& plans = *view_plans;
+  std::vector<KeyGroup>& groups = *key_groups;
   const size_t n = input.rows.size();
-  if (n >= std::numeric_limits<uint32_t>::max()) {
-    return absl::InvalidArgumentError(absl::StrCat("too many entity rows: ", n));
-  }
-  const int threads = BatchThreads(options.threads, n + high_water_mark);
-  std::vector<TimestampUs> times(n);
-  std::vector<int> key_columns;
-  for (const KeyGroup& group : groups) {
-    for (int c : group.key_columns) {
-      if (std::find(key_columns.begin(), key_columns.end(), c) == key_columns.end()) {
-        key_columns.push_back(c);
-      }
-    }
-  }
-  FSTORE_RETURN_IF_ERROR(ParseTimes(input, ts_column, key_columns, threads, &times));
   // Each row's entity per group, and the rows by entity: on one thread,
   // while the others start scanning.
   auto prepare = [&] {
@@ -535,17 +554,125 @@ absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
   return result;
 }
 
+// The distinct combinations of `keys` (text values, in that order) seen
+// together on one event below `high_water_mark` of any source whose
+// columns include them all, sorted; events with a null key are skipped.
+// FailedPrecondition saying what to do instead when no source carries them
+// all.
+absl::StatusOr<std::vector<std::vector<std::string>>> KeyCombinations(
+    const Database& db, absl::Span<const Source> sources, const std::vector<std::string>& keys,
+    uint64_t high_water_mark) {
+  std::set<std::vector<std::string>> seen;
+  bool any_source = false;
+  for (const Source& source : sources) {
+    std::vector<int> columns;
+    for (const std::string& key : keys) {
+      const int c = source.ColumnIndex(key);
+      if (c >= 0) columns.push_back(c);
+    }
+    if (columns.size() != keys.size()) continue;
+    any_source = true;
+    std::vector<std::string> tuple(keys.size());
+    FSTORE_RETURN_IF_ERROR(ScanEvents(db, source, high_water_mark,
+                                      [&](TimestampUs, uint64_t, const std::vector<Value>& values) {
+                                        for (size_t i = 0; i < columns.size(); ++i) {
+                                          const Value& v = values[columns[i]];
+                                          if (IsNull(v)) return absl::OkStatus();
+                                          tuple[i] = ValueToText(v);
+                                        }
+                                        seen.insert(tuple);
+                                        return absl::OkStatus();
+                                      }));
+  }
+  if (!any_source) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "these features are keyed by ", absl::StrJoin(keys, " and "),
+        ": export lists the combinations of them seen together on one event, but no source "
+        "carries them all; export each entity's views on their own (fsctl export VIEW, or "
+        "VIEW:FEATURE,... refs of one entity), or list the combinations you want in a file and "
+        "run fsctl dataset build --entities FILE"));
+  }
+  return std::vector<std::vector<std::string>>(seen.begin(), seen.end());
+}
+
+// ExportAsOf for features of several entity keys: one row per combination
+// of their join keys (KeyCombinations), joined like entity rows that all
+// ask about `at`.
+absl::StatusOr<JoinResult> ExportCombinations(const Database& db,
+                                              const std::vector<SelectedFeature>& features,
+                                              absl::Span<const Source> sources,
+                                              uint64_t high_water_mark, TimestampUs at,
+                                              const CsvSink& sink, const JoinOptions& options) {
+  EntityRows input;
+  for (const SelectedFeature& f : features) {
+    for (const std::string& key : f.view->key_names) {
+      if (std::find(input.columns.begin(), input.columns.end(), key) == input.columns.end()) {
+        input.columns.push_back(key);
+      }
+    }
+  }
+  FSTORE_ASSIGN_OR_RETURN(input.rows, KeyCombinations(db, sources, input.columns, high_water_mark));
+  const size_t n = input.rows.size();
+  if (n >= std::numeric_limits<uint32_t>::max()) {
+    return absl::ResourceExhaustedError(absl::StrCat("too many entity combinations: ", n));
+  }
+  std::vector<ViewPlan> plans;
+  std::vector<KeyGroup> groups;
+  size_t run_count = 0;
+  FSTORE_RETURN_IF_ERROR(PlanJoin(features, input.columns, &plans, &groups, &run_count));
+  const std::vector<TimestampUs> times(n, at);
+  return RunJoin(db, features, high_water_mark, input, times,
+                 BatchThreads(options.threads, n + high_water_mark), &plans, &groups, run_count,
+                 sink);
+}
+
+}  // namespace
+
+absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
+                                          const std::vector<SelectedFeature>& features,
+                                          uint64_t high_water_mark, const EntityRows& input,
+                                          const CsvSink& sink, const JoinOptions& options) {
+  FSTORE_RETURN_IF_ERROR(CheckRowColumns(input.columns, input.timestamp_column, features));
+  auto ts = std::find(input.columns.begin(), input.columns.end(), input.timestamp_column);
+  if (ts == input.columns.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("the entity rows have no timestamp column '",
+                                                   input.timestamp_column,
+                                                   "' (name another with --timestamp-column)"));
+  }
+  const int ts_column = static_cast<int>(ts - input.columns.begin());
+  std::vector<ViewPlan> plans;
+  std::vector<KeyGroup> groups;
+  size_t run_count = 0;
+  FSTORE_RETURN_IF_ERROR(PlanJoin(features, input.columns, &plans, &groups, &run_count));
+  // Parse every row first: a bad row fails the join before any output.
+  const size_t n = input.rows.size();
+  if (n >= std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat("too many entity rows: ", n));
+  }
+  const int threads = BatchThreads(options.threads, n + high_water_mark);
+  std::vector<TimestampUs> times(n);
+  std::vector<int> key_columns;
+  for (const KeyGroup& group : groups) {
+    for (int c : group.key_columns) {
+      if (std::find(key_columns.begin(), key_columns.end(), c) == key_columns.end()) {
+        key_columns.push_back(c);
+      }
+    }
+  }
+  FSTORE_RETURN_IF_ERROR(ParseTimes(input, ts_column, key_columns, threads, &times));
+  return RunJoin(db, features, high_water_mark, input, times, threads, &plans, &groups, run_count,
+                 sink);
+}
+
 absl::StatusOr<JoinResult> ExportAsOf(const Database& db,
                                       const std::vector<SelectedFeature>& features,
-                                      uint64_t high_water_mark, TimestampUs at, const CsvSink& sink,
+                                      absl::Span<const Source> sources, uint64_t high_water_mark,
+                                      TimestampUs at, const CsvSink& sink,
                                       const JoinOptions& options) {
   const std::vector<const CompiledView*> views = ViewsOf(features);
   for (const CompiledView* v : views) {
     if (v->key_names != views[0]->key_names) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("export needs features of one entity key: view ", views[0]->def->name,
-                       " is keyed by ", absl::StrJoin(views[0]->key_names, "+"), ", view ",
-                       v->def->name, " by ", absl::StrJoin(v->key_names, "+")));
+      return ExportCombinations(db, features, sources, high_water_mark, at, sink, options);
     }
   }
   std::vector<ViewPlan> plans;
@@ -613,6 +740,51 @@ absl::StatusOr<JoinResult> ExportAsOf(const Database& db,
   result.row_count = static_cast<int64_t>(entities);
   result.fingerprint = out.Fingerprint();
   return result;
+}
+
+absl::StatusOr<PointFeatures> EvaluatePoint(const Database& db,
+                                            const std::vector<SelectedFeature>& features,
+                                            uint64_t high_water_mark,
+                                            const std::map<std::string, std::string>& entity,
+                                            TimestampUs at, const JoinOptions& options) {
+  const std::vector<const CompiledView*> views = ViewsOf(features);
+  std::vector<ViewPlan> plans;
+  std::vector<KeyGroup> groups;
+  size_t run_count = 0;
+  PlanViews(features, views, &plans, &groups, &run_count);
+  // One point per group: the entity, at `at`.
+  for (KeyGroup& group : groups) {
+    FSTORE_ASSIGN_OR_RETURN(const std::string key,
+                            EntityKeyFromNames(*plans[group.views[0]].view, entity));
+    group.entities.Add(key, at);
+    group.point_begin = {0, 1};
+    group.point_row = {0};
+    group.point_time = {at};
+    group.block_begin = {0, 1};
+  }
+  FSTORE_RETURN_IF_ERROR(CollectEvents(db, high_water_mark, /*add_entities=*/false, 0,
+                                       BatchThreads(options.threads, high_water_mark), &plans,
+                                       &groups));
+  PointFeatures out;
+  out.newest_event.resize(views.size());
+  std::vector<std::vector<Value>> view_values(views.size());
+  for (const KeyGroup& group : groups) {
+    EvaluateBlock(plans, group, 0, [&](uint32_t, const std::vector<std::vector<Value>>& values) {
+      for (size_t i = 0; i < group.views.size(); ++i) view_values[group.views[i]] = values[i];
+    });
+  }
+  for (size_t v = 0; v < plans.size(); ++v) {
+    out.newest_event[v] = plans[v].events.NewestBefore(0, at).value_or(TimestampUs{0});
+    out.oldest_event = std::min(out.oldest_event, plans[v].events.oldest_scanned());
+  }
+  // ViewPlan::features lists each view's features in output order.
+  std::vector<size_t> next(views.size(), 0);
+  out.values.reserve(features.size());
+  for (const SelectedFeature& f : features) {
+    const size_t v = std::find(views.begin(), views.end(), f.view) - views.begin();
+    out.values.push_back(std::move(view_values[v][next[v]++]));
+  }
+  return out;
 }
 
 }  // namespace fstore

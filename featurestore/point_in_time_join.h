@@ -22,12 +22,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "common/time_util.h"
 #include "featurestore/catalog.h"
+#include "featurestore/definitions.h"
+#include "featurestore/value.h"
 #include "storage/database.h"
 
 namespace fstore {
@@ -56,20 +61,52 @@ struct JoinOptions {
 // `features` come from SelectFeatures(..., always_prefix=true). Timestamps
 // in the rows are ISO-8601 UTC or integer microseconds. InvalidArgument
 // naming the column or the row (1-based among data rows) and the value when
-// a key or timestamp column is missing, a row has the wrong number of cells,
+// a key or timestamp column is missing, a column is named twice, the
+// timestamp column is also a join key, a row has the wrong number of cells,
 // a row's join key is empty or blank, or a timestamp does not parse.
 absl::StatusOr<JoinResult> JoinHistorical(const Database& db,
                                           const std::vector<SelectedFeature>& features,
                                           uint64_t high_water_mark, const EntityRows& input,
                                           const CsvSink& sink, const JoinOptions& options = {});
 
-// Every entity that has events of the features' view (all features must
-// share one entity key) with its features as of `at`, ordered by entity
-// key: key columns, then "view__feature" columns.
+// Every entity with its features as of `at`: key columns, then
+// "view__feature" columns.
+//   - Features of one entity key: every entity that has an event in the
+//     features' views, ordered by entity key.
+//   - Features of several entity keys (a service mixing account and device
+//     views): one row per combination of all their join keys seen together
+//     on one event (nulls skipped) of any of `sources` that carries them
+//     all, ordered by the key values; each row's features are those of
+//     JoinHistorical for that combination at `at`. FailedPrecondition,
+//     saying what to do instead, when no source carries them all.
+// Events with sequence >= `high_water_mark` are not seen.
 absl::StatusOr<JoinResult> ExportAsOf(const Database& db,
                                       const std::vector<SelectedFeature>& features,
-                                      uint64_t high_water_mark, TimestampUs at, const CsvSink& sink,
+                                      absl::Span<const Source> sources, uint64_t high_water_mark,
+                                      TimestampUs at, const CsvSink& sink,
                                       const JoinOptions& options = {});
+
+// The features of one entity as of `at`, from the events below
+// `high_water_mark`: what JoinHistorical gives for an entity row of that
+// entity and time, by the same code (GetOnlineFeatures' answer for times
+// older than the online state keeps). Cost: one scan of each source read.
+struct PointFeatures {
+  std::vector<Value> values;  // per feature, in `features` order
+  // Per view, in the order the features first name them: the entity's
+  // newest event before `at`, 0 when it has none.
+  std::vector<TimestampUs> newest_event;
+  // The oldest event (of any entity) of the sources read; INT64_MAX when
+  // they hold none.
+  TimestampUs oldest_event = std::numeric_limits<TimestampUs>::max();
+};
+// InvalidArgument naming a join key the views need that `entity` lacks or
+// holds empty or blank (as GetOnlineFeatures); DataLoss for a malformed
+// event record.
+absl::StatusOr<PointFeatures> EvaluatePoint(const Database& db,
+                                            const std::vector<SelectedFeature>& features,
+                                            uint64_t high_water_mark,
+                                            const std::map<std::string, std::string>& entity,
+                                            TimestampUs at, const JoinOptions& options = {});
 
 }  // namespace fstore
 

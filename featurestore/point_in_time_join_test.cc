@@ -4,11 +4,13 @@
 #include "featurestore/point_in_time_join.h"
 
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "featurestore/catalog.h"
 #include "featurestore/csv_writer.h"
@@ -164,12 +166,12 @@ class PointInTimeTest : public ::testing::Test {
 // of JoinHistorical / ExportAsOf with a chosen number of threads.
 class JoinFixture : public ::testing::Test {
  protected:
-  void Open(const char* definitions) {
+  void Open(const char* definitions, const FeatureStore::Options& options = {}) {
     char tmpl[] = "/tmp/fstore-pit-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     db_ = *Database::Open(dir_ + "/data");
-    store_ = *FeatureStore::Open(db_.get());
+    store_ = *FeatureStore::Open(db_.get(), options);
     auto applied = store_->Apply(definitions, "yaml", false);
     ASSERT_TRUE(applied.ok()) << applied.status();
     auto catalog = BuildCatalog(store_->GetDefinitions());
@@ -220,7 +222,7 @@ class JoinFixture : public ::testing::Test {
                      std::string* fingerprint) {
     std::string csv;
     auto result = ExportAsOf(
-        *db_, Select(selector), store_->NextSequence(), at,
+        *db_, Select(selector), store_->GetDefinitions().sources, store_->NextSequence(), at,
         [&](absl::string_view chunk) {
           csv.append(chunk.data(), chunk.size());
           return absl::OkStatus();
@@ -313,6 +315,62 @@ TEST_F(PointInTimeTest, BadEntityRowsFailNamingTheProblem) {
   FeatureSelector unknown{FeatureSelector::Kind::kService, "nope", {}};
   EXPECT_EQ(store_->GetHistoricalFeatures(unknown, rows, "", sink).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(PointInTimeTest, ATimestampColumnNamedTwiceIsRefusedNamingIt) {
+  Ingest({{"e1", "A", kT0, 5.0, "X"}});
+  auto sink = [](absl::string_view) { return absl::OkStatus(); };
+  FeatureSelector view{FeatureSelector::Kind::kView, "acct", {}};
+  EntityRows rows;
+  // The same column twice (the rows' cells would disagree on the time).
+  rows.columns = {"account_id", "ts", "label", "ts"};
+  rows.rows = {{"A", "2026-01-05T10:00:01Z", "0", "2026-01-05T09:00:00Z"}};
+  auto twice = store_->GetHistoricalFeatures(view, rows, "", sink);
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(twice.status().message()), HasSubstr("column 'ts' twice"));
+  EXPECT_THAT(std::string(twice.status().message()), HasSubstr("timestamp column"));
+  // Any other column twice as well.
+  rows.columns = {"account_id", "ts", "label", "label"};
+  EXPECT_THAT(std::string(store_->GetHistoricalFeatures(view, rows, "", sink).status().message()),
+              HasSubstr("column 'label' twice (columns 3 and 4)"));
+  // The timestamp column named as the join key.
+  rows.columns = {"account_id", "ts"};
+  rows.timestamp_column = "account_id";
+  rows.rows = {{"2026-01-05T10:00:01Z", "2026-01-05T10:00:01Z"}};
+  auto key = store_->GetHistoricalFeatures(view, rows, "", sink);
+  EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(key.status().message()),
+              HasSubstr("timestamp column 'account_id' is also the join key of feature view acct"));
+  // None of the refused reads left a snapshot behind.
+  EXPECT_TRUE(store_->ListSnapshots()->empty());
+}
+
+TEST_F(PointInTimeTest, ALatestReadLeavesNoSnapshotAndANewOneStays) {
+  Ingest({{"e1", "A", kT0, 5.0, "X"}});
+  EntityRows rows{{"account_id", "ts"}, {{"A", FormatIsoTime(kT0 + 1)}}, "ts"};
+  std::string latest_csv, snapshot_csv;
+  auto latest = store_->GetHistoricalFeatures(
+      {FeatureSelector::Kind::kView, "acct", {}}, rows, "",
+      [&](absl::string_view chunk) {
+        latest_csv.append(chunk.data(), chunk.size());
+        return absl::OkStatus();
+      },
+      UnnamedReadPoint::kLatest);
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->snapshot, "");
+  EXPECT_EQ(latest->high_water_mark, 1u);
+  EXPECT_TRUE(store_->ListSnapshots()->empty());
+  // The default (training's): a new snapshot, kept, with the same answer.
+  auto named = store_->GetHistoricalFeatures({FeatureSelector::Kind::kView, "acct", {}}, rows, "",
+                                             [&](absl::string_view chunk) {
+                                               snapshot_csv.append(chunk.data(), chunk.size());
+                                               return absl::OkStatus();
+                                             });
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(snapshot_csv, latest_csv);
+  EXPECT_THAT(named->snapshot, ::testing::StartsWith("snap-"));
+  EXPECT_EQ(named->high_water_mark, 1u);
+  ASSERT_EQ(store_->ListSnapshots()->size(), 1u);
 }
 
 TEST_F(PointInTimeTest, SnapshotsAreNamedDurableAndUnique) {
@@ -655,6 +713,198 @@ TEST_F(JoinFixture, ServiceOfSeveralEntityKeysEqualsOnlineReadsWhateverTheThread
     }
   }
   EXPECT_EQ(mismatches, 0);
+}
+
+// Reads older than the online state keeps are answered from the stored
+// events with exactly the values historical retrieval gives for that entity
+// and time: a service of four views, windows from 10m to forever, keyed by
+// account, device and both, on two sources.
+TEST_F(JoinFixture, OnlineReadsOlderThanTheOnlineStateEqualHistoricalRows) {
+  FeatureStore::Options options;
+  options.retention_grace = 10 * kMinute;  // state older than ~1h goes soon
+  Open(kServiceDefinitions, options);
+  std::mt19937 rng(41);
+  std::vector<std::vector<std::string>> tx, logins;
+  TimestampUs oldest = std::numeric_limits<TimestampUs>::max();
+  for (int i = 0; i < 800; ++i) {
+    const TimestampUs ts = kT0 + static_cast<int64_t>(rng() % (3 * 3600)) * kMicrosPerSecond;
+    oldest = std::min(oldest, ts);
+    tx.push_back({"t" + std::to_string(i), "A" + std::to_string(rng() % 10),
+                  "D" + std::to_string(rng() % 6), std::to_string(ts),
+                  rng() % 6 == 0 ? "" : std::to_string(rng() % 500),
+                  std::string(1, static_cast<char>('X' + rng() % 3))});
+    if (i % 2 == 0) {
+      const TimestampUs login = kT0 + static_cast<int64_t>(rng() % (3 * 3600)) * kMicrosPerSecond;
+      oldest = std::min(oldest, login);
+      logins.push_back({"D" + std::to_string(rng() % 7), std::to_string(login)});
+    }
+  }
+  Ingest("tx", {"id", "account_id", "device_id", "ts", "amount", "kind"}, tx);
+  Ingest("logins", {"device_id", "ts"}, logins);
+  // Two days on, every account, device and pair is seen again: their old
+  // state is reclaimed.
+  const TimestampUs later = kT0 + 48 * 3600 * kMicrosPerSecond;
+  std::vector<std::vector<std::string>> tx2, logins2;
+  for (int a = 0; a < 10; ++a) {
+    for (int d = 0; d < 7; ++d) {
+      tx2.push_back({"u" + std::to_string(a * 10 + d), "A" + std::to_string(a),
+                     "D" + std::to_string(d), std::to_string(later), "1", "X"});
+    }
+  }
+  for (int d = 0; d < 7; ++d) logins2.push_back({"D" + std::to_string(d), std::to_string(later)});
+  Ingest("tx", {"id", "account_id", "device_id", "ts", "amount", "kind"}, tx2);
+  Ingest("logins", {"device_id", "ts"}, logins2);
+
+  const FeatureSelector service{FeatureSelector::Kind::kService, "svc", {}};
+  auto prepared = store_->PrepareSelection(service);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  EntityRows rows;
+  rows.columns = {"account_id", "device_id", "ts"};
+  std::vector<TimestampUs> times;
+  for (int i = 0; i < 40; ++i) {
+    const TimestampUs at = kT0 + static_cast<int64_t>(rng() % (4 * 3600)) * kMicrosPerSecond;
+    times.push_back(at);
+    rows.rows.push_back(
+        {"A" + std::to_string(rng() % 11), "D" + std::to_string(rng() % 8), FormatIsoTime(at)});
+  }
+  std::string fingerprint;
+  const std::string csv = Join(service, rows, 2, &fingerprint);
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), rows.rows.size() + 1);
+  // The entity's newest event before `at` in each view, from the raw rows.
+  auto newest = [&](const std::vector<std::vector<std::string>>& events, int key_a, int key_d,
+                    int ts_column, const std::vector<std::string>& row, TimestampUs at) {
+    TimestampUs best = 0;
+    for (const std::vector<std::string>& e : events) {
+      const TimestampUs ts = std::stoll(e[ts_column]);
+      if (key_a >= 0 && e[key_a] != row[0]) continue;
+      if (key_d >= 0 && e[key_d] != row[1]) continue;
+      if (ts < at) best = std::max(best, ts);
+    }
+    return best;
+  };
+  OnlineFeatures out;
+  for (size_t r = 0; r < rows.rows.size(); ++r) {
+    const std::vector<std::string>& row = rows.rows[r];
+    const std::map<std::string, std::string> entity = {{"account_id", row[0]},
+                                                       {"device_id", row[1]}};
+    auto online = store_->GetOnlineFeatures(service, entity, times[r]);
+    ASSERT_TRUE(online.ok()) << online.status();
+    EXPECT_EQ(online->served_from, ServedFrom::kStoredEvents) << r;
+    std::string line;
+    AppendCsvLine(&line, row);
+    line.pop_back();
+    for (const NamedValue& f : online->features) {
+      line.push_back(',');
+      AppendCsvValue(&line, f.value);
+    }
+    EXPECT_EQ(line, lines[r + 1]) << "row " << r + 1;
+    // The prepared read (serving's) agrees, names and freshness included.
+    ASSERT_TRUE(store_->GetOnlineFeatures(**prepared, entity, times[r], &out).ok());
+    EXPECT_EQ(out.served_from, ServedFrom::kStoredEvents);
+    ASSERT_EQ(out.features.size(), online->features.size());
+    for (size_t f = 0; f < out.features.size(); ++f) {
+      EXPECT_EQ(out.features[f].name, online->features[f].name);
+      EXPECT_EQ(out.features[f].value, online->features[f].value) << r << " " << f;
+    }
+    // Views in first-use order: acct, dev, pair, dev_logins.
+    ASSERT_EQ(out.freshness.size(), 4u);
+    EXPECT_EQ(out.freshness[0].view, "acct");
+    EXPECT_EQ(out.freshness[0].newest_event, newest(tx, 1, -1, 3, row, times[r]));
+    EXPECT_EQ(out.freshness[1].view, "dev");
+    EXPECT_EQ(out.freshness[1].newest_event, newest(tx, -1, 2, 3, row, times[r]));
+    EXPECT_EQ(out.freshness[2].view, "pair");
+    EXPECT_EQ(out.freshness[2].newest_event, newest(tx, 1, 2, 3, row, times[r]));
+    EXPECT_EQ(out.freshness[3].view, "dev_logins");
+    EXPECT_EQ(out.freshness[3].newest_event, newest(logins, -1, 0, 1, row, times[r]));
+  }
+  // Recent times still read the online state.
+  auto recent =
+      store_->GetOnlineFeatures(service, {{"account_id", "A1"}, {"device_id", "D1"}}, later + 1);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_EQ(recent->served_from, ServedFrom::kOnlineState);
+  // Before the oldest stored event of the service's sources: refused,
+  // naming both times.
+  auto before =
+      store_->GetOnlineFeatures(service, {{"account_id", "A1"}, {"device_id", "D1"}}, oldest - 1);
+  EXPECT_EQ(before.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(std::string(before.status().message()), HasSubstr(FormatIsoTime(oldest - 1)));
+  EXPECT_THAT(std::string(before.status().message()), HasSubstr(FormatIsoTime(oldest)));
+  EXPECT_THAT(std::string(before.status().message()), HasSubstr("logins, tx"));
+  // At the oldest event itself: answered (nothing counts yet).
+  auto at_oldest =
+      store_->GetOnlineFeatures(service, {{"account_id", "A1"}, {"device_id", "D1"}}, oldest);
+  ASSERT_TRUE(at_oldest.ok()) << at_oldest.status();
+  EXPECT_EQ(at_oldest->features[0].value, Value(int64_t{0}));
+}
+
+// Export of a service mixing entity keys: one row per combination of its
+// join keys seen together on an event, each as historical retrieval gives
+// it at that time; none of a source that carries only some of the keys.
+TEST_F(JoinFixture, ExportOfSeveralEntityKeysListsEveryCombinationSeen) {
+  Open(kServiceDefinitions);
+  Ingest("tx", {"id", "account_id", "device_id", "ts", "amount", "kind"},
+         {{"t1", "A2", "D1", std::to_string(kT0), "5", "X"},
+          {"t2", "A1", "D1", std::to_string(kT0 + kMinute), "7", "Y"},
+          {"t3", "A1", "D2", std::to_string(kT0 + 2 * kMinute), "", "X"},
+          {"t4", "A1", "D1", std::to_string(kT0 + 3 * kMinute), "1", "X"},
+          {"t5", "A3", "D3", std::to_string(kT0 + 90 * kMinute), "2", "X"}});
+  Ingest("logins", {"device_id", "ts"},
+         {{"D1", std::to_string(kT0)}, {"D9", std::to_string(kT0 + kMinute)}});
+  const FeatureSelector service{FeatureSelector::Kind::kService, "svc", {}};
+  const TimestampUs at = kT0 + 10 * kMinute;
+  std::string f1, f2;
+  const std::string csv = Export(service, at, 1, &f1);
+  EXPECT_EQ(Export(service, at, 3, &f2), csv);
+  EXPECT_EQ(f1, f2);
+  // The same rows through historical retrieval.
+  EntityRows rows;
+  rows.columns = {"account_id", "device_id", "ts"};
+  for (const auto& [a, d] : std::vector<std::pair<std::string, std::string>>{
+           {"A1", "D1"}, {"A1", "D2"}, {"A2", "D1"}, {"A3", "D3"}}) {
+    rows.rows.push_back({a, d, std::to_string(at)});
+  }
+  std::string fingerprint;
+  std::string expected;
+  for (const std::string& line :
+       std::vector<std::string>(absl::StrSplit(Join(service, rows, 1, &fingerprint), '\n'))) {
+    if (line.empty()) continue;
+    // Without the ts column (the third).
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    cells.erase(cells.begin() + 2);
+    expected += absl::StrJoin(cells, ",") + "\n";
+  }
+  EXPECT_EQ(csv, expected);
+  EXPECT_THAT(
+      csv, ::testing::StartsWith("account_id,device_id,acct__n_1h,dev__accounts_1h,acct__last_kind,"
+                                 "pair__n_1h,dev_logins__n_1h,dev__max_10m,acct__sum_1h,"
+                                 "pair__last_amount\nA1,D1,3,2,X,2,1,7,8,1\n"));
+  // Through the store, at a transient read point: no snapshot is left.
+  std::string through_store;
+  auto result = store_->ExportFeatures(
+      service, at, "",
+      [&](absl::string_view chunk) {
+        through_store.append(chunk.data(), chunk.size());
+        return absl::OkStatus();
+      },
+      UnnamedReadPoint::kLatest);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(through_store, csv);
+  EXPECT_EQ(result->join.row_count, 4);
+  EXPECT_EQ(result->snapshot, "");
+  EXPECT_EQ(result->high_water_mark, store_->NextSequence());
+  EXPECT_TRUE(store_->ListSnapshots()->empty());
+}
+
+TEST_F(JoinFixture, ExportOfEntityKeysNoSourceCarriesTogetherSaysWhatToDo) {
+  Open(kServiceDefinitions);
+  const FeatureSelector refs{FeatureSelector::Kind::kRefs, "", {"dev_logins:n_1h", "acct:n_1h"}};
+  auto result = ExportAsOf(
+      *db_, Select(refs), std::vector<Source>{*store_->GetDefinitions().FindSource("logins")},
+      store_->NextSequence(), kT0, [](absl::string_view) { return absl::OkStatus(); });
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("device_id and account_id"));
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("fsctl export VIEW"));
 }
 
 }  // namespace

@@ -272,11 +272,13 @@ grpc::Status FeatureStoreService::GetHistoricalFeatures(
     if (!stream->Write(response)) return absl::CancelledError("the client went away");
     return absl::OkStatus();
   };
-  absl::StatusOr<HistoricalResult> result =
-      store_->GetHistoricalFeatures(*selector, rows, header.snapshot(), sink);
+  absl::StatusOr<HistoricalResult> result = store_->GetHistoricalFeatures(
+      *selector, rows, header.snapshot(), sink,
+      header.read_latest() ? UnnamedReadPoint::kLatest : UnnamedReadPoint::kNewSnapshot);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response.Clear();
   response.mutable_header()->set_snapshot(result->snapshot);
+  response.mutable_header()->set_high_water_mark(result->high_water_mark);
   for (const std::string& c : result->join.columns) response.mutable_header()->add_columns(c);
   response.mutable_trailer()->set_row_count(result->join.row_count);
   response.mutable_trailer()->set_dataset_fingerprint(result->join.fingerprint);
@@ -299,11 +301,13 @@ grpc::Status FeatureStoreService::ExportFeatures(
     if (!writer->Write(response)) return absl::CancelledError("the client went away");
     return absl::OkStatus();
   };
-  absl::StatusOr<HistoricalResult> result =
-      store_->ExportFeatures(*selector, request->at_us(), request->snapshot(), sink);
+  absl::StatusOr<HistoricalResult> result = store_->ExportFeatures(
+      *selector, request->at_us(), request->snapshot(), sink,
+      request->read_latest() ? UnnamedReadPoint::kLatest : UnnamedReadPoint::kNewSnapshot);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response.Clear();
   response.set_snapshot(result->snapshot);
+  response.set_high_water_mark(result->high_water_mark);
   for (const std::string& c : result->join.columns) response.add_columns(c);
   response.set_row_count(result->join.row_count);
   writer->Write(response);

@@ -239,6 +239,7 @@ void ToProto(const OnlineFeatures& features, v1::GetOnlineFeaturesResponse* out)
     p->set_newest_event_us(f.newest_event);
   }
   out->set_at_us(features.at);
+  out->set_served_from(std::string(ServedFromName(features.served_from)));
 }
 
 void ToProto(const Snapshot& snapshot, v1::Snapshot* out) {

@@ -45,6 +45,7 @@ void ToProto(const ServedScore& served, v1::ScoreResponse* out) {
   for (const std::string& f : result.missing_features) out->add_missing_features(f);
   out->set_bias(result.bias);
   out->set_request_id(served.request_id);
+  out->set_served_from(std::string(ServedFromName(result.served_from)));
 }
 
 BatchScoreRequest FromProto(const v1::BatchScoreRequest& request) {

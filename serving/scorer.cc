@@ -204,6 +204,7 @@ class ScorerImpl final : public Scorer {
         read = unprepared.status();
         if (unprepared.ok()) features = *std::move(unprepared);
       }
+      result.served_from = features.served_from;
       if (!read.ok()) {
         if (absl::IsNotFound(read)) {
           return absl::FailedPreconditionError(

@@ -87,6 +87,9 @@ struct ScoreResult {
   // The model inputs as scored (NaN = missing), in binding order.
   std::vector<float> inputs;
   TimestampUs at = 0;  // the time features were read as of
+  // Which path read the features: the online state, or the stored events
+  // for a time older than it keeps (FeatureStore::GetOnlineFeatures).
+  ServedFrom served_from = ServedFrom::kOnlineState;
 };
 
 class Scorer {

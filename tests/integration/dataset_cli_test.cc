@@ -2,8 +2,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "fstore/v1/feature_store.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/integration/fsd_process.h"
 
@@ -63,7 +68,7 @@ TEST_F(DatasetCliTest, BuildsAPointInTimeCorrectTrainingSet) {
       {"dataset", "build", "--service", "acct_svc", "--entities", labels_, "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("wrote 3 rows"));
-  EXPECT_THAT(r.out, HasSubstr("rebuild with --snapshot snap-"));
+  EXPECT_THAT(r.out, HasSubstr("the latest events (3 ingested; no snapshot kept"));
   EXPECT_EQ(Slurp(out),
             "account_id,ts,label,acct__n_1h,acct__amt_sum_24h,acct__xfer_n_24h,acct__last_amt\n"
             "A-1,2026-01-05T10:20:00Z,1,1,10,0,10\n"
@@ -143,6 +148,135 @@ TEST_F(DatasetCliTest, SnapshotDeleteAndErrors) {
   ProgramResult gone = fsd_->Fsctl({"snapshot", "delete", "s1"});
   EXPECT_EQ(gone.exit_code, 1);
   EXPECT_THAT(gone.err, HasSubstr("unknown snapshot 's1'"));
+}
+
+// The snapshots `fsctl snapshot list` shows, one name per line.
+std::vector<std::string> SnapshotNames(FsdProcess& fsd) {
+  ProgramResult list = fsd.Fsctl({"snapshot", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  std::vector<std::string> names;
+  std::istringstream lines(list.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.rfind("NAME", 0) == 0) continue;
+    names.push_back(line.substr(0, line.find(' ')));
+  }
+  return names;
+}
+
+TEST_F(DatasetCliTest, WithoutASnapshotBuildsAndExportsLeaveNoSnapshotBehind) {
+  ASSERT_EQ(fsd_->Fsctl({"snapshot", "create", "kept"}).exit_code, 0);
+  ASSERT_EQ(SnapshotNames(*fsd_), std::vector<std::string>{"kept"});
+  const std::string out = dir_.path() + "/out.csv";
+  ProgramResult build = fsd_->Fsctl({"--output=json", "dataset", "build", "--service", "acct_svc",
+                                     "--entities", labels_, "--out", out});
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_THAT(build.out, HasSubstr("\"snapshot\":\"\",\"high_water_mark\":3"));
+  ProgramResult failed = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities",
+                                      Write("bad.csv", "account_id,ts\nA-1,soon\n"), "--out",
+                                      dir_.path() + "/bad_out.csv"});
+  EXPECT_EQ(failed.exit_code, 1);
+  ProgramResult exported =
+      fsd_->Fsctl({"export", "acct", "--at", "2026-01-05T11:00:00Z", "--out", out});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("(the latest 3 events)"));
+  ProgramResult failed_export =
+      fsd_->Fsctl({"export", "acct:nope", "--at", "2026-01-05T11:00:00Z", "--out", out});
+  EXPECT_EQ(failed_export.exit_code, 1);
+  EXPECT_EQ(SnapshotNames(*fsd_), std::vector<std::string>{"kept"});
+  // Naming one reads at it, as before.
+  ProgramResult at_kept = fsd_->Fsctl(
+      {"export", "acct", "--at", "2026-01-05T11:00:00Z", "--snapshot", "kept", "--out", out});
+  ASSERT_EQ(at_kept.exit_code, 0) << at_kept.err;
+  EXPECT_THAT(at_kept.out, HasSubstr("(snapshot kept)"));
+}
+
+TEST_F(DatasetCliTest, EntityRowsNamingTheTimestampColumnTwiceAreRefused) {
+  const std::string out = dir_.path() + "/x.csv";
+  ProgramResult twice = fsd_->Fsctl(
+      {"dataset", "build", "--service", "acct_svc", "--entities",
+       Write("twice.csv", "account_id,ts,ts\nA-1,2026-01-05T10:20:00Z,2026-01-05T09:00:00Z\n"),
+       "--out", out});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_THAT(twice.err, HasSubstr("column 'ts' twice"));
+  ProgramResult as_key = fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities",
+                                      labels_, "--timestamp-column", "account_id", "--out", out});
+  EXPECT_EQ(as_key.exit_code, 1);
+  EXPECT_THAT(as_key.err, HasSubstr("timestamp column 'account_id' is also the join key"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  // Over the wire: INVALID_ARGUMENT naming the column.
+  auto stub = v1::FeatureStore::NewStub(
+      grpc::CreateChannel(fsd_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->GetHistoricalFeatures(&context);
+  v1::GetHistoricalFeaturesRequest request;
+  v1::HistoricalHeader* header = request.mutable_header();
+  header->mutable_selector()->set_feature_service("acct_svc");
+  for (const char* column : {"ts", "account_id", "ts"}) header->add_columns(column);
+  header->set_read_latest(true);
+  v1::Row* row = request.add_rows();
+  for (const char* cell : {"2026-01-05T10:20:00Z", "A-1", "2026-01-05T09:00:00Z"}) {
+    row->add_values()->set_string_value(cell);
+  }
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  v1::GetHistoricalFeaturesResponse response;
+  while (stream->Read(&response)) {
+  }
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("column 'ts' twice (columns 1 and 3)"));
+}
+
+// The fraud example's fraud_v1 mixes account and device views: export
+// lists each (account, device) pair seen on one event, with the features
+// dataset build gives that pair at the same time.
+TEST(DatasetCliExportTest, ExportsTheFraudServiceOneRowPerAccountAndDevice) {
+  std::unique_ptr<FsdProcess> fsd = FsdProcess::Start();
+  ASSERT_NE(fsd, nullptr);
+  TempDir dir;
+  ASSERT_EQ(fsd->Fsctl({"apply", std::string(FSTORE_SOURCE_DIR) + "/examples/fraud/features.yaml"})
+                .exit_code,
+            0);
+  const std::string txns = dir.path() + "/transactions.csv";
+  std::ofstream(txns)
+      << "event_id,ts,account_id,device_id,type,amount,dest_id,old_balance,new_balance\n"
+         "x1,2026-01-05T10:00:00Z,A-1,D-1,TRANSFER,100,C-1,500,400\n"
+         "x2,2026-01-05T10:30:00Z,A-1,D-2,PAYMENT,20,M-1,400,380\n"
+         "x3,2026-01-05T10:40:00Z,A-2,D-1,CASH_OUT,50,C-2,90,40\n"
+         "x4,2026-01-05T10:50:00Z,A-1,D-1,PAYMENT,5,M-2,380,375\n";
+  ProgramResult ingest = fsd->Fsctl({"ingest", "transactions", txns});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  const std::string out = dir.path() + "/fraud_v1.csv";
+  ProgramResult r =
+      fsd->Fsctl({"export", "fraud_v1", "--at", "2026-01-05T11:00:00Z", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("exported 3 entities"));
+  const std::string csv = Slurp(out);
+  EXPECT_THAT(
+      csv, ::testing::StartsWith("account_id,device_id,acct_txn__txn_n_1h,acct_txn__txn_n_24h,"));
+  // The same pairs through dataset build at the same time.
+  const std::string pairs = dir.path() + "/pairs.csv";
+  std::ofstream(pairs) << "account_id,device_id,ts\n"
+                          "A-1,D-1,2026-01-05T11:00:00Z\n"
+                          "A-1,D-2,2026-01-05T11:00:00Z\n"
+                          "A-2,D-1,2026-01-05T11:00:00Z\n";
+  const std::string built = dir.path() + "/built.csv";
+  ProgramResult b = fsd->Fsctl(
+      {"dataset", "build", "--service", "fraud_v1", "--entities", pairs, "--out", built});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  std::string expected;
+  std::istringstream lines(Slurp(built));
+  for (std::string line; std::getline(lines, line);) {
+    // Without the third column (ts).
+    const size_t second = line.find(',', line.find(',') + 1);
+    expected += line.substr(0, second) + line.substr(line.find(',', second + 1)) + "\n";
+  }
+  EXPECT_EQ(csv, expected);
+  // A-1 made 3 transactions in the hour (x1, x2, x4), D-1 saw 2 accounts.
+  EXPECT_THAT(csv, HasSubstr("\nA-1,D-1,3,3,"));
+  EXPECT_EQ(SnapshotNames(*fsd), std::vector<std::string>{});
 }
 
 }  // namespace

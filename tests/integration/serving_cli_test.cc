@@ -6,8 +6,10 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,6 +156,102 @@ TEST_F(ServingCliTest, ScoreAtAPastTimeReadsTheFeaturesOfThatTime) {
                                    "amount=1", "--at", "yesterday"});
   EXPECT_EQ(bad.exit_code, 2);  // a usage error
   EXPECT_THAT(bad.err, HasSubstr("yesterday"));
+}
+
+// Older than the online state keeps (acct: its 7d window plus a day), reads
+// and scores are answered from the stored events with the values dataset
+// build gives; only a time before the oldest stored event is refused.
+TEST_F(ServingCliTest, ReadsAndScoresOlderThanTheOnlineStateComeFromTheStoredEvents) {
+  const TimestampUs now = NowUs();
+  const TimestampUs old = now - 20 * 24 * 3600 * kMicrosPerSecond;
+  const TimestampUs minute = 60 * kMicrosPerSecond;
+  ProgramResult past = fsd_->Fsctl({"ingest", "txns",
+                                    WriteFile("old.csv",
+                                              "txn_id,account_id,device_id,ts,amount,kind\n"
+                                              "o1,A-9,D-9," +
+                                                  FormatIsoTime(old) +
+                                                  ",40,XFER\n"
+                                                  "o2,A-9,D-9," +
+                                                  FormatIsoTime(old + 10 * minute) + ",5,PAY\n")});
+  ASSERT_EQ(past.exit_code, 0) << past.err;
+  // A-9 is seen again: its state from 20 days ago is reclaimed.
+  ProgramResult recent =
+      fsd_->Fsctl({"ingest", "txns",
+                   WriteFile("new.csv",
+                             "txn_id,account_id,device_id,ts,amount,kind\n"
+                             "n1,A-9,D-9," +
+                                 FormatIsoTime(now - 10 * minute) + ",1,PAY\n")});
+  ASSERT_EQ(recent.exit_code, 0) << recent.err;
+  const std::string at = FormatIsoTime(old + 30 * minute);
+
+  ProgramResult get = fsd_->Fsctl(
+      {"--output=json", "features", "get", "acct_svc", "--entity", "account_id=A-9", "--at", at});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  nlohmann::json features = nlohmann::json::parse(get.out);
+  EXPECT_EQ(features["served_from"], "stored_events");
+  EXPECT_EQ(features["features"]["n_1h"], 2);
+  EXPECT_EQ(features["features"]["amt_sum_24h"], 45.0);
+  EXPECT_EQ(features["features"]["xfer_n_24h"], 1);
+  EXPECT_EQ(features["features"]["last_amt"], 5.0);
+  EXPECT_EQ(features["freshness"]["acct"], FormatIsoTime(old + 10 * minute));
+  ProgramResult table =
+      fsd_->Fsctl({"features", "get", "acct_svc", "--entity", "account_id=A-9", "--at", at});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("as of " + at + ", from the stored events"));
+  ProgramResult now_read =
+      fsd_->Fsctl({"--output=json", "features", "get", "acct_svc", "--entity", "account_id=A-9"});
+  ASSERT_EQ(now_read.exit_code, 0) << now_read.err;
+  EXPECT_EQ(nlohmann::json::parse(now_read.out)["served_from"], "online_state");
+
+  // The same row through historical retrieval...
+  const std::string built = files_.path() + "/built.csv";
+  ProgramResult build =
+      fsd_->Fsctl({"dataset", "build", "--service", "acct_svc", "--entities",
+                   WriteFile("rows.csv", "account_id,ts\nA-9," + at + "\n"), "--out", built});
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  std::ifstream in(built);
+  std::string header, line;
+  std::getline(in, header);
+  std::getline(in, line);
+  EXPECT_EQ(line, "A-9," + at + ",2,45,1,5");
+  // ...scored by XGBoost itself equals the served score at that time.
+  std::vector<float> inputs;  // the binding: the service's features, then amount
+  std::istringstream cells(line);
+  std::string cell;
+  for (int c = 0; std::getline(cells, cell, ','); ++c) {
+    if (c >= 2) inputs.push_back(cell.empty() ? NAN : std::stof(cell));
+  }
+  inputs.push_back(3.0f);
+  std::ifstream model_file(files_.path() + "/m1.json");
+  const std::string model((std::istreambuf_iterator<char>(model_file)),
+                          std::istreambuf_iterator<char>());
+  absl::StatusOr<XgboostBooster> booster = XgboostBooster::Load(model);
+  ASSERT_TRUE(booster.ok()) << booster.status();
+  absl::StatusOr<std::vector<float>> expected = booster->Predict(inputs, 1, 5);
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  ProgramResult score = fsd_->Fsctl({"--output=json", "score", "fraud:1", "--entity",
+                                     "account_id=A-9", "--field", "amount=3", "--at", at});
+  ASSERT_EQ(score.exit_code, 0) << score.err;
+  nlohmann::json scored = nlohmann::json::parse(score.out);
+  EXPECT_EQ(scored["served_from"], "stored_events");
+  EXPECT_NEAR(scored["score"].get<double>(), (*expected)[0], 1e-6);
+  ProgramResult score_table = fsd_->Fsctl(
+      {"score", "fraud:1", "--entity", "account_id=A-9", "--field", "amount=3", "--at", at});
+  ASSERT_EQ(score_table.exit_code, 0) << score_table.err;
+  EXPECT_THAT(score_table.out, HasSubstr("features from the stored events"));
+
+  // Before the oldest stored event: refused, naming both times.
+  const std::string before = FormatIsoTime(old - 60 * minute);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"features", "get", "acct_svc", "--entity", "account_id=A-9",
+                                 "--at", before},
+        std::vector<std::string>{"score", "fraud:1", "--entity", "account_id=A-9", "--field",
+                                 "amount=3", "--at", before}}) {
+    ProgramResult refused = fsd_->Fsctl(args);
+    EXPECT_EQ(refused.exit_code, 1) << args[0];
+    EXPECT_THAT(refused.err, HasSubstr(before));
+    EXPECT_THAT(refused.err, HasSubstr("before the oldest stored event (" + FormatIsoTime(old)));
+  }
 }
 
 TEST_F(ServingCliTest, BadRequestsFailNamingTheValue) {
