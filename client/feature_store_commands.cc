@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -21,6 +23,7 @@
 #include "client/command_output.h"
 #include "client/csv_reader.h"
 #include "client/file_io.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "google/protobuf/util/json_util.h"
@@ -170,45 +173,204 @@ absl::Status DefinitionsHistoryCommand(Invocation& inv) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The definitions as --output=json prints them (proto field names).
+std::string DefinitionsJson(const v1::Definitions& d) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  google::protobuf::util::MessageToJsonString(d, &json, options);
+  return json;
+}
+
+std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
+
+template <typename Strings>
+std::string Joined(const Strings& strings) {
+  return strings.empty() ? "-" : absl::StrJoin(strings, ", ");
+}
+
+// The join keys of a view's entities, looked up in `all`.
+std::vector<std::string> KeyColumns(const v1::FeatureView& v, const v1::Definitions& all) {
+  std::vector<std::string> keys;
+  for (const std::string& name : v.entities()) {
+    std::string key = "?";
+    for (const v1::Entity& e : all.entities()) {
+      if (e.name() == name) key = e.join_key();
+    }
+    keys.push_back(key);
+  }
+  return keys;
+}
+
+// A view's windows, shortest first ("1h, 1d, 7d"), then its LAST features'
+// TTLs ("last ttl 2d", or "last" without one).
+std::string Windows(const v1::FeatureView& v) {
+  std::set<int64_t> windows;
+  std::set<int64_t> ttls;
+  for (const v1::Feature& f : v.features()) {
+    if (f.function() == v1::AGGREGATE_FUNCTION_LAST) {
+      ttls.insert(f.ttl_us());
+    } else {
+      windows.insert(f.window_us());
+    }
+  }
+  std::vector<std::string> parts;
+  for (int64_t w : windows) parts.push_back(FormatDuration(w));
+  for (int64_t t : ttls) parts.push_back(t == 0 ? "last" : "last ttl " + FormatDuration(t));
+  return Joined(parts);
+}
+
+// One table per kind present in `d`, each under its title; `all` holds the
+// entities that views name.
+void PrintDefinitionTables(std::ostream& out, const v1::Definitions& d,
+                           const v1::Definitions& all) {
+  bool first = true;
+  auto title = [&](absl::string_view text) {
+    out << (first ? "" : "\n") << text << "\n";
+    first = false;
+  };
+  if (d.entities_size() > 0) {
+    title("ENTITIES");
+    std::vector<std::vector<std::string>> rows = {{"NAME", "JOIN KEY", "DESCRIPTION"}};
+    for (const v1::Entity& e : d.entities()) {
+      rows.push_back({e.name(), e.join_key(), OrDash(e.description())});
+    }
+    PrintTable(out, rows);
+  }
+  if (d.sources_size() > 0) {
+    title("SOURCES");
+    std::vector<std::vector<std::string>> rows = {
+        {"NAME", "KEY COLUMNS", "TIMESTAMP", "EVENT ID", "COLUMNS", "DESCRIPTION"}};
+    for (const v1::Source& s : d.sources()) {
+      rows.push_back({s.name(), Joined(s.entity_columns()), s.timestamp_column(),
+                      OrDash(s.event_id_column()), absl::StrCat(s.columns_size()),
+                      OrDash(s.description())});
+    }
+    PrintTable(out, rows);
+  }
+  if (d.feature_views_size() > 0) {
+    title("FEATURE VIEWS");
+    std::vector<std::vector<std::string>> rows = {
+        {"NAME", "ENTITIES", "KEY COLUMNS", "SOURCE", "FEATURES", "WINDOWS"}};
+    for (const v1::FeatureView& v : d.feature_views()) {
+      rows.push_back({v.name(), Joined(v.entities()), Joined(KeyColumns(v, all)), v.source(),
+                      absl::StrCat(v.features_size()), Windows(v)});
+    }
+    PrintTable(out, rows);
+  }
+  if (d.feature_services_size() > 0) {
+    title("FEATURE SERVICES");
+    std::vector<std::vector<std::string>> rows = {
+        {"NAME", "FEATURES", "VIEWS", "REQUEST FIELDS", "VERSION"}};
+    for (const v1::FeatureService& s : d.feature_services()) {
+      std::vector<std::string> views;  // in the order of first use
+      for (const std::string& ref : s.features()) {
+        const std::string view = ref.substr(0, ref.find(':'));
+        if (std::find(views.begin(), views.end(), view) == views.end()) views.push_back(view);
+      }
+      std::vector<std::string> fields;
+      for (const v1::RequestField& f : s.request_fields()) fields.push_back(f.name());
+      rows.push_back({s.name(), absl::StrCat(s.features_size()), Joined(views), Joined(fields),
+                      s.version_hash()});
+    }
+    PrintTable(out, rows);
+  }
+  if (first) out << "no definitions (fsctl apply FILE stores some)\n";
+}
+
+// Every name in `d`, of any kind.
+std::vector<std::string> AllNames(const v1::Definitions& d) {
+  std::vector<std::string> names;
+  for (const v1::Entity& e : d.entities()) names.push_back(e.name());
+  for (const v1::Source& s : d.sources()) names.push_back(s.name());
+  for (const v1::FeatureView& v : d.feature_views()) names.push_back(v.name());
+  for (const v1::FeatureService& s : d.feature_services()) names.push_back(s.name());
+  return names;
+}
+
+}  // namespace
+
 absl::Status DefinitionsListCommand(Invocation& inv) {
   v1::ListDefinitionsRequest request;
   if (!inv.operands.empty()) request.set_object_type(inv.operands[0]);
+  request.set_include_yaml(inv.yaml());
   absl::StatusOr<v1::ListDefinitionsResponse> response = inv.client().ListDefinitions(request);
   if (!response.ok()) return response.status();
   const v1::Definitions& d = response->definitions();
   if (inv.json()) {
-    std::string json;
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    google::protobuf::util::MessageToJsonString(d, &json, options);
-    inv.out << json << "\n";
+    inv.out << DefinitionsJson(d) << "\n";
     return absl::OkStatus();
   }
-  std::vector<std::vector<std::string>> rows = {{"TYPE", "NAME", "DETAIL"}};
-  for (const v1::Entity& e : d.entities())
-    rows.push_back({"entity", e.name(), "key " + e.join_key()});
-  for (const v1::Source& s : d.sources()) {
-    std::vector<std::string> cols;
-    for (const v1::Column& c : s.columns()) {
-      cols.push_back(absl::StrCat(
-          c.name(), ":", absl::StripPrefix(v1::ColumnType_Name(c.type()), "COLUMN_TYPE_")));
-    }
-    rows.push_back({"source", s.name(), absl::StrJoin(cols, " ")});
+  if (inv.yaml()) {
+    inv.out << response->yaml();
+    return absl::OkStatus();
   }
-  for (const v1::FeatureView& v : d.feature_views()) {
-    std::vector<std::string> features;
-    for (const v1::Feature& f : v.features()) features.push_back(f.name());
-    rows.push_back({"feature_view", v.name(),
-                    absl::StrCat("entities ", absl::StrJoin(v.entities(), ","), " from ",
-                                 v.source(), ": ", absl::StrJoin(features, " "))});
+  // A listing of one kind still names the join keys of views' entities.
+  v1::Definitions all = d;
+  if (!request.object_type().empty() && d.feature_views_size() > 0) {
+    absl::StatusOr<v1::ListDefinitionsResponse> everything =
+        inv.client().ListDefinitions(v1::ListDefinitionsRequest());
+    if (!everything.ok()) return everything.status();
+    all = everything->definitions();
   }
-  for (const v1::FeatureService& s : d.feature_services()) {
-    rows.push_back(
-        {"feature_service", s.name(),
-         absl::StrCat(absl::StrJoin(s.features(), " "), " (version ", s.version_hash(), ")")});
-  }
-  PrintTable(inv.out, rows);
+  PrintDefinitionTables(inv.out, d, all);
   return absl::OkStatus();
+}
+
+absl::Status DefinitionsShowCommand(Invocation& inv) {
+  const std::string& name = inv.operands[0];
+  v1::ListDefinitionsRequest request;
+  request.set_name(name);
+  request.set_include_yaml(true);
+  absl::StatusOr<v1::ListDefinitionsResponse> response = inv.client().ListDefinitions(request);
+  if (!response.ok()) return response.status();
+  if (AllNames(response->definitions()).empty()) {
+    absl::StatusOr<v1::ListDefinitionsResponse> everything =
+        inv.client().ListDefinitions(v1::ListDefinitionsRequest());
+    if (!everything.ok()) return everything.status();
+    std::string message = absl::StrCat("no entity, source, feature view or feature service named ",
+                                       QuotedValue(name));
+    if (std::string near = NearestName(name, AllNames(everything->definitions())); !near.empty()) {
+      absl::StrAppend(&message, "; did you mean '", near, "'?");
+    } else {
+      absl::StrAppend(&message, " (fsctl definitions list shows them)");
+    }
+    return absl::NotFoundError(message);
+  }
+  if (inv.json()) {
+    inv.out << DefinitionsJson(response->definitions()) << "\n";
+  } else {
+    inv.out << response->yaml();
+  }
+  return absl::OkStatus();
+}
+
+void PrintIngestSummary(std::ostream& out, const std::string& source, const std::string& path,
+                        int64_t rows_sent, const v1::IngestResponse& response, bool brief) {
+  out << "ingest " << source << " from " << path << ": " << rows_sent << " rows, "
+      << response.accepted() << " accepted, " << response.rejected() << " rejected, "
+      << response.duplicates() << " duplicates";
+  if (!response.ingest_id().empty()) out << " (" << response.ingest_id() << ")";
+  out << "\n";
+  if (response.rejected() == 0) return;
+  std::vector<std::string> by_rule;
+  for (const v1::SourceQualityCounts::RuleCount& c : response.rejected_by_rule()) {
+    by_rule.push_back(absl::StrCat(c.rule(), " ", c.rows()));
+  }
+  if (!by_rule.empty()) out << "rejected by rule: " << absl::StrJoin(by_rule, ", ") << "\n";
+  const int shown =
+      brief ? std::min(kBriefRejectedRows, response.rejections_size()) : response.rejections_size();
+  out << (shown < response.rejected() ? absl::StrCat("first ", shown, " of ") : "")
+      << response.rejected() << " rejected rows (row = line in " << path << "):\n";
+  for (int i = 0; i < shown; ++i) {
+    const v1::Rejection& r = response.rejections(i);
+    out << "  " << r.reason() << " [" << r.rule() << "]\n";
+  }
+  out << "all are kept: fsctl deadletters " << source;
+  if (!response.ingest_id().empty()) out << " --ingest " << response.ingest_id();
+  out << "\n";
 }
 
 absl::Status IngestCommand(Invocation& inv) {
@@ -236,6 +398,7 @@ absl::Status IngestCommand(Invocation& inv) {
   std::unique_ptr<FstoreClient::IngestStream> stream = inv.client().StartIngestStream();
   v1::IngestRequest request;
   request.set_source(source);
+  request.set_origin(path);
   for (const std::string& h : header) request.add_columns(h);
 
   const bool progress = !inv.json() && ::isatty(STDERR_FILENO);
@@ -289,10 +452,15 @@ absl::Status IngestCommand(Invocation& inv) {
     Json j;
     j["source"] = source;
     j["file"] = path;
+    j["ingest_id"] = response->ingest_id();
     j["rows"] = rows_sent;
     j["accepted"] = response->accepted();
     j["rejected"] = response->rejected();
     j["duplicates"] = response->duplicates();
+    Json& by_rule = j["rejected_by_rule"] = Json::object();
+    for (const v1::SourceQualityCounts::RuleCount& c : response->rejected_by_rule()) {
+      by_rule[c.rule()] = c.rows();
+    }
     Json& rejections_json = j["rejections"] = Json::array();
     for (const v1::Rejection& r : response->rejections()) {
       Json rejection;
@@ -301,17 +469,8 @@ absl::Status IngestCommand(Invocation& inv) {
     }
     inv.out << JsonText(j) << "\n";
   } else {
-    inv.out << "ingest " << source << " from " << path << ": " << rows_sent << " rows, "
-            << response->accepted() << " accepted, " << response->rejected() << " rejected, "
-            << response->duplicates() << " duplicates\n";
-    if (response->rejected() > 0) {
-      inv.out << "rejected rows (row = line in " << path << "; showing "
-              << response->rejections_size() << ", all kept: fsctl deadletters " << source
-              << "):\n";
-      for (const v1::Rejection& r : response->rejections()) {
-        inv.out << "  " << r.reason() << " [" << r.rule() << "]\n";
-      }
-    }
+    PrintIngestSummary(inv.out, source, path, rows_sent, *response,
+                       /*brief=*/::isatty(STDOUT_FILENO) != 0);
   }
   for (const std::string& m : malformed) inv.err << "fsctl ingest: " << path << ": " << m << "\n";
   return absl::OkStatus();
@@ -321,9 +480,10 @@ absl::Status DeadLettersCommand(Invocation& inv) {
   FSTORE_ASSIGN_OR_RETURN(const std::optional<int64_t> limit_flag,
                           IntFlag(inv.args, "limit", 1, 1 << 30));
   const int limit = static_cast<int>(limit_flag.value_or(100));
+  const std::optional<std::string> ingest = inv.args.Get("ingest");
   v1::ListDeadLettersRequest request;
   request.set_source(inv.operands[0]);
-  request.set_page_size(std::min(limit, 1000));
+  request.set_page_size(ingest ? 1000 : std::min(limit, 1000));
   std::vector<v1::DeadLetter> letters;
   int64_t total = 0;
   while (static_cast<int>(letters.size()) < limit) {
@@ -331,6 +491,7 @@ absl::Status DeadLettersCommand(Invocation& inv) {
     if (!page.ok()) return page.status();
     total = page->total();
     for (const v1::DeadLetter& d : page->dead_letters()) {
+      if (ingest && d.ingest_id() != *ingest) continue;
       if (static_cast<int>(letters.size()) < limit) letters.push_back(d);
     }
     if (page->next_page_token().empty()) break;
@@ -345,6 +506,8 @@ absl::Status DeadLettersCommand(Invocation& inv) {
       Json letter;
       AddRejectionFields(d.rejection(), &letter);
       letter["received_at"] = FormatIsoTime(d.received_at_us());
+      letter["ingest_id"] = d.ingest_id();
+      letter["origin"] = d.origin();
       Json& raw_json = letter["raw"] = Json::array();
       for (const std::string& r : d.raw_values()) raw_json.push_back(r);
       dead_letters_json.push_back(std::move(letter));
@@ -352,13 +515,20 @@ absl::Status DeadLettersCommand(Invocation& inv) {
     inv.out << JsonText(j) << "\n";
     return absl::OkStatus();
   }
-  std::vector<std::vector<std::string>> rows = {{"ROW", "COLUMN", "RULE", "VALUE", "REASON"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"INGEST", "FROM", "ROW", "COLUMN", "RULE", "VALUE", "REASON"}};
   for (const v1::DeadLetter& d : letters) {
     const v1::Rejection& r = d.rejection();
-    rows.push_back({absl::StrCat(r.row_number()), r.column(), r.rule(), r.value(), r.reason()});
+    rows.push_back({OrDash(d.ingest_id()), OrDash(d.origin()), absl::StrCat(r.row_number()),
+                    r.column(), r.rule(), r.value(), r.reason()});
   }
   PrintTable(inv.out, rows);
-  inv.out << letters.size() << " of " << total << " rejected rows of " << inv.operands[0] << "\n";
+  if (ingest) {
+    inv.out << letters.size() << " rejected rows of ingest " << *ingest << " (" << total << " of "
+            << inv.operands[0] << " in all)\n";
+  } else {
+    inv.out << letters.size() << " of " << total << " rejected rows of " << inv.operands[0] << "\n";
+  }
   return absl::OkStatus();
 }
 

@@ -43,7 +43,9 @@ struct Command {
 const std::vector<FlagSpec>& GlobalFlags() {
   static const std::vector<FlagSpec> kFlags = {
       {"server", "HOST:PORT", "fsd to talk to. Default: $FSTORE_SERVER, else 127.0.0.1:50051."},
-      {"output", "table|json", "table (default) for people; json prints one JSON document."},
+      {"output", "table|json|yaml",
+       "table (default) for people; json prints one JSON document; yaml a definitions file "
+       "(definitions list and show only)."},
       {"timeout", "DURATION", "Deadline of each call, e.g. 30s, 5m. Default: 30s."},
       {"token", "TOKEN",
        "Bearer token for an fsd that checks tokens. Default: $FSTORE_TOKEN (safer: a flag "
@@ -145,11 +147,29 @@ const std::vector<Command>& Commands() {
       {{"definitions", "list"},
        "[KIND]",
        "List stored definitions (entity, source, feature_view, feature_service).",
-       "  fsctl definitions list\n  fsctl definitions list feature_view",
+       "Prints a table per kind: entities with their join keys; sources with\n"
+       "their key columns, timestamp and event id columns; views with their\n"
+       "entities, key columns, source, number of features and windows; services\n"
+       "with their features, views, request fields and version. --output=yaml\n"
+       "prints the definitions as a file that fsctl apply takes back unchanged\n"
+       "(applying it reports every definition unchanged).\n\n"
+       "  fsctl definitions list\n  fsctl definitions list feature_view\n"
+       "  fsctl --output=yaml definitions list > definitions.yaml",
        {},
        0,
        1,
        DefinitionsListCommand},
+      {{"definitions", "show"},
+       "NAME",
+       "Print an entity, source, view or service as YAML, as apply takes it.",
+       "The YAML form of the definitions named NAME (of any kind), which fsctl\n"
+       "apply takes back unchanged. An unknown NAME is an error naming it, with\n"
+       "the nearest stored name.\n\n"
+       "  fsctl definitions show acct_txn\n  fsctl --output=json definitions show fraud_v1",
+       {},
+       1,
+       1,
+       DefinitionsShowCommand},
       {{"definitions", "history"},
        "",
        "Show every apply that changed definitions: when, by whom, what.",
@@ -165,7 +185,11 @@ const std::vector<Command>& Commands() {
        "Stream a CSV file into a source; prints accepted/rejected/duplicates.",
        "The CSV has a header row naming the source's columns. Timestamps are\n"
        "ISO-8601 UTC (2026-01-05T10:00:00Z) or integers in the source's unit.\n"
-       "Rejected rows are kept as dead letters (fsctl deadletters SOURCE).\n\n"
+       "Rejected rows are kept as dead letters (fsctl deadletters SOURCE), each\n"
+       "with the file name and the ingest id printed in the summary. On a\n"
+       "terminal the summary counts rejections by rule and shows the first 5\n"
+       "rejected rows; otherwise (and with --output=json) every row the server\n"
+       "reported (up to 100).\n\n"
        "  fsctl ingest txns txns.csv",
        {{"batch-rows", "N", "Rows per streamed message. Default: 1000."}},
        2,
@@ -174,8 +198,12 @@ const std::vector<Command>& Commands() {
       {{"deadletters"},
        "SOURCE",
        "List the rows of a source that ingest rejected, with reasons.",
-       "  fsctl deadletters txns --limit 20",
-       {{"limit", "N", "Most rows to print. Default: 100."}},
+       "Each row names the ingest that received it (its id, as fsctl ingest\n"
+       "prints it) and where from (the file name, or the RPC that carried it).\n\n"
+       "  fsctl deadletters txns --limit 20\n"
+       "  fsctl deadletters txns --ingest ingest-20260105T100000.000000Z-3",
+       {{"limit", "N", "Most rows to print. Default: 100."},
+        {"ingest", "ID", "Only the rows of this ingest."}},
        1,
        1,
        DeadLettersCommand},
@@ -732,10 +760,18 @@ int RunFsctl(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
   OutputFormat format = OutputFormat::kTable;
   if (std::optional<std::string> o = parsed->Get("output")) {
+    const bool takes_yaml = command->path[0] == "definitions" &&
+                            (command->path[1] == "list" || command->path[1] == "show");
     if (*o == "json") {
       format = OutputFormat::kJson;
+    } else if (*o == "yaml" && takes_yaml) {
+      format = OutputFormat::kYaml;
     } else if (*o != "table") {
-      return PrintUsageError(err, absl::StrCat("--output '", *o, "' must be table or json"), hint);
+      return PrintUsageError(
+          err,
+          absl::StrCat("--output '", *o, "' must be table or json",
+                       *o == "yaml" ? " (yaml is for definitions list and show)" : ""),
+          hint);
     }
   }
   FstoreClient::Options client_options;

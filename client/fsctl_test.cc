@@ -68,6 +68,10 @@ TEST(FsctlTest, BadOutputAndTimeoutValuesAreNamed) {
   FsctlRun r = Fsctl({"--output=yaml", "health"});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_THAT(r.err, HasSubstr("--output 'yaml'"));
+  EXPECT_THAT(r.err, HasSubstr("yaml is for definitions list and show"));
+  // definitions list and show take it (and then fail only to reach fsd).
+  r = Fsctl({"--output=yaml", "--server=127.0.0.1:1", "definitions", "list"});
+  EXPECT_EQ(r.code, kExitFailure) << r.err;
   r = Fsctl({"--timeout=soon", "health"});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_THAT(r.err, HasSubstr("--timeout 'soon'"));

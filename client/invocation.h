@@ -14,7 +14,8 @@
 
 namespace fstore::cli {
 
-enum class OutputFormat { kTable, kJson };
+// kYaml: definitions list and show only (fsctl refuses it elsewhere).
+enum class OutputFormat { kTable, kJson, kYaml };
 
 class Invocation {
  public:
@@ -28,6 +29,7 @@ class Invocation {
         err(err) {}
 
   bool json() const { return format == OutputFormat::kJson; }
+  bool yaml() const { return format == OutputFormat::kYaml; }
 
   FstoreClient& client() {
     if (client_ == nullptr) client_ = std::make_unique<FstoreClient>(client_options);

@@ -147,6 +147,12 @@ std::string CanonicalJson(const Source& source);
 std::string CanonicalJson(const FeatureView& view);
 std::string CanonicalJson(const FeatureService& service);
 
+// `definitions` as a YAML definitions file (the layout of
+// examples/fraud/features.yaml) that ParseDefinitions reads back to the
+// same Definitions, so applying it changes nothing. Internal only if the
+// emitter fails (it does not for valid UTF-8 text).
+absl::StatusOr<std::string> DefinitionsYaml(const Definitions& definitions);
+
 // First 16 hex digits of the sha256 of the canonical JSON: the version of a
 // definition's content.
 template <typename T>

@@ -48,8 +48,8 @@ absl::StatusOr<std::vector<ApplyRecord>> FeatureStore::DefinitionsHistory(int li
 Definitions FeatureStore::GetDefinitions() const { return impl_->GetDefinitions(); }
 
 absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> FeatureStore::StartIngest(
-    absl::string_view source, const std::vector<std::string>& columns) {
-  return impl_->StartIngest(source, columns);
+    absl::string_view source, const std::vector<std::string>& columns, absl::string_view origin) {
+  return impl_->StartIngest(source, columns, origin);
 }
 
 absl::StatusOr<DeadLetterPage> FeatureStore::ListDeadLetters(absl::string_view source,

@@ -78,14 +78,24 @@ struct ApplyRecord {
 };
 
 struct IngestSummary {
+  // Names this ingest (one StartIngest) in its dead letters:
+  // "ingest-20260105T100000.000000Z-7".
+  std::string ingest_id;
   int64_t accepted = 0;
   int64_t rejected = 0;
   int64_t duplicates = 0;
+  // Every rejected row counted by its Rejection::rule ("min", "type", ...).
+  std::map<std::string, int64_t> rejected_by_rule;
   std::vector<Rejection> rejections;  // the first Options::max_rejections_reported
 };
 
 struct DeadLetter {
   std::string source;
+  // The ingest that received the row (IngestSummary::ingest_id) and where it
+  // read it from (StartIngest's origin, e.g. a file name); both empty for
+  // rows rejected before ingests were named.
+  std::string ingest_id;
+  std::string origin;
   Rejection rejection;
   TimestampUs received_at = 0;
   std::vector<std::string> raw_values;
@@ -183,7 +193,8 @@ class FeatureStore {
 
   // Parses, merges with the stored definitions, validates and (unless
   // dry_run) stores a definitions file. Applying the same file again
-  // reports every object unchanged. Incompatible changes to a source or view
+  // reports every object unchanged and touches nothing: no write, no record,
+  // nothing an ingest in flight or a reader sees. Incompatible changes to a source or view
   // whose source has events are FailedPrecondition.
   // An apply that changes something is recorded (DefinitionsHistory) with
   // `actor`, the caller's principal, and Options::clock's time.
@@ -212,8 +223,19 @@ class FeatureStore {
     virtual const IngestSummary& summary() const = 0;
   };
   // NotFound for an unknown source; InvalidArgument for a bad header.
-  absl::StatusOr<std::unique_ptr<IngestWriter>> StartIngest(
-      absl::string_view source, const std::vector<std::string>& columns);
+  // `origin` says where the rows come from (a file name, a stream's name);
+  // it is kept with each dead letter (its first 1 KiB), as is
+  // the ingest id the writer's summary carries.
+  //
+  // An Apply while the ingest runs takes effect between chunks: a chunk
+  // committed after it is validated against the new definitions (an Apply
+  // that changes nothing changes nothing here either). A chunk fails with
+  // FailedPrecondition, writing nothing, only when the writer's columns no
+  // longer fit the changed source (a column renamed, or a required column
+  // it lacks); chunks before it stay committed.
+  absl::StatusOr<std::unique_ptr<IngestWriter>> StartIngest(absl::string_view source,
+                                                            const std::vector<std::string>& columns,
+                                                            absl::string_view origin = "");
 
   // Rejected rows of a source, oldest first. page_size 0 = 100.
   absl::StatusOr<DeadLetterPage> ListDeadLetters(absl::string_view source, int page_size,

@@ -178,12 +178,13 @@ absl::StatusOr<ApplyResult> FeatureStore::Impl::Apply(absl::string_view text,
   for (const DefinitionChange& change : result.changes) {
     if (change.kind != DefinitionChange::Kind::kUnchanged) applied.changes.push_back(change);
   }
-  if (!applied.changes.empty()) {
-    FSTORE_ASSIGN_OR_RETURN(const uint64_t number, NextApplyNumber());
-    applied.applied_at = options_.clock();
-    applied.actor = std::string(actor);
-    batch.Put(ColumnFamily::kMeta, keys::ApplyHistory(number), EncodeApplyRecord(applied));
-  }
+  // An apply that changes nothing touches nothing: no write, no new catalog,
+  // so ingests in flight and prepared selections never see it.
+  if (applied.changes.empty()) return result;
+  FSTORE_ASSIGN_OR_RETURN(const uint64_t number, NextApplyNumber());
+  applied.applied_at = options_.clock();
+  applied.actor = std::string(actor);
+  batch.Put(ColumnFamily::kMeta, keys::ApplyHistory(number), EncodeApplyRecord(applied));
 
   FSTORE_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next, BuildCatalog(std::move(merged)));
   FSTORE_RETURN_IF_ERROR(db_->Write(batch, "storing definitions"));

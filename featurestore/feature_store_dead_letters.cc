@@ -13,30 +13,49 @@
 
 namespace fstore {
 
-// A dead letter record (kDeadLetters): the rejection, when it was received,
-// then the row's raw cells until the end. Appends to *out.
+namespace {
+
+// Records written since ingests are named open with this marker where the
+// first layout had the row number, which is never negative.
+constexpr int64_t kNamedIngestLayout = -2;
+
+}  // namespace
+
+// A dead letter record (kDeadLetters): the layout marker, the rejection,
+// when it was received, the ingest id and origin, then the row's raw cells
+// until the end. Appends to *out.
 void EncodeDeadLetter(const Rejection& rejection, TimestampUs received_at,
+                      absl::string_view ingest_id, absl::string_view origin,
                       const std::vector<std::string>& raw, std::string* out) {
   codec::RecordWriter w(out);
+  w.Int(kNamedIngestLayout);
   w.Int(rejection.row_number);
   w.Str(rejection.column);
   w.Str(rejection.value);
   w.Str(rejection.rule);
   w.Str(rejection.reason);
   w.Int(received_at);
+  w.Str(ingest_id);
+  w.Str(origin);
   for (const std::string& cell : raw) w.Str(cell);
 }
 
-// Reads a record of EncodeDeadLetter into *d (but its source); false when
-// malformed.
+// Reads a record of EncodeDeadLetter, or of the first layout (no marker, no
+// ingest id or origin), into *d (but its source); false when malformed.
 bool DecodeDeadLetter(absl::string_view value, DeadLetter* d) {
   codec::RecordReader r(value);
-  d->rejection.row_number = r.Int();
+  const int64_t first = r.Int();
+  const bool named = first == kNamedIngestLayout;
+  d->rejection.row_number = named ? r.Int() : first;
   r.Str(&d->rejection.column);
   r.Str(&d->rejection.value);
   r.Str(&d->rejection.rule);
   r.Str(&d->rejection.reason);
   d->received_at = r.Int();
+  if (named) {
+    r.Str(&d->ingest_id);
+    r.Str(&d->origin);
+  }
   while (!r.failed() && !r.AtEnd()) d->raw_values.push_back(r.Str());
   return r.ok();
 }

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -46,12 +47,18 @@ inline constexpr size_t kBackfillBatchRows = 4096;
 // NotFound naming `source` and the sources that are defined.
 absl::Status UnknownSourceError(const Catalog& catalog, absl::string_view source);
 
+// The most bytes of an ingest's origin (a file name) kept with its dead
+// letters; longer ones are shortened.
+inline constexpr size_t kMaxOriginBytes = 1024;
+
 // A dead letter record (kDeadLetters): the rejection, when it was received,
-// then the row's raw cells until the end. Appends to *out.
+// which ingest received it and from where, then the row's raw cells until
+// the end. Appends to *out.
 void EncodeDeadLetter(const Rejection& rejection, TimestampUs received_at,
+                      absl::string_view ingest_id, absl::string_view origin,
                       const std::vector<std::string>& raw, std::string* out);
-// Reads a record of EncodeDeadLetter into *d (but its source); false when
-// malformed.
+// Reads a record of EncodeDeadLetter (or of the layout before ingest ids)
+// into *d (but its source); false when malformed.
 bool DecodeDeadLetter(absl::string_view value, DeadLetter* d);
 
 class FeatureStore::Impl {
@@ -71,8 +78,9 @@ class FeatureStore::Impl {
     absl::ReaderMutexLock lock(&mu_);
     return catalog_->definitions;
   }
-  absl::StatusOr<std::unique_ptr<IngestWriter>> StartIngest(
-      absl::string_view source, const std::vector<std::string>& columns);
+  absl::StatusOr<std::unique_ptr<IngestWriter>> StartIngest(absl::string_view source,
+                                                            const std::vector<std::string>& columns,
+                                                            absl::string_view origin);
   absl::StatusOr<DeadLetterPage> ListDeadLetters(absl::string_view source, int page_size,
                                                  absl::string_view page_token) const;
   absl::StatusOr<SourceQualityReport> GetSourceQuality(absl::string_view source, TimestampUs since,
@@ -107,9 +115,16 @@ class FeatureStore::Impl {
     bool rejected = false;
     Rejection rejection;
   };
-  // Fails when the definitions changed since `started_with`.
-  absl::Status Commit(const Catalog* started_with, const std::string& source_name,
-                      std::vector<PendingRow>& rows, IngestSummary* summary);
+  // `rows` were validated against *validated_with; when the definitions
+  // changed since, `revalidate` is called first (under the write lock) with
+  // the current ones, and must point *validated_with at them and validate
+  // `rows` again, or fail (then nothing is written). Rejected rows become
+  // dead letters naming `ingest_id` and `origin`.
+  absl::Status Commit(std::shared_ptr<const Catalog>* validated_with,
+                      const std::string& source_name, const std::string& ingest_id,
+                      const std::string& origin, std::vector<PendingRow>& rows,
+                      IngestSummary* summary,
+                      absl::FunctionRef<absl::Status(std::shared_ptr<const Catalog>)> revalidate);
 
   std::shared_ptr<const Catalog> catalog() const {
     absl::ReaderMutexLock lock(&mu_);
@@ -187,6 +202,8 @@ class FeatureStore::Impl {
   };
   absl::flat_hash_map<std::string, QualityMinute> quality_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<uint64_t> next_seq_{0};
+  // Ingests started since Open (part of each ingest id).
+  std::atomic<uint64_t> ingests_started_{0};
 
   // Guards what readers see.
   mutable absl::Mutex mu_;

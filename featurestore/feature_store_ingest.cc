@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted_value.h"
 #include "common/status_macros.h"
 #include "featurestore/event_log.h"
 #include "featurestore/feature_store_impl.h"
@@ -35,49 +36,96 @@ std::string EscapeForText(absl::string_view cell) {
 class IngestWriterImpl : public FeatureStore::IngestWriter {
  public:
   IngestWriterImpl(FeatureStore::Impl* store, std::shared_ptr<const Catalog> catalog,
-                   std::string source, RowValidator validator)
+                   std::string source, std::vector<std::string> columns, RowValidator validator,
+                   std::string ingest_id, std::string origin)
       : store_(store),
         catalog_(std::move(catalog)),
         source_(std::move(source)),
-        validator_(std::move(validator)) {}
+        columns_(std::move(columns)),
+        validator_(std::move(validator)),
+        origin_(std::move(origin)) {
+    summary_.ingest_id = std::move(ingest_id);
+  }
 
   absl::Status WriteText(absl::Span<const std::vector<std::string>> rows,
                          int64_t first_row_number) override {
     std::vector<FeatureStore::Impl::PendingRow>& pending = Prepare(rows.size(), first_row_number);
-    const TimestampUs latest = LatestAccepted();
-    std::vector<absl::string_view> cells;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      FeatureStore::Impl::PendingRow& p = pending[i];
-      cells.assign(rows[i].begin(), rows[i].end());
-      p.rejected = !validator_.ValidateText(cells, p.row_number, &p.row, &p.rejection) ||
-                   InFuture(p, latest);
-      if (p.rejected) {
-        p.raw.clear();
-        for (const std::string& c : rows[i]) p.raw.push_back(EscapeForText(c));
+    auto validate = [&] {
+      const TimestampUs latest = LatestAccepted();
+      std::vector<absl::string_view> cells;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        FeatureStore::Impl::PendingRow& p = pending[i];
+        cells.assign(rows[i].begin(), rows[i].end());
+        p.rejected = !validator_.ValidateText(cells, p.row_number, &p.row, &p.rejection) ||
+                     InFuture(p, latest);
+        if (p.rejected) {
+          p.raw.clear();
+          for (const std::string& c : rows[i]) p.raw.push_back(EscapeForText(c));
+        }
       }
-    }
-    return store_->Commit(catalog_.get(), source_, pending, &summary_);
+    };
+    validate();
+    return Commit(pending, validate);
   }
 
   absl::Status WriteValues(absl::Span<const std::vector<Value>> rows,
                            int64_t first_row_number) override {
     std::vector<FeatureStore::Impl::PendingRow>& pending = Prepare(rows.size(), first_row_number);
-    const TimestampUs latest = LatestAccepted();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      FeatureStore::Impl::PendingRow& p = pending[i];
-      p.rejected = !validator_.ValidateValues(rows[i], p.row_number, &p.row, &p.rejection) ||
-                   InFuture(p, latest);
-      if (p.rejected) {
-        p.raw.clear();
-        for (const Value& v : rows[i]) p.raw.push_back(EscapeForText(ValueToText(v)));
+    auto validate = [&] {
+      const TimestampUs latest = LatestAccepted();
+      for (size_t i = 0; i < rows.size(); ++i) {
+        FeatureStore::Impl::PendingRow& p = pending[i];
+        p.rejected = !validator_.ValidateValues(rows[i], p.row_number, &p.row, &p.rejection) ||
+                     InFuture(p, latest);
+        if (p.rejected) {
+          p.raw.clear();
+          for (const Value& v : rows[i]) p.raw.push_back(EscapeForText(ValueToText(v)));
+        }
       }
-    }
-    return store_->Commit(catalog_.get(), source_, pending, &summary_);
+    };
+    validate();
+    return Commit(pending, validate);
   }
 
   const IngestSummary& summary() const override { return summary_; }
 
  private:
+  // Commits a validated chunk. When definitions changed since it was
+  // validated, the chunk is validated again under the new ones first (by
+  // `validate`, under the store's write lock), so a change takes effect
+  // between chunks.
+  template <typename Validate>
+  absl::Status Commit(std::vector<FeatureStore::Impl::PendingRow>& pending, Validate& validate) {
+    return store_->Commit(&catalog_, source_, summary_.ingest_id, origin_, pending, &summary_,
+                          [&](std::shared_ptr<const Catalog> now) -> absl::Status {
+                            FSTORE_RETURN_IF_ERROR(Rebind(std::move(now)));
+                            validate();
+                            return absl::OkStatus();
+                          });
+  }
+
+  // Validates against `catalog` from now on. FailedPrecondition when the
+  // writer's columns no longer fit the source (its rows stopped being
+  // valid): nothing of the chunk is written.
+  absl::Status Rebind(std::shared_ptr<const Catalog> catalog) {
+    auto it = catalog->sources.find(source_);
+    absl::StatusOr<RowValidator> validator =
+        it == catalog->sources.end()
+            ? absl::StatusOr<RowValidator>(UnknownSourceError(*catalog, source_))
+            : RowValidator::Create(*it->second.def, columns_, it->second.key_columns,
+                                   store_->options().validation);
+    if (!validator.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the definition of ", source_,
+                       " changed while ingesting and this ingest's rows no "
+                       "longer fit it: ",
+                       validator.status().message()));
+    }
+    validator_ = *std::move(validator);
+    catalog_ = std::move(catalog);
+    return absl::OkStatus();
+  }
+
   // The latest event time accepted now: the clock plus the allowed skew.
   TimestampUs LatestAccepted() const {
     const FeatureStore::Options& options = store_->options();
@@ -112,9 +160,13 @@ class IngestWriterImpl : public FeatureStore::IngestWriter {
   }
 
   FeatureStore::Impl* const store_;
-  const std::shared_ptr<const Catalog> catalog_;  // keeps the Source alive
+  // The definitions the rows are validated against (keeps the Source alive);
+  // replaced, with validator_, when a chunk commits under newer ones.
+  std::shared_ptr<const Catalog> catalog_;
   const std::string source_;
-  const RowValidator validator_;
+  const std::vector<std::string> columns_;
+  RowValidator validator_;
+  const std::string origin_;
   std::vector<FeatureStore::Impl::PendingRow> pending_;  // reused across chunks
   int64_t next_row_number_ = 1;
   IngestSummary summary_;
@@ -123,26 +175,33 @@ class IngestWriterImpl : public FeatureStore::IngestWriter {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> FeatureStore::Impl::StartIngest(
-    absl::string_view source, const std::vector<std::string>& columns) {
+    absl::string_view source, const std::vector<std::string>& columns, absl::string_view origin) {
   std::shared_ptr<const Catalog> current = catalog();
   auto it = current->sources.find(source);
   if (it == current->sources.end()) return UnknownSourceError(*current, source);
   FSTORE_ASSIGN_OR_RETURN(
       RowValidator validator,
       RowValidator::Create(*it->second.def, columns, it->second.key_columns, options_.validation));
-  return std::unique_ptr<IngestWriter>(
-      new IngestWriterImpl(this, current, std::string(source), std::move(validator)));
+  // "ingest-20260105T100000.000000Z-7": when it started, and the how-manieth
+  // ingest of this process it is (two may start in the same microsecond).
+  std::string ingest_id = "ingest-";
+  for (char c : FormatIsoTime(options_.clock())) {
+    if (c != '-' && c != ':') ingest_id.push_back(c);
+  }
+  absl::StrAppend(&ingest_id, "-", ++ingests_started_);
+  return std::unique_ptr<IngestWriter>(new IngestWriterImpl(
+      this, current, std::string(source), columns, std::move(validator), std::move(ingest_id),
+      std::string(ShortenedValue(origin, kMaxOriginBytes))));
 }
 
-absl::Status FeatureStore::Impl::Commit(const Catalog* started_with, const std::string& source_name,
-                                        std::vector<PendingRow>& rows, IngestSummary* summary) {
+absl::Status FeatureStore::Impl::Commit(
+    std::shared_ptr<const Catalog>* validated_with, const std::string& source_name,
+    const std::string& ingest_id, const std::string& origin, std::vector<PendingRow>& rows,
+    IngestSummary* summary,
+    absl::FunctionRef<absl::Status(std::shared_ptr<const Catalog>)> revalidate) {
   absl::MutexLock write_lock(&write_mu_);
   const std::shared_ptr<const Catalog> current = catalog();
-  if (current.get() != started_with) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("definitions changed while ingesting into ", source_name,
-                     "; start the ingest again (rows with event ids are not stored twice)"));
-  }
+  if (current != *validated_with) FSTORE_RETURN_IF_ERROR(revalidate(current));
   auto source_it = current->sources.find(source_name);
   const CompiledSource& source = source_it->second;
   std::vector<const CompiledView*> views;
@@ -178,7 +237,7 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with, const std::
         delta.rejections.push_back(p.rejection);
       }
       value.clear();
-      EncodeDeadLetter(p.rejection, received_at, p.raw, &value);
+      EncodeDeadLetter(p.rejection, received_at, ingest_id, origin, p.raw, &value);
       batch.Put(ColumnFamily::kDeadLetters, keys::DeadLetter(source_name, dead_letter++), value);
       continue;
     }
@@ -273,6 +332,7 @@ absl::Status FeatureStore::Impl::Commit(const Catalog* started_with, const std::
   summary->accepted += delta.accepted;
   summary->rejected += delta.rejected;
   summary->duplicates += delta.duplicates;
+  for (const auto& [rule, n] : quality_delta.rejected_by_rule) summary->rejected_by_rule[rule] += n;
   for (Rejection& r : delta.rejections) summary->rejections.push_back(std::move(r));
   return absl::OkStatus();
 }

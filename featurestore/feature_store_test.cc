@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/record_codec.h"
 #include "storage/temp_database.h"
 
 namespace fstore {
@@ -352,6 +353,154 @@ TEST_F(FeatureStoreTest, ApplyingTheSameFileTwiceChangesNothing) {
     EXPECT_EQ(c.kind, DefinitionChange::Kind::kUnchanged) << c.name;
   }
   EXPECT_EQ(again->changes.size(), 5u);  // 2 entities, a source, a view, a service
+}
+
+// An ingest of txns rows in chunks, one WriteText per chunk.
+std::unique_ptr<FeatureStore::IngestWriter> StartTxns(FeatureStore& store,
+                                                      absl::string_view origin = "") {
+  auto writer = store.StartIngest(
+      "txns", {"txn_id", "account_id", "device_id", "ts", "amount", "kind"}, origin);
+  EXPECT_TRUE(writer.ok()) << writer.status();
+  return writer.ok() ? *std::move(writer) : nullptr;
+}
+
+TEST_F(FeatureStoreTest, ANoOpApplyBetweenTwoChunksDoesNotDisturbTheIngest) {
+  std::unique_ptr<FeatureStore::IngestWriter> writer = StartTxns(*store_);
+  ASSERT_TRUE(writer->WriteText({Txn("t1", "A", kT0, 10)}, 0).ok());
+  auto again = store_->Apply(kDefinitions, "yaml", false);
+  ASSERT_TRUE(again.ok()) << again.status();
+  absl::Status second = writer->WriteText({Txn("t2", "A", kT0 + kMinute, 20)}, 0);
+  ASSERT_TRUE(second.ok()) << second;
+  EXPECT_EQ(writer->summary().accepted, 2);
+  EXPECT_EQ(Features("A", kT0 + kHour)["amt_sum_24h"], Value(30.0));
+  absl::StatusOr<std::vector<ApplyRecord>> history = store_->DefinitionsHistory(0);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 1u);  // SetUp's apply only
+}
+
+TEST_F(FeatureStoreTest, AChangedSourceTakesEffectAtTheIngestsNextChunk) {
+  std::unique_ptr<FeatureStore::IngestWriter> writer = StartTxns(*store_);
+  ASSERT_TRUE(writer->WriteText({Txn("t1", "A", kT0, 150)}, 0).ok());
+  std::string capped = kDefinitions;
+  const std::string from = "{name: amount, type: DOUBLE, min: 0}";
+  capped.replace(capped.find(from), from.size(), "{name: amount, type: DOUBLE, min: 0, max: 100}");
+  auto applied = store_->Apply(capped, "yaml", false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  // The next chunk is validated against the new definition: 150 is now
+  // above the max, 50 still fits; the ingest goes on.
+  absl::Status second = writer->WriteText(
+      {Txn("t2", "A", kT0 + kMinute, 150), Txn("t3", "A", kT0 + 2 * kMinute, 50)}, 0);
+  ASSERT_TRUE(second.ok()) << second;
+  EXPECT_EQ(writer->summary().accepted, 2);
+  EXPECT_EQ(writer->summary().rejected, 1);
+  ASSERT_EQ(writer->summary().rejections.size(), 1u);
+  EXPECT_EQ(writer->summary().rejections[0].rule, "max");
+  EXPECT_EQ(writer->summary().rejections[0].row_number, 2);
+  EXPECT_EQ(Features("A", kT0 + kHour)["amt_sum_24h"], Value(200.0));
+}
+
+TEST_F(FeatureStoreTest, AViewAppliedDuringAnIngestGetsTheFollowingChunks) {
+  std::unique_ptr<FeatureStore::IngestWriter> writer = StartTxns(*store_);
+  ASSERT_TRUE(writer->WriteText({Txn("t1", "A", kT0, 10, "PAY", "D-7")}, 0).ok());
+  auto applied = store_->Apply(R"yaml(
+feature_views:
+  - name: dev
+    entities: [device]
+    source: txns
+    features:
+      - {name: dev_n_24h, function: COUNT, window: 24h}
+)yaml",
+                               "yaml", false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_TRUE(writer->WriteText({Txn("t2", "B", kT0 + kMinute, 5, "PAY", "D-7")}, 0).ok());
+  FeatureSelector selector{FeatureSelector::Kind::kView, "dev", {}};
+  auto f = store_->GetOnlineFeatures(selector, {{"device_id", "D-7"}}, kT0 + kHour);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->features[0].value, Value(int64_t{2}));  // backfilled t1, then t2
+}
+
+TEST_F(FeatureStoreTest, AnIngestWhoseColumnsNoLongerFitTheSourceFailsNamingTheColumn) {
+  const std::string logs = R"yaml(
+sources:
+  - name: logs
+    timestamp_column: ts
+    columns:
+      - {name: ts, type: TIMESTAMP}
+      - {name: msg, type: STRING}
+)yaml";
+  ASSERT_TRUE(store_->Apply(logs, "yaml", false).ok());
+  auto writer = store_->StartIngest("logs", {"ts", "msg"});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  // No event stored yet (the row is rejected), so the source may still change.
+  ASSERT_TRUE((*writer)->WriteText({{"not a time", "hello"}}, 0).ok());
+  std::string renamed = logs;
+  renamed.replace(renamed.find("name: msg"), 9, "name: text");
+  auto applied = store_->Apply(renamed, "yaml", false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  const uint64_t next = store_->NextSequence();
+  absl::Status second = (*writer)->WriteText({{FormatIsoTime(kT0), "hello"}}, 0);
+  EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(second.message()), HasSubstr("logs changed while ingesting"));
+  EXPECT_THAT(std::string(second.message()), HasSubstr("msg"));
+  EXPECT_EQ(store_->NextSequence(), next);  // nothing of the chunk was written
+  EXPECT_EQ((*writer)->summary().rejected, 1);
+}
+
+TEST_F(FeatureStoreTest, DeadLettersNameTheIngestAndWhereItsRowsCameFrom) {
+  std::unique_ptr<FeatureStore::IngestWriter> first = StartTxns(*store_, "day1.csv");
+  ASSERT_TRUE(
+      first->WriteText({Txn("t1", "A", kT0, -5), Txn("t2", "A", kT0, 1, "REFUND")}, 0).ok());
+  ASSERT_TRUE(first->WriteText({Txn("t3", "A", kT0, -1)}, 0).ok());
+  std::unique_ptr<FeatureStore::IngestWriter> second = StartTxns(*store_);
+  ASSERT_TRUE(second->WriteText({Txn("t4", "A", kT0, -7)}, 0).ok());
+
+  const IngestSummary& s = first->summary();
+  EXPECT_THAT(s.ingest_id, ::testing::StartsWith("ingest-"));
+  EXPECT_NE(s.ingest_id, second->summary().ingest_id);
+  // Counts by rule cover every rejected row, not only the reported ones.
+  EXPECT_EQ(s.rejected_by_rule, (std::map<std::string, int64_t>{{"allowed", 1}, {"min", 2}}));
+
+  auto page = store_->ListDeadLetters("txns", 0, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->dead_letters.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(page->dead_letters[i].ingest_id, s.ingest_id);
+    EXPECT_EQ(page->dead_letters[i].origin, "day1.csv");
+  }
+  EXPECT_EQ(page->dead_letters[2].rejection.row_number, 3);
+  EXPECT_EQ(page->dead_letters[3].ingest_id, second->summary().ingest_id);
+  EXPECT_EQ(page->dead_letters[3].origin, "");
+  EXPECT_EQ(page->dead_letters[3].raw_values, Txn("t4", "A", kT0, -7));
+}
+
+TEST_F(FeatureStoreTest, DeadLettersStoredBeforeIngestsWereNamedStillRead) {
+  Ingest({Txn("t1", "A", kT0, -5)});  // counts one dead letter
+  // Replace the record with the layout written before ingest ids: row
+  // number, column, value, rule, reason, received time, raw cells.
+  std::string old;
+  codec::RecordWriter w(&old);
+  w.Int(7);
+  w.Str("amount");
+  w.Str("-5");
+  w.Str("min");
+  w.Str("txns row 7: column amount: -5 is below min 0");
+  w.Int(kT0);
+  w.Str("t1");
+  w.Str("A");
+  Iterator it = temp_->db()->NewIterator(ColumnFamily::kDeadLetters);
+  it.SeekToFirst();
+  ASSERT_TRUE(it.Valid());
+  ASSERT_TRUE(temp_->db()->Put(ColumnFamily::kDeadLetters, std::string(it.key()), old).ok());
+  auto page = store_->ListDeadLetters("txns", 0, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->dead_letters.size(), 1u);
+  const DeadLetter& d = page->dead_letters[0];
+  EXPECT_EQ(d.rejection.row_number, 7);
+  EXPECT_EQ(d.rejection.rule, "min");
+  EXPECT_EQ(d.received_at, kT0);
+  EXPECT_EQ(d.ingest_id, "");
+  EXPECT_EQ(d.origin, "");
+  EXPECT_EQ(d.raw_values, (std::vector<std::string>{"t1", "A"}));
 }
 
 TEST_F(FeatureStoreTest, AppliesThatChangeSomethingAreRecordedWithTheirActor) {

@@ -60,8 +60,10 @@ void CountIngested(FsdMetrics* metrics, const std::string& source, const IngestS
   counted->duplicates = now.duplicates;
 }
 
+// `rpc` ("Ingest", "IngestStream") is the origin of dead letters when the
+// client names none.
 absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> StartIngest(
-    FeatureStore* store, const v1::IngestRequest& first) {
+    FeatureStore* store, const v1::IngestRequest& first, absl::string_view rpc) {
   if (first.source().empty()) {
     return absl::InvalidArgumentError("the first ingest message must name the source");
   }
@@ -70,7 +72,8 @@ absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> StartIngest(
         absl::StrCat("the first ingest message for ", first.source(), " must name its columns"));
   }
   return store->StartIngest(
-      first.source(), std::vector<std::string>(first.columns().begin(), first.columns().end()));
+      first.source(), std::vector<std::string>(first.columns().begin(), first.columns().end()),
+      first.origin().empty() ? rpc : absl::string_view(first.origin()));
 }
 
 }  // namespace
@@ -95,6 +98,11 @@ grpc::Status FeatureStoreService::ListDefinitions(grpc::ServerContext*,
   if (!selected.ok()) return ToGrpcStatus(selected.status());
   // Entity columns of sources come from the views, which may be filtered out.
   ToProto(*selected, all, response->mutable_definitions());
+  if (request->include_yaml()) {
+    absl::StatusOr<std::string> yaml = DefinitionsYaml(*selected);
+    if (!yaml.ok()) return ToGrpcStatus(yaml.status());
+    response->set_yaml(*std::move(yaml));
+  }
   return grpc::Status::OK;
 }
 
@@ -113,7 +121,7 @@ grpc::Status FeatureStoreService::Ingest(grpc::ServerContext*, const v1::IngestR
     return ToGrpcStatus(rows);
   }
   absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> writer =
-      StartIngest(store_, *request);
+      StartIngest(store_, *request, "Ingest");
   if (!writer.ok()) return ToGrpcStatus(writer.status());
   std::vector<std::vector<std::string>> text;
   std::vector<std::vector<Value>> typed;
@@ -135,7 +143,8 @@ grpc::Status FeatureStoreService::IngestStream(grpc::ServerContext* context,
   if (!reader->Read(&request)) {
     return ToGrpcStatus(absl::InvalidArgumentError("the ingest stream carried no message"));
   }
-  absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> writer = StartIngest(store_, request);
+  absl::StatusOr<std::unique_ptr<FeatureStore::IngestWriter>> writer =
+      StartIngest(store_, request, "IngestStream");
   if (!writer.ok()) return ToGrpcStatus(writer.status());
   std::vector<std::vector<std::string>> text;
   std::vector<std::vector<Value>> typed;

@@ -183,6 +183,12 @@ void ToProto(const IngestSummary& summary, v1::IngestResponse* out) {
   out->set_rejected(summary.rejected);
   out->set_duplicates(summary.duplicates);
   for (const Rejection& r : summary.rejections) ToProto(r, out->add_rejections());
+  out->set_ingest_id(summary.ingest_id);
+  for (const auto& [rule, rows] : summary.rejected_by_rule) {
+    v1::SourceQualityCounts::RuleCount* count = out->add_rejected_by_rule();
+    count->set_rule(rule);
+    count->set_rows(rows);
+  }
 }
 
 void ToProto(const DeadLetterPage& page, v1::ListDeadLettersResponse* out) {
@@ -192,6 +198,8 @@ void ToProto(const DeadLetterPage& page, v1::ListDeadLettersResponse* out) {
     ToProto(d.rejection, p->mutable_rejection());
     p->set_received_at_us(d.received_at);
     for (const std::string& raw : d.raw_values) p->add_raw_values(raw);
+    p->set_ingest_id(d.ingest_id);
+    p->set_origin(d.origin);
   }
   out->set_next_page_token(page.next_page_token);
   out->set_total(page.total);

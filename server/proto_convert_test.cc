@@ -78,6 +78,8 @@ TEST(ProtoConvertTest, IngestSummaryAndRejections) {
   s.duplicates = 2;
   s.rejections.push_back(
       {12, "amount", "-5", "min", "txns row 12: column amount: -5 is below min 0"});
+  s.ingest_id = "ingest-1";
+  s.rejected_by_rule = {{"type", 1}, {"min", 3}};
   v1::IngestResponse r;
   ToProto(s, &r);
   EXPECT_EQ(r.accepted(), 5);
@@ -85,6 +87,25 @@ TEST(ProtoConvertTest, IngestSummaryAndRejections) {
   ASSERT_EQ(r.rejections_size(), 1);
   EXPECT_EQ(r.rejections(0).row_number(), 12);
   EXPECT_EQ(r.rejections(0).rule(), "min");
+  EXPECT_EQ(r.ingest_id(), "ingest-1");
+  ASSERT_EQ(r.rejected_by_rule_size(), 2);
+  EXPECT_EQ(r.rejected_by_rule(0).rule(), "min");  // sorted by rule
+  EXPECT_EQ(r.rejected_by_rule(0).rows(), 3);
+  EXPECT_EQ(r.rejected_by_rule(1).rule(), "type");
+}
+
+TEST(ProtoConvertTest, DeadLettersNameTheirIngest) {
+  DeadLetterPage page;
+  DeadLetter& d = page.dead_letters.emplace_back();
+  d.source = "txns";
+  d.ingest_id = "ingest-2";
+  d.origin = "day1.csv";
+  d.rejection.rule = "min";
+  v1::ListDeadLettersResponse r;
+  ToProto(page, &r);
+  ASSERT_EQ(r.dead_letters_size(), 1);
+  EXPECT_EQ(r.dead_letters(0).ingest_id(), "ingest-2");
+  EXPECT_EQ(r.dead_letters(0).origin(), "day1.csv");
 }
 
 TEST(ProtoConvertTest, SourceQualityNamesEveryColumnAndSortsRules) {

@@ -258,7 +258,7 @@ for src in accounts devices sessions rewards redemptions transactions; do
   "$FSCTL" ingest "$src" "$OUT/data/$src.csv" >"$work/ingest-$src.txt"
   secs=$(since "$t")
   head -n 1 "$work/ingest-$src.txt"
-  sed -n '3,4p' "$work/ingest-$src.txt"
+  sed -n '2,4p' "$work/ingest-$src.txt"
   "$FSCTL" --output=json deadletters "$src" --limit 1000000 >"$work/dead-$src.json"
   steps ingest-report --source "$src" --ingest-out "$work/ingest-$src.txt" \
     --dead "$work/dead-$src.json" --generator-summary "$OUT/data/summary.json" \

@@ -45,10 +45,74 @@ TEST_F(FeatureStoreCliTest, ApplyReportsCreatedThenUnchanged) {
   ProgramResult again = fsd_->Fsctl({"apply", kDefinitions});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, HasSubstr("0 of 5 definitions changed"));
+}
+
+TEST_F(FeatureStoreCliTest, DefinitionsListPrintsATablePerKind) {
   ProgramResult list = fsd_->Fsctl({"definitions", "list"});
-  EXPECT_EQ(list.exit_code, 0) << list.err;
-  EXPECT_THAT(list.out, HasSubstr("feature_service"));
-  EXPECT_THAT(list.out, HasSubstr("acct:n_1h"));
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const char* expected :
+       {"ENTITIES\nNAME     JOIN KEY    DESCRIPTION\naccount  account_id  -\n",
+        "SOURCES\nNAME  KEY COLUMNS  TIMESTAMP  EVENT ID  COLUMNS  DESCRIPTION\n"
+        "txns  account_id   ts         txn_id    6        -\n",
+        "FEATURE VIEWS\nNAME  ENTITIES  KEY COLUMNS  SOURCE  FEATURES  WINDOWS\n"
+        "acct  account   account_id   txns    7         1h, 1d, 7d, last ttl 2d\n",
+        "FEATURE SERVICES\nNAME      FEATURES  VIEWS  REQUEST FIELDS  VERSION\nacct_svc  4"}) {
+    EXPECT_THAT(list.out, HasSubstr(expected)) << list.out;
+  }
+  // One kind still names the views' key columns.
+  ProgramResult views = fsd_->Fsctl({"definitions", "list", "feature_view"});
+  ASSERT_EQ(views.exit_code, 0) << views.err;
+  EXPECT_THAT(views.out, HasSubstr("acct  account   account_id   txns"));
+  EXPECT_THAT(views.out, Not(HasSubstr("ENTITIES\n")));  // no entity table
+}
+
+// `definitions list --output=yaml` applied back changes nothing, and
+// `definitions show` of each object too.
+void ExpectYamlRoundTrip(FsdProcess& fsd, const std::string& dir, const std::string& file,
+                         const std::vector<std::string>& names) {
+  ProgramResult applied = fsd.Fsctl({"apply", file});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  ProgramResult yaml = fsd.Fsctl({"--output=yaml", "definitions", "list"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  const std::string path = dir + "/listed.yaml";
+  std::ofstream(path, std::ios::binary) << yaml.out;
+  ProgramResult again = fsd.Fsctl({"--output=json", "apply", path});
+  ASSERT_EQ(again.exit_code, 0) << again.err << yaml.out;
+  const nlohmann::json changes = nlohmann::json::parse(again.out)["changes"];
+  EXPECT_FALSE(changes.empty());
+  for (const nlohmann::json& c : changes) EXPECT_EQ(c["change"], "UNCHANGED") << c.dump();
+  for (const std::string& name : names) {
+    ProgramResult shown = fsd.Fsctl({"definitions", "show", name});
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    EXPECT_THAT(shown.out, HasSubstr("name: " + name)) << shown.out;
+    const std::string one = dir + "/" + name + ".yaml";
+    std::ofstream(one, std::ios::binary) << shown.out;
+    ProgramResult reapplied = fsd.Fsctl({"apply", one});
+    ASSERT_EQ(reapplied.exit_code, 0) << reapplied.err;
+    EXPECT_THAT(reapplied.out, HasSubstr("0 of 1 definitions changed")) << shown.out;
+  }
+}
+
+TEST_F(FeatureStoreCliTest, ListedYamlOfTheTestDefinitionsAppliesAsNoChange) {
+  ExpectYamlRoundTrip(*fsd_, files_.path(), kDefinitions, {"account", "txns", "acct", "acct_svc"});
+}
+
+TEST_F(FeatureStoreCliTest, ListedYamlOfTheFraudExampleAppliesAsNoChange) {
+  auto fresh = FsdProcess::Start();
+  ASSERT_NE(fresh, nullptr);
+  ExpectYamlRoundTrip(*fresh, files_.path(),
+                      std::string(FSTORE_SOURCE_DIR) + "/examples/fraud/features.yaml",
+                      {"device", "transactions", "acct_txn", "dev_profile", "fraud_v1"});
+}
+
+TEST_F(FeatureStoreCliTest, ShowingAnUnknownNameNamesItAndTheNearestOne) {
+  ProgramResult typo = fsd_->Fsctl({"definitions", "show", "acct_sv"});
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.err, HasSubstr("no entity, source, feature view or feature service named "
+                                  "'acct_sv'; did you mean 'acct_svc'?"));
+  ProgramResult far = fsd_->Fsctl({"definitions", "show", "zzzzzz"});
+  EXPECT_EQ(far.exit_code, 1);
+  EXPECT_THAT(far.err, HasSubstr("'zzzzzz' (fsctl definitions list shows them)"));
 }
 
 TEST_F(FeatureStoreCliTest, DryRunShowsTheDiffWithoutStoring) {
@@ -136,10 +200,31 @@ TEST_F(FeatureStoreCliTest, BadRowsAreRejectedWithReasonsAndListed) {
         "\"row\":9,\"column\":\"account_id\"", "\"rule\":\"max_length\""}) {
     EXPECT_THAT(r.out, HasSubstr(expected)) << expected;
   }
+  EXPECT_THAT(r.out, HasSubstr("\"rejected_by_rule\":{\"allowed\":1,\"column_count\":1,"
+                               "\"max_length\":1,\"min\":1,\"not_null\":1,\"type\":2,"
+                               "\"utf8\":1}"));
+  const std::string ingest_id = nlohmann::json::parse(r.out)["ingest_id"];
+  EXPECT_THAT(ingest_id, ::testing::StartsWith("ingest-"));
   ProgramResult dead = fsd_->Fsctl({"deadletters", "txns"});
   ASSERT_EQ(dead.exit_code, 0) << dead.err;
   EXPECT_THAT(dead.out, HasSubstr("txns row 2: column amount: -5 is below min 0"));
   EXPECT_THAT(dead.out, HasSubstr("8 of 8 rejected rows of txns"));
+  // Each names the ingest and the file it came from.
+  EXPECT_THAT(dead.out, HasSubstr(ingest_id + "  " + csv + "  2 "));
+  ProgramResult dead_json = fsd_->Fsctl({"--output=json", "deadletters", "txns"});
+  for (const nlohmann::json& d : nlohmann::json::parse(dead_json.out)["dead_letters"]) {
+    EXPECT_EQ(d["ingest_id"], ingest_id);
+    EXPECT_EQ(d["origin"], csv);
+  }
+  // A later ingest's dead letters are told apart.
+  const std::string more =
+      WriteCsv("more.csv", std::string(kHeader) + "u1,A-1,D-1,2026-01-05T10:00:00Z,-1,PAY\n");
+  ProgramResult second = fsd_->Fsctl({"ingest", "txns", more});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("rejected by rule: min 1"));
+  ProgramResult only = fsd_->Fsctl({"deadletters", "txns", "--ingest", ingest_id});
+  EXPECT_THAT(only.out, HasSubstr("8 rejected rows of ingest " + ingest_id + " (9 of txns"));
+  EXPECT_THAT(only.out, Not(HasSubstr("more.csv")));
   // The good row after all the bad ones was not lost.
   ProgramResult f = fsd_->Fsctl({"--output=json", "features", "get", "acct", "--entity",
                                  "account_id=A-1", "--at", "2026-01-05T10:00:01Z"});
