@@ -30,7 +30,8 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      if (status.error_code() == grpc::StatusCode::INTERNAL) {
+      if (status.error_code() == grpc::StatusCode::INTERNAL ||
+          status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
         methods->ModifySendStatus(MalformedRequestStatus(method_, status));
       }
     }
@@ -53,17 +54,22 @@ class MalformedRequestInterceptorFactory final
 }  // namespace
 
 grpc::Status MalformedRequestStatus(absl::string_view method, const grpc::Status& status) {
-  // gRPC's answers (grpcpp/impl/codegen/proto_utils.h): INTERNAL with the
-  // message's InitializationErrorString, empty for proto3 messages, or
-  // "No payload" when the call carried no message. fstore's own INTERNAL
-  // errors always say what failed.
-  if (status.error_code() != grpc::StatusCode::INTERNAL) return status;
+  // gRPC's answers: a unary request that does not parse gets UNIMPLEMENTED
+  // with an empty message from the synchronous server (gRPC 1.51), or
+  // INTERNAL with the message's InitializationErrorString (empty for
+  // proto3; grpcpp/impl/codegen/proto_utils.h), or INTERNAL "No payload"
+  // when the call carried no message. fstore's own errors always say what
+  // failed, and every method of its services is implemented, so an empty
+  // UNIMPLEMENTED for a method the generated pool knows is a parse failure.
+  const google::protobuf::Descriptor* type = RequestType(method);
+  const bool empty_unimplemented = status.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
+                                   status.error_message().empty() && type != nullptr;
+  if (status.error_code() != grpc::StatusCode::INTERNAL && !empty_unimplemented) return status;
   if (status.error_message() == "No payload") {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("malformed request to ", method, ": no request message"));
   }
   if (!status.error_message().empty()) return status;
-  const google::protobuf::Descriptor* type = RequestType(method);
   return grpc::Status(
       grpc::StatusCode::INVALID_ARGUMENT,
       absl::StrCat("malformed request to ", method, ": the bytes received are not a valid ",
