@@ -94,7 +94,7 @@ absl::StatusOr<FeedbackSummary> FeedbackStore::Record(absl::Span<const FeedbackL
                                                       const RecordOptions& options) {
   if (options.match_within < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("match_within ", options.match_within, " us is negative"));
+        absl::StrCat("match_within ", FormatDuration(options.match_within), " is negative"));
   }
   for (const FeedbackLabel& l : labels) {
     if (l.label != 0 && l.label != 1) {

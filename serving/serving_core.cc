@@ -21,7 +21,8 @@ constexpr DurationUs kDefaultLiveWindow = 30 * kDay;
 // InvalidArgument when a window is negative.
 absl::Status CheckWindow(DurationUs window) {
   if (window >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("window ", window, " us is negative"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("window ", FormatDuration(window), " is negative"));
 }
 
 // [now - window, now) with `fallback` for 0.

@@ -277,6 +277,9 @@ TEST_F(ServingCoreTest, DriftReportsFeaturesItCannotAssessAndItsMinimum) {
 
 TEST_F(ServingCoreTest, NegativeWindowsAndEmptyFeedbackAreRefused) {
   EXPECT_EQ(core_->Drift("fraud:1", -1).status().code(), absl::StatusCode::kInvalidArgument);
+  // Durations in messages read as durations, not microseconds.
+  EXPECT_EQ(core_->Drift("fraud:1", -3600 * kMicrosPerSecond).status().message(),
+            "window -1h is negative");
   EXPECT_EQ(core_->Drift("fraud:1", 0, -5).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(core_->LiveMetricsOf("fraud:1", -1).status().code(),
             absl::StatusCode::kInvalidArgument);
