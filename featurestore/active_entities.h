@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "common/time_util.h"
 #include "featurestore/definitions.h"
 #include "storage/database.h"
@@ -27,6 +28,15 @@ namespace fstore {
 absl::StatusOr<std::vector<std::map<std::string, std::string>>> ActiveEntities(
     const Database& db, const Definitions& definitions, const std::vector<std::string>& join_keys,
     TimestampUs since, TimestampUs until);
+
+// The scan under ActiveEntities and export: the distinct combinations of
+// `join_keys` values (in that order) seen together on one event of
+// `sources` timestamped in [since, until), among the events up to
+// `high_water_mark`, sorted. NotFound when no source carries every key
+// (the callers say what that means for them).
+absl::StatusOr<std::vector<std::vector<std::string>>> KeyCombinationsSeen(
+    const Database& db, absl::Span<const Source> sources, const std::vector<std::string>& join_keys,
+    uint64_t high_water_mark, TimestampUs since, TimestampUs until);
 
 }  // namespace fstore
 

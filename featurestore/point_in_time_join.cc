@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "common/quoted_value.h"
 #include "common/status_macros.h"
+#include "featurestore/active_entities.h"
 #include "featurestore/csv_writer.h"
 #include "featurestore/entity_events.h"
 #include "featurestore/entity_timeline.h"
@@ -554,37 +555,15 @@ absl::StatusOr<JoinResult> RunJoin(const Database& db, const std::vector<Selecte
   return result;
 }
 
-// The distinct combinations of `keys` (text values, in that order) seen
-// together on one event below `high_water_mark` of any source whose
-// columns include them all, sorted; events with a null key are skipped.
-// FailedPrecondition saying what to do instead when no source carries them
-// all.
+// KeyCombinationsSeen over every event time, or FailedPrecondition saying
+// what to do instead when no source carries all the keys.
 absl::StatusOr<std::vector<std::vector<std::string>>> KeyCombinations(
     const Database& db, absl::Span<const Source> sources, const std::vector<std::string>& keys,
     uint64_t high_water_mark) {
-  std::set<std::vector<std::string>> seen;
-  bool any_source = false;
-  for (const Source& source : sources) {
-    std::vector<int> columns;
-    for (const std::string& key : keys) {
-      const int c = source.ColumnIndex(key);
-      if (c >= 0) columns.push_back(c);
-    }
-    if (columns.size() != keys.size()) continue;
-    any_source = true;
-    std::vector<std::string> tuple(keys.size());
-    FSTORE_RETURN_IF_ERROR(ScanEvents(db, source, high_water_mark,
-                                      [&](TimestampUs, uint64_t, const std::vector<Value>& values) {
-                                        for (size_t i = 0; i < columns.size(); ++i) {
-                                          const Value& v = values[columns[i]];
-                                          if (IsNull(v)) return absl::OkStatus();
-                                          tuple[i] = ValueToText(v);
-                                        }
-                                        seen.insert(tuple);
-                                        return absl::OkStatus();
-                                      }));
-  }
-  if (!any_source) {
+  absl::StatusOr<std::vector<std::vector<std::string>>> seen = KeyCombinationsSeen(
+      db, sources, keys, high_water_mark, std::numeric_limits<TimestampUs>::min(),
+      std::numeric_limits<TimestampUs>::max());
+  if (absl::IsNotFound(seen.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "these features are keyed by ", absl::StrJoin(keys, " and "),
         ": export lists the combinations of them seen together on one event, but no source "
@@ -592,7 +571,7 @@ absl::StatusOr<std::vector<std::vector<std::string>>> KeyCombinations(
         "VIEW:FEATURE,... refs of one entity), or list the combinations you want in a file and "
         "run fsctl dataset build --entities FILE"));
   }
-  return std::vector<std::vector<std::string>>(seen.begin(), seen.end());
+  return seen;
 }
 
 // ExportAsOf for features of several entity keys: one row per combination
